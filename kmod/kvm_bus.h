@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place that reaches into KVM: VM fd checks, VM references and
+ * (un)registration of devices on a VM's MMIO bus.
+ */
+#ifndef KVM_VTIS_KVM_BUS_H
+#define KVM_VTIS_KVM_BUS_H
+
+#include <linux/types.h>
+
+struct kvm;
+struct kvm_io_device;
+
+/* Resolve what KVM does not export; -ENOENT (and a log line) if missing. */
+int vtis_kvm_bus_init(void);
+
+/*
+ * Take a reference on the VM behind @fd.  ERR_PTR(-EBADF) if @fd is not
+ * open, -EINVAL if it is not a KVM VM, -ENODEV if the VM is being torn down.
+ */
+struct kvm *vtis_kvm_get_vm(int fd);
+/* Take another reference if the VM is still alive; false otherwise. */
+bool vtis_kvm_get_safe(struct kvm *kvm);
+void vtis_kvm_put(struct kvm *kvm);
+
+/* The tgid that created the VM, as KVM recorded it. */
+pid_t vtis_kvm_owner_pid(const struct kvm *kvm);
+
+/*
+ * Register/unregister @dev for [@base, @base + @len) on the VM's MMIO bus.
+ * Both take kvm->slots_lock themselves.  Registration fails with -EEXIST if
+ * the range overlaps a device already on the bus.
+ */
+int vtis_kvm_bus_register(struct kvm *kvm, u64 base, u32 len,
+			  struct kvm_io_device *dev);
+int vtis_kvm_bus_unregister(struct kvm *kvm, struct kvm_io_device *dev);
+
+#endif /* KVM_VTIS_KVM_BUS_H */

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvm_vtis: a TPM TIS (FIFO) interface for KVM guests, emulated in the host
+ * kernel.  This file only wires the parts together.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include "ctl.h"
+#include "kvm_bus.h"
+
+#define VTIS_VERSION "0.1.0"
+
+static int __init vtis_init(void)
+{
+	int ret;
+
+	ret = vtis_kvm_bus_init();
+	if (ret)
+		return ret;
+
+	/* The control device goes last: once it exists, attach can run. */
+	ret = vtis_ctl_init();
+	if (ret)
+		return ret;
+
+	pr_info("loaded, version " VTIS_VERSION "\n");
+	return 0;
+}
+
+static void __exit vtis_exit(void)
+{
+	vtis_ctl_exit();
+}
+
+module_init(vtis_init);
+module_exit(vtis_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("In-kernel TPM TIS device for KVM guests");
+MODULE_VERSION(VTIS_VERSION);
+MODULE_AUTHOR("kvm_vtis developers");

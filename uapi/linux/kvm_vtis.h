@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kvm_vtis: an in-kernel TPM TIS (FIFO) device for KVM guests.
+ *
+ * Userspace ABI of /dev/kvm-vtis.  Every argument struct starts with
+ * "size" (the caller's sizeof of the struct) and "flags".  The kernel
+ * accepts any size from the first published size of the struct up to one
+ * page: a smaller struct than the kernel knows is zero-extended, a larger
+ * one must have only zero bytes beyond what the kernel knows (E2BIG
+ * otherwise).  Unknown flag bits and non-zero reserved fields give
+ * EINVAL.  Output fields are written back only up to the caller's size.
+ *
+ * Common errors of every ioctl: EFAULT (bad pointer), EINVAL (bad size,
+ * flags or reserved field), E2BIG (unknown non-zero tail), ENOTTY (unknown
+ * ioctl).
+ */
+#ifndef _UAPI_LINUX_KVM_VTIS_H
+#define _UAPI_LINUX_KVM_VTIS_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* Bumped only for incompatible changes; additions keep it. */
+#define KVM_VTIS_API_VERSION	1
+
+/* Guest-physical default base of the TIS window and its length. */
+#define KVM_VTIS_DEFAULT_BASE	0xFED40000ULL
+#define KVM_VTIS_WINDOW_SIZE	0x5000U
+
+/* TPM families (kvm_vtis_attach.family). 0 means the default, 2.0. */
+#define KVM_VTIS_TPM_DEFAULT	0
+#define KVM_VTIS_TPM_1_2	1
+#define KVM_VTIS_TPM_2_0	2
+
+/* Backends (kvm_vtis_attach.backend). */
+#define KVM_VTIS_BACKEND_EMULATOR	1	/* userspace emulator via /dev/vtis-emu<N> */
+#define KVM_VTIS_BACKEND_HOST_TPM	2	/* the host's TPM chip */
+
+#define KVM_VTIS_NAME_LEN	32
+
+/*
+ * KVM_VTIS_ATTACH: create a TIS device on the KVM VM behind vm_fd.
+ *
+ * in:  size, flags (none defined yet: must be 0), vm_fd, base (0 means
+ *      KVM_VTIS_DEFAULT_BASE; must be 4 KiB aligned and the window must not
+ *      wrap), family, backend, tpm_index (host TPM only, else 0).
+ * out: id (> 0), emu_name (for the emulator backend: the char device's
+ *      name below /dev, e.g. "vtis-emu3"; empty otherwise).
+ *
+ * Errors: EBADF (vm_fd not open); EINVAL when vm_fd is not a KVM VM fd,
+ * base misaligned or wrapping, family or backend unknown;
+ * EEXIST when the window overlaps another device on the VM's MMIO bus;
+ * EOPNOTSUPP for a backend this build does not provide; EBUSY when the host
+ * TPM is held by another VM; EPERM for the host TPM without CAP_SYS_ADMIN;
+ * ENODEV when the VM is being destroyed; ENOSPC when the device limit is
+ * reached; ENOMEM.
+ */
+struct kvm_vtis_attach {
+	__u32 size;
+	__u32 flags;
+	__s32 vm_fd;
+	__u32 family;
+	__u64 base;
+	__u32 backend;
+	__u32 tpm_index;
+	/* out */
+	__u32 id;
+	__u32 reserved0;		/* must be 0 */
+	char emu_name[KVM_VTIS_NAME_LEN];
+};
+#define KVM_VTIS_ATTACH_SIZE_VER0	72
+
+/*
+ * KVM_VTIS_DETACH: remove device id from its VM.  A command in flight is
+ * cancelled; a connected emulator sees POLLHUP and EOF.
+ * Errors: ENOENT (no such device).
+ */
+struct kvm_vtis_detach {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 reserved0;		/* must be 0 */
+};
+#define KVM_VTIS_DETACH_SIZE_VER0	16
+
+/*
+ * KVM_VTIS_LIST: ids of all attached devices.
+ * in:  ids (user pointer to a __u32 array), capacity (its length).
+ * out: count (number of devices; at most capacity ids were written).
+ */
+struct kvm_vtis_list {
+	__u32 size;
+	__u32 flags;
+	__u64 ids;
+	__u32 capacity;
+	__u32 count;
+};
+#define KVM_VTIS_LIST_SIZE_VER0		24
+
+/* kvm_vtis_info.state bits */
+#define KVM_VTIS_STATE_EMU_CONNECTED	(1U << 0)	/* an emulator holds the char device */
+#define KVM_VTIS_STATE_CMD_IN_FLIGHT	(1U << 1)
+
+/*
+ * KVM_VTIS_INFO: describe device id.
+ * Errors: ENOENT (no such device).
+ */
+struct kvm_vtis_info {
+	__u32 size;
+	__u32 flags;
+	__u32 id;			/* in */
+	__u32 family;
+	__u64 base;
+	__u32 backend;
+	__s32 owner_pid;		/* tgid that created the VM, as KVM records it */
+	__u32 state;			/* KVM_VTIS_STATE_* */
+	__u32 active_locality;		/* 0-4, or 0xff when none */
+	char emu_name[KVM_VTIS_NAME_LEN];
+	__u64 commands;			/* commands handed to the backend */
+	__u64 responses;		/* responses accepted from the backend */
+	__u64 errors;			/* failure responses synthesised for the guest */
+	__u64 mmio_reads;
+	__u64 mmio_writes;
+	__u64 bytes_to_tpm;
+	__u64 bytes_from_tpm;
+};
+#define KVM_VTIS_INFO_SIZE_VER0		128
+
+#define KVM_VTIS_MAGIC	0xB8
+
+/*
+ * The ioctl numbers encode the first published size of each struct and
+ * never change; the size field, not the number, says what the caller has.
+ */
+
+/* Returns KVM_VTIS_API_VERSION. */
+#define KVM_VTIS_GET_API_VERSION	_IO(KVM_VTIS_MAGIC, 0x00)
+#define KVM_VTIS_ATTACH		_IOWR(KVM_VTIS_MAGIC, 0x01, struct kvm_vtis_attach)
+#define KVM_VTIS_DETACH		_IOW(KVM_VTIS_MAGIC, 0x02, struct kvm_vtis_detach)
+#define KVM_VTIS_LIST		_IOWR(KVM_VTIS_MAGIC, 0x03, struct kvm_vtis_list)
+#define KVM_VTIS_INFO		_IOWR(KVM_VTIS_MAGIC, 0x04, struct kvm_vtis_info)
+
+#endif /* _UAPI_LINUX_KVM_VTIS_H */
