@@ -37,3 +37,71 @@ wait_for() {
 
 VTIS_FAILED=0
 trap 'exit $VTIS_FAILED' EXIT
+
+# --- The Linux guest (L2) under unmodified QEMU -------------------------
+
+# guest_start NAME SCRIPT [QEMU ARGS...]: start unmodified QEMU, paused
+# (-S) with a QMP socket, booting Debian's kernel with the guest initramfs;
+# inside, the guest runs SCRIPT (a path on the shared root).  Sets
+# GUEST_PID, GUEST_LOG (its console) and GUEST_QMP.
+guest_start() {
+	local name=$1 script=$2
+	shift 2
+	GUEST_LOG=/tmp/$name.console
+	GUEST_QMP=/tmp/$name.qmp
+	: >"$GUEST_LOG"
+	qemu-system-x86_64 -enable-kvm -cpu host -m 384 -smp 1 \
+		-display none -no-reboot -nodefaults -S \
+		-serial "file:$GUEST_LOG" -qmp "unix:$GUEST_QMP,server=on,wait=off" \
+		-kernel "/boot/vmlinuz-$VTIS_KVER" -initrd "$VTIS_GUEST_INITRD" \
+		-append "console=ttyS0 quiet panic=-1 vtis.script=$script" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		"$@" >"/tmp/$name.qemu.log" 2>&1 &
+	GUEST_PID=$!
+	wait_for 20 test -S "$GUEST_QMP"
+}
+
+# qmp SOCKET COMMAND: run one QMP command, print its JSON reply.
+qmp() {
+	python3 - "$1" "$2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+json.loads(f.readline())
+for cmd in ("qmp_capabilities", sys.argv[2]):
+    f.write(json.dumps({"execute": cmd}) + "\n")
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "return" in r or "error" in r:
+            break
+print(json.dumps(r))
+sys.exit(1 if "error" in r else 0)
+PY
+}
+
+# vm_fd_of PID: the number of the fd through which PID holds its KVM VM.
+vm_fd_of() {
+	local l
+	for l in /proc/"$1"/fd/*; do
+		if [ "$(readlink "$l")" = "anon_inode:kvm-vm" ]; then
+			echo "${l##*/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# guest_wait SECS: wait for the guest to finish its script; prints its
+# exit status line.  Fails (and kills QEMU) if it does not in time.
+guest_wait() {
+	if wait_for "$1" grep -q '^vtis-guest: exit' "$GUEST_LOG"; then
+		wait_for 10 sh -c "! kill -0 $GUEST_PID 2>/dev/null"
+		grep -q '^vtis-guest: exit 0' "$GUEST_LOG"
+		return
+	fi
+	kill -9 "$GUEST_PID" 2>/dev/null
+	return 1
+}
