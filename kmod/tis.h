@@ -28,6 +28,95 @@ enum vtis_family {
 	VTIS_FAMILY_2_0 = 2,
 };
 
+/* Register offsets inside one locality's 4 KiB page. */
+#define VTIS_REG_ACCESS		0x000
+#define VTIS_REG_INT_ENABLE	0x008
+#define VTIS_REG_INT_VECTOR	0x00c
+#define VTIS_REG_INT_STATUS	0x010
+#define VTIS_REG_INTF_CAPABILITY	0x014
+#define VTIS_REG_STS		0x018
+#define VTIS_REG_HASH_END	0x020	/* locality 4 only; not implemented */
+#define VTIS_REG_DATA_FIFO	0x024
+#define VTIS_REG_HASH_START	0x028	/* locality 4 only; not implemented */
+#define VTIS_REG_INTERFACE_ID	0x030
+#define VTIS_REG_XDATA_FIFO	0x080
+#define VTIS_REG_XDATA_FIFO_END	0x0bf
+#define VTIS_REG_DID_VID	0xf00
+#define VTIS_REG_RID		0xf04
+
+/* ACCESS */
+#define VTIS_ACCESS_ESTABLISHMENT	0x01	/* reads 1 = not established */
+#define VTIS_ACCESS_REQUEST_USE		0x02
+#define VTIS_ACCESS_PENDING_REQUEST	0x04
+#define VTIS_ACCESS_SEIZE		0x08
+#define VTIS_ACCESS_BEEN_SEIZED		0x10
+#define VTIS_ACCESS_ACTIVE_LOCALITY	0x20
+#define VTIS_ACCESS_REG_VALID		0x80
+
+/* STS */
+#define VTIS_STS_RESPONSE_RETRY		0x00000002U
+#define VTIS_STS_SELFTEST_DONE		0x00000004U
+#define VTIS_STS_EXPECT			0x00000008U
+#define VTIS_STS_DATA_AVAIL		0x00000010U
+#define VTIS_STS_GO			0x00000020U
+#define VTIS_STS_COMMAND_READY		0x00000040U
+#define VTIS_STS_VALID			0x00000080U
+#define VTIS_STS_BURST_SHIFT		8
+#define VTIS_STS_BURST_MASK		0x00ffff00U
+#define VTIS_STS_COMMAND_CANCEL		0x01000000U	/* TPM 2.0 only */
+#define VTIS_STS_RESET_ESTABLISHMENT	0x02000000U	/* TPM 2.0 only */
+#define VTIS_STS_FAMILY_MASK		0x0c000000U
+#define VTIS_STS_FAMILY_2_0		0x04000000U
+
+/* INT_ENABLE / INT_STATUS */
+#define VTIS_INT_DATA_AVAIL		0x00000001U
+#define VTIS_INT_STS_VALID		0x00000002U
+#define VTIS_INT_LOCALITY_CHANGE	0x00000004U
+#define VTIS_INT_COMMAND_READY		0x00000080U
+#define VTIS_INT_SUPPORTED		0x00000087U
+#define VTIS_INT_POLARITY_MASK		0x00000018U
+#define VTIS_INT_POLARITY_LOW_LEVEL	0x00000008U
+#define VTIS_INT_GLOBAL_ENABLE		0x80000000U
+#define VTIS_INT_ENABLE_RESET		VTIS_INT_POLARITY_LOW_LEVEL
+
+/* Read-only identification registers */
+#define VTIS_INTF_CAPABILITY_1_2	0x20000697U
+#define VTIS_INTF_CAPABILITY_2_0	0x30000697U
+#define VTIS_INTERFACE_ID_1_2		0xffffffffU
+#define VTIS_INTERFACE_ID_2_0		0x00002100U
+#define VTIS_DID_VID			0x00011014U
+#define VTIS_RID			0x01U
+
+/* Per-locality state of the FIFO state machine (struct vtis_tis_loc.state) */
+enum vtis_loc_state {
+	VTIS_LOC_IDLE = 0,
+	VTIS_LOC_READY,
+	VTIS_LOC_RECEPTION,
+	VTIS_LOC_EXECUTION,
+	VTIS_LOC_COMPLETION,
+	VTIS_LOC_NR_STATES,
+};
+
+/* struct vtis_tis_state.flags */
+#define VTIS_FLAG_OVERFLOW	0x01	/* bytes beyond the buffer were dropped */
+#define VTIS_FLAG_ABORT		0x02	/* locality switch waits for the backend */
+#define VTIS_FLAGS_ALL		(VTIS_FLAG_OVERFLOW | VTIS_FLAG_ABORT)
+
+/* TPM return codes the core generates itself */
+#define VTIS_TPM2_ST_NO_SESSIONS	0x8001U
+#define VTIS_TPM2_RC_FAILURE		0x101U
+#define VTIS_TPM2_RC_COMMAND_SIZE	0x142U
+#define VTIS_TPM2_RC_COMMAND_CODE	0x143U
+#define VTIS_TPM12_TAG_RSP_COMMAND	0x00c4U
+#define VTIS_TPM12_FAIL			0x09U
+#define VTIS_TPM12_BAD_ORDINAL		0x0aU
+#define VTIS_TPM12_BAD_PARAM_SIZE	0x19U
+
+/* Vendor command that sets the emulator's locality; never from a guest. */
+#define VTIS_ORD_SET_LOCALITY		0x20001000U
+/* First four bytes of swtpm's "TCG prefix" command form. */
+#define VTIS_TCG_PREFIX			0x00000008U
+
 struct vtis_tis;
 
 /*
@@ -38,10 +127,16 @@ struct vtis_tis_ops {
 	/*
 	 * A complete, validated command is ready for the backend.  @cmd stays
 	 * valid and unchanged until the core receives vtis_tis_response() or
-	 * is reset; the backend may also copy it.
+	 * is reset; the backend may also copy it.  The backend may answer
+	 * from inside submit() already.
 	 */
 	void (*submit)(struct vtis_tis *tis, const u8 *cmd, u32 len, u8 locality);
-	/* Ask the backend to cancel the command in flight (best effort). */
+	/*
+	 * Ask the backend to cancel the command in flight (best effort).  The
+	 * core still waits for vtis_tis_response() or vtis_tis_backend_error()
+	 * (possibly from inside cancel()): a deferred locality switch or
+	 * abort completes only then.
+	 */
 	void (*cancel)(struct vtis_tis *tis);
 	/* The interrupt line changed level (true = asserted). May be NULL. */
 	void (*irq_line)(struct vtis_tis *tis, bool level);
@@ -50,10 +145,16 @@ struct vtis_tis_ops {
 /* Versioned, serialisable register state (migration uses it). */
 #define VTIS_STATE_VERSION	1
 
+/*
+ * Invariants (checked by vtis_tis_state_check()): only the active locality
+ * is ever out of VTIS_LOC_IDLE; busy is set exactly while the active
+ * locality is in EXECUTION, and next_locality is then the active locality;
+ * rw_offset <= len <= VTIS_BUFFER_SIZE; reserved fields are zero.
+ */
 struct vtis_tis_loc {
-	u8 access;		/* ACCESS bits kept per locality (beenSeized) */
+	u8 access;		/* beenSeized, and Seize while a seize waits */
 	u8 state;		/* enum vtis_loc_state */
-	u8 pad[2];
+	u8 pad[2];		/* zero */
 	u32 int_enable;
 	u32 int_status;
 };
@@ -62,13 +163,14 @@ struct vtis_tis_state {
 	u32 version;		/* VTIS_STATE_VERSION */
 	u32 family;		/* enum vtis_family */
 	u8 active_locality;	/* 0..4 or VTIS_NO_LOCALITY */
-	u8 aborting_locality;	/* deferred switch target, or VTIS_NO_LOCALITY */
-	u8 next_locality;	/* locality whose command is in flight / owns data */
-	u8 established;		/* tpmEstablishment has been set */
+	/* deferred switch target (VTIS_FLAG_ABORT), or VTIS_NO_LOCALITY */
+	u8 aborting_locality;
+	u8 next_locality;	/* locality whose command is in flight, or none */
+	u8 established;		/* tpmEstablishment has been set (0 or 1) */
 	u8 pending;		/* bitmap of localities with requestUse pending */
 	u8 busy;		/* a command is in flight at the backend */
-	u8 int_vector;
-	u8 pad;
+	u8 int_vector;		/* INT_VECTOR (set by the owner; guest: RO) */
+	u8 flags;		/* VTIS_FLAG_* */
 	u32 rw_offset;		/* FIFO read/write position */
 	u32 len;		/* bytes of command or response held in buf */
 	struct vtis_tis_loc loc[VTIS_NUM_LOCALITIES];
@@ -85,7 +187,11 @@ struct vtis_tis {
 void vtis_tis_init(struct vtis_tis *tis, enum vtis_family family,
 		   const struct vtis_tis_ops *ops, void *priv);
 
-/* Power-on state (platform reset).  A command in flight is forgotten. */
+/*
+ * Power-on state (platform reset).  A command in flight is forgotten (its
+ * answer is then ignored); the establishment flag and INT_VECTOR, which
+ * belong to the TPM and the platform, are kept.
+ */
 void vtis_tis_reset(struct vtis_tis *tis);
 
 /*
@@ -114,7 +220,26 @@ static inline bool vtis_tis_busy(const struct vtis_tis *tis)
 	return tis->s.busy;
 }
 
+/* The platform's interrupt number, shown in INT_VECTOR (default 0). */
+static inline void vtis_tis_set_int_vector(struct vtis_tis *tis, u8 vector)
+{
+	tis->s.int_vector = vector;
+}
+
+/* The TPM's establishment flag (ACCESS bit 0 reads its inverse). */
+static inline void vtis_tis_set_established(struct vtis_tis *tis, bool est)
+{
+	tis->s.established = est;
+}
+
 /* Validate a state blob before loading it; 0 or -EINVAL. */
 int vtis_tis_state_check(const struct vtis_tis_state *st);
+
+/*
+ * Check @st and make it the device's state (0), or leave the device
+ * untouched (-EINVAL).  The interrupt line is re-evaluated; a command in
+ * flight in @st must be resubmitted by the owner.
+ */
+int vtis_tis_load_state(struct vtis_tis *tis, const struct vtis_tis_state *st);
 
 #endif /* KVM_VTIS_TIS_H */
