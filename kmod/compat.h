@@ -36,4 +36,17 @@ static inline bool vtis_is_func_start(const void *addr)
 	return !memcmp(addr, VTIS_ENDBR64_BYTES, 4);
 }
 
+/* class_create() lost its owner argument; devnode() got a const device. */
+#ifdef VTIS_HAVE_CLASS_CREATE_OWNER
+#define vtis_class_create(name)	class_create(THIS_MODULE, name)
+#else
+#define vtis_class_create(name)	class_create(name)
+#endif
+
+#ifdef VTIS_HAVE_CONST_DEVNODE
+#define VTIS_DEVNODE_CONST	const
+#else
+#define VTIS_DEVNODE_CONST
+#endif
+
 #endif /* KVM_VTIS_COMPAT_H */

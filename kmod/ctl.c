@@ -3,20 +3,227 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bits.h>
+#include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/kvm_host.h>
+#include <linux/minmax.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include <linux/kvm_vtis.h>
 
 #include "ctl.h"
+#include "device.h"
+#include "kvm_bus.h"
+
+/* Guest-physical addresses above this do not exist on x86-64. */
+#define VTIS_GPA_LIMIT	BIT_ULL(52)
+
+/*
+ * Read a size-versioned struct: @usize (its first field) must lie between
+ * the first published size @min and one page; bytes the kernel does not
+ * know must be zero (E2BIG), missing ones read as zero.
+ */
+static int vtis_copy_in(void *k, size_t ksize, size_t min,
+			const void __user *u, u32 *usize)
+{
+	u32 size;
+
+	if (get_user(size, (const u32 __user *)u))
+		return -EFAULT;
+	if (size < min || size > PAGE_SIZE)
+		return -EINVAL;
+	*usize = size;
+	return copy_struct_from_user(k, ksize, u, size);
+}
+
+/* Write back at most what the caller's struct holds. */
+static int vtis_copy_out(void __user *u, const void *k, size_t ksize,
+			 u32 usize)
+{
+	return copy_to_user(u, k, min_t(size_t, ksize, usize)) ? -EFAULT : 0;
+}
+
+static int vtis_check_attach(struct kvm_vtis_attach *a)
+{
+	if (a->flags || a->reserved0)
+		return -EINVAL;
+	switch (a->family) {
+	case KVM_VTIS_TPM_DEFAULT:
+		a->family = KVM_VTIS_TPM_2_0;
+		break;
+	case KVM_VTIS_TPM_1_2:
+	case KVM_VTIS_TPM_2_0:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!a->base)
+		a->base = KVM_VTIS_DEFAULT_BASE;
+	if (!IS_ALIGNED(a->base, 4096) ||
+	    a->base > VTIS_GPA_LIMIT - KVM_VTIS_WINDOW_SIZE)
+		return -EINVAL;
+	switch (a->backend) {
+	case KVM_VTIS_BACKEND_EMULATOR:
+		return a->tpm_index ? -EINVAL : 0;
+	case KVM_VTIS_BACKEND_HOST_TPM:
+		return -EOPNOTSUPP;
+	default:
+		return -EINVAL;
+	}
+}
+
+static long vtis_ctl_attach(void __user *uarg)
+{
+	struct kvm_vtis_attach a;
+	struct vtis_dev *dev;
+	struct kvm *kvm;
+	u32 usize;
+	int ret;
+
+	ret = vtis_copy_in(&a, sizeof(a), KVM_VTIS_ATTACH_SIZE_VER0, uarg,
+			   &usize);
+	if (ret)
+		return ret;
+	ret = vtis_check_attach(&a);
+	if (ret)
+		return ret;
+
+	/* Pins the VM until the device is live (or abandoned). */
+	kvm = vtis_kvm_get_vm(a.vm_fd);
+	if (IS_ERR(kvm))
+		return PTR_ERR(kvm);
+	dev = vtis_dev_create(kvm, a.family, a.backend, a.base);
+	if (IS_ERR(dev)) {
+		ret = PTR_ERR(dev);
+		goto out_put_kvm;
+	}
+
+	/* The caller has its answer before anyone can see the device. */
+	a.id = dev->id;
+	memset(a.emu_name, 0, sizeof(a.emu_name));
+	snprintf(a.emu_name, sizeof(a.emu_name), "vtis-emu%u", dev->id);
+	ret = vtis_copy_out(uarg, &a, sizeof(a), usize);
+	if (ret) {
+		vtis_dev_abort(dev);
+		goto out_put_kvm;
+	}
+	ret = vtis_dev_activate(dev);
+
+out_put_kvm:
+	vtis_kvm_put(kvm);
+	return ret;
+}
+
+static long vtis_ctl_detach(void __user *uarg)
+{
+	struct kvm_vtis_detach d;
+	u32 usize;
+	int ret;
+
+	ret = vtis_copy_in(&d, sizeof(d), KVM_VTIS_DETACH_SIZE_VER0, uarg,
+			   &usize);
+	if (ret)
+		return ret;
+	if (d.flags || d.reserved0)
+		return -EINVAL;
+	return vtis_dev_detach(d.id);
+}
+
+static long vtis_ctl_list(void __user *uarg)
+{
+	struct kvm_vtis_list l;
+	u32 *ids;
+	u32 usize, cap;
+	int ret;
+
+	ret = vtis_copy_in(&l, sizeof(l), KVM_VTIS_LIST_SIZE_VER0, uarg,
+			   &usize);
+	if (ret)
+		return ret;
+	if (l.flags)
+		return -EINVAL;
+	cap = min_t(u32, l.capacity, VTIS_MAX_DEVICES);
+	ids = kcalloc(max_t(u32, cap, 1), sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	l.count = vtis_dev_list(ids, cap);
+	if (copy_to_user(u64_to_user_ptr(l.ids), ids,
+			 min(l.count, cap) * sizeof(*ids)))
+		ret = -EFAULT;
+	else
+		ret = vtis_copy_out(uarg, &l, sizeof(l), usize);
+	kfree(ids);
+	return ret;
+}
+
+static void vtis_fill_info(struct vtis_dev *dev, struct kvm_vtis_info *info)
+{
+	lockdep_assert_held(&dev->lock);
+	info->family = dev->family;
+	info->base = dev->base;
+	info->backend = dev->backend;
+	info->owner_pid = dev->owner_pid;
+	info->state = 0;
+	if (dev->emu.open)
+		info->state |= KVM_VTIS_STATE_EMU_CONNECTED;
+	if (vtis_tis_busy(&dev->tis))
+		info->state |= KVM_VTIS_STATE_CMD_IN_FLIGHT;
+	info->active_locality = dev->tis.s.active_locality;
+	memset(info->emu_name, 0, sizeof(info->emu_name));
+	snprintf(info->emu_name, sizeof(info->emu_name), "vtis-emu%u",
+		 dev->id);
+	info->commands = dev->stats.commands;
+	info->responses = dev->stats.responses;
+	info->errors = dev->stats.errors;
+	info->mmio_reads = dev->stats.mmio_reads;
+	info->mmio_writes = dev->stats.mmio_writes;
+	info->bytes_to_tpm = dev->stats.bytes_to_tpm;
+	info->bytes_from_tpm = dev->stats.bytes_from_tpm;
+}
+
+static long vtis_ctl_info(void __user *uarg)
+{
+	struct kvm_vtis_info info;
+	struct vtis_dev *dev;
+	u32 usize;
+	int ret;
+
+	ret = vtis_copy_in(&info, sizeof(info), KVM_VTIS_INFO_SIZE_VER0, uarg,
+			   &usize);
+	if (ret)
+		return ret;
+	if (info.flags)
+		return -EINVAL;
+	dev = vtis_dev_get(info.id);
+	if (!dev)
+		return -ENOENT;
+	mutex_lock(&dev->lock);
+	vtis_fill_info(dev, &info);
+	mutex_unlock(&dev->lock);
+	vtis_dev_put(dev);
+	return vtis_copy_out(uarg, &info, sizeof(info), usize);
+}
 
 static long vtis_ctl_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
+	void __user *uarg = (void __user *)arg;
+
 	switch (cmd) {
 	case KVM_VTIS_GET_API_VERSION:
 		return KVM_VTIS_API_VERSION;
+	case KVM_VTIS_ATTACH:
+		return vtis_ctl_attach(uarg);
+	case KVM_VTIS_DETACH:
+		return vtis_ctl_detach(uarg);
+	case KVM_VTIS_LIST:
+		return vtis_ctl_list(uarg);
+	case KVM_VTIS_INFO:
+		return vtis_ctl_info(uarg);
 	default:
 		return -ENOTTY;
 	}

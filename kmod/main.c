@@ -8,7 +8,9 @@
 
 #include <linux/module.h>
 
+#include "backend_emu.h"
 #include "ctl.h"
+#include "device.h"
 #include "kvm_bus.h"
 
 #define VTIS_VERSION "0.1.0"
@@ -20,19 +22,34 @@ static int __init vtis_init(void)
 	ret = vtis_kvm_bus_init();
 	if (ret)
 		return ret;
+	ret = vtis_devices_init();
+	if (ret)
+		return ret;
+	ret = vtis_emu_init();
+	if (ret)
+		goto err_devices_exit;
 
 	/* The control device goes last: once it exists, attach can run. */
 	ret = vtis_ctl_init();
 	if (ret)
-		return ret;
+		goto err_emu_exit;
 
 	pr_info("loaded, version " VTIS_VERSION "\n");
 	return 0;
+
+err_emu_exit:
+	vtis_emu_exit();
+err_devices_exit:
+	vtis_devices_exit();
+	return ret;
 }
 
+/* Runs only when no device exists: each one holds a module reference. */
 static void __exit vtis_exit(void)
 {
 	vtis_ctl_exit();
+	vtis_emu_exit();
+	vtis_devices_exit();
 }
 
 module_init(vtis_init);

@@ -32,4 +32,11 @@ fi
 if have_hdr include/linux/file.h 'CLASS\(fd,'; then
 	echo "#define VTIS_HAVE_FD_CLASS 1"
 fi
+# class_create() lost its owner argument, devnode() gained a const device.
+if have_hdr include/linux/device/class.h 'define class_create\(owner, name\)'; then
+	echo "#define VTIS_HAVE_CLASS_CREATE_OWNER 1"
+fi
+if have_hdr include/linux/device/class.h 'devnode\)\(const struct device'; then
+	echo "#define VTIS_HAVE_CONST_DEVNODE 1"
+fi
 echo "#endif"

@@ -42,18 +42,28 @@
  * KVM_VTIS_ATTACH: create a TIS device on the KVM VM behind vm_fd.
  *
  * in:  size, flags (none defined yet: must be 0), vm_fd, base (0 means
- *      KVM_VTIS_DEFAULT_BASE; must be 4 KiB aligned and the window must not
- *      wrap), family, backend, tpm_index (host TPM only, else 0).
+ *      KVM_VTIS_DEFAULT_BASE; must be 4 KiB aligned and the window must end
+ *      within the 52-bit guest-physical space), family, backend, tpm_index
+ *      (host TPM only, else 0), reserved0 (0).  id and emu_name are ignored
+ *      on input.
  * out: id (> 0), emu_name (for the emulator backend: the char device's
- *      name below /dev, e.g. "vtis-emu3"; empty otherwise).
+ *      name below /dev, e.g. "vtis-emu3"; empty otherwise).  They are
+ *      written before the device becomes visible; if writing them fails the
+ *      attach is undone (EFAULT), and after any other error they mean
+ *      nothing.
+ *
+ * The device lives as long as the VM: closing the file that attached it
+ * does not detach it; KVM_VTIS_DETACH or the VM's destruction does.  The
+ * module cannot be unloaded while any device exists.
  *
  * Errors: EBADF (vm_fd not open); EINVAL when vm_fd is not a KVM VM fd,
- * base misaligned or wrapping, family or backend unknown;
- * EEXIST when the window overlaps another device on the VM's MMIO bus;
- * EOPNOTSUPP for a backend this build does not provide; EBUSY when the host
- * TPM is held by another VM; EPERM for the host TPM without CAP_SYS_ADMIN;
- * ENODEV when the VM is being destroyed; ENOSPC when the device limit is
- * reached; ENOMEM.
+ * base misaligned or out of range, family or backend unknown, tpm_index
+ * non-zero for the emulator; EEXIST when the window overlaps another device
+ * on the VM's MMIO bus; EOPNOTSUPP for a backend this build does not
+ * provide; EBUSY when the host TPM is held by another VM; EPERM for the
+ * host TPM without CAP_SYS_ADMIN; ENODEV when the VM is being destroyed;
+ * ENOSPC when the device limit (256) is reached or the VM's bus is full;
+ * ENOMEM.
  */
 struct kvm_vtis_attach {
 	__u32 size;
@@ -72,7 +82,9 @@ struct kvm_vtis_attach {
 
 /*
  * KVM_VTIS_DETACH: remove device id from its VM.  A command in flight is
- * cancelled; a connected emulator sees POLLHUP and EOF.
+ * abandoned; a connected emulator sees POLLHUP and EOF (its writes then
+ * fail with ENODEV).  If the VM is already being destroyed, the device
+ * goes away with it and detach returns 0.  reserved0 must be 0.
  * Errors: ENOENT (no such device).
  */
 struct kvm_vtis_detach {
@@ -86,7 +98,8 @@ struct kvm_vtis_detach {
 /*
  * KVM_VTIS_LIST: ids of all attached devices.
  * in:  ids (user pointer to a __u32 array), capacity (its length).
- * out: count (number of devices; at most capacity ids were written).
+ * out: count (number of devices; min(count, capacity) ids were written,
+ *      in ascending order).
  */
 struct kvm_vtis_list {
 	__u32 size;
@@ -102,7 +115,8 @@ struct kvm_vtis_list {
 #define KVM_VTIS_STATE_CMD_IN_FLIGHT	(1U << 1)
 
 /*
- * KVM_VTIS_INFO: describe device id.
+ * KVM_VTIS_INFO: describe device id.  family is the resolved family
+ * (KVM_VTIS_TPM_1_2 or KVM_VTIS_TPM_2_0, never the default 0).
  * Errors: ENOENT (no such device).
  */
 struct kvm_vtis_info {

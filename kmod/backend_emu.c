@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The emulator backend: /dev/vtis-emu<N> speaks the server side of Linux's
+ * vtpm_proxy protocol, so an unmodified "swtpm chardev" serves the device.
+ *
+ * read() blocks until a message is queued and returns it whole (a smaller
+ * buffer gets -EIO and the message stays queued); write() takes one whole
+ * response to the message last read (anything else: -EIO); poll() reports
+ * POLLIN when a message waits, POLLOUT while a response is expected and
+ * POLLHUP once the device is gone, after which read() returns 0.  One
+ * opener at a time.
+ *
+ * Before a command from a locality the emulator has not been told about
+ * (and after every open), the vendor command TPM_ORD_SET_LOCALITY is sent
+ * first; its reply is consumed here and must be a 10-byte success.
+ *
+ * Nothing waits for the emulator: submit() only queues; a missing
+ * emulator fails the command at once; an emulator that closes or does not
+ * answer within emu_timeout_ms fails it; the guest then reads a TPM
+ * failure response.  A cancel (the guest aborted the command) drops a
+ * command the emulator has not read yet; one it has read is left to finish
+ * (cancelling inside swtpm is its control channel's business) and its
+ * answer is then dropped by the TIS core.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/unaligned.h>
+
+#include <linux/kvm_vtis.h>
+
+#include "backend_emu.h"
+#include "compat.h"
+#include "device.h"
+
+/*
+ * Linux's TPM 2.0 driver waits up to 2 minutes for commands of unknown
+ * duration; stay well below that so the guest sees our failure response,
+ * not its own timeout.
+ */
+static unsigned int emu_timeout_ms = 30000;
+module_param(emu_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(emu_timeout_ms,
+		 "Fail a command the emulator has not answered after this many ms (100..600000)");
+
+#define VTIS_EMU_TIMEOUT_MIN_MS		100U
+#define VTIS_EMU_TIMEOUT_MAX_MS		600000U
+
+#define VTIS_TPM2_ST_SESSIONS		0x8002U
+#define VTIS_TPM12_TAG_RQU_COMMAND	0x00c1U
+
+static dev_t vtis_emu_devt;
+static struct cdev vtis_emu_cdev;
+static struct class *vtis_emu_class;
+
+/* One open of /dev/vtis-emu<N>. */
+struct vtis_emu_file {
+	struct vtis_dev *dev;		/* holds a reference */
+	struct mutex rlock;		/* one read() at a time uses rbuf */
+	struct mutex wlock;		/* one write() at a time uses wbuf */
+	u8 rbuf[VTIS_BUFFER_SIZE];
+	u8 wbuf[VTIS_BUFFER_SIZE];
+};
+
+static struct vtis_emu *vtis_emu_of(struct vtis_dev *dev)
+{
+	return &dev->emu;
+}
+
+static unsigned long vtis_emu_timeout(void)
+{
+	return msecs_to_jiffies(clamp(READ_ONCE(emu_timeout_ms),
+				      VTIS_EMU_TIMEOUT_MIN_MS,
+				      VTIS_EMU_TIMEOUT_MAX_MS));
+}
+
+/* Forget the guest's command and give the guest a failure response. */
+static void vtis_emu_fail(struct vtis_dev *dev)
+{
+	struct vtis_emu *emu = vtis_emu_of(dev);
+
+	lockdep_assert_held(&dev->lock);
+	emu->state = VTIS_EMU_IDLE;
+	emu->announcing = false;
+	emu->fail_pending = false;
+	emu->cmd = NULL;
+	emu->cmd_len = 0;
+	if (vtis_tis_busy(&dev->tis)) {
+		dev->stats.errors++;
+		vtis_tis_backend_error(&dev->tis);
+	}
+	vtis_dev_done(dev);
+}
+
+/* Queue the next message for the guest's command: announce, or the command. */
+static void vtis_emu_offer(struct vtis_dev *dev)
+{
+	struct vtis_emu *emu = vtis_emu_of(dev);
+	u8 *p = emu->set_loc;
+
+	lockdep_assert_held(&dev->lock);
+	emu->announcing = emu->announced != emu->cmd_locality;
+	if (emu->announcing) {
+		put_unaligned_be16(dev->family == KVM_VTIS_TPM_1_2 ?
+				   VTIS_TPM12_TAG_RQU_COMMAND :
+				   VTIS_TPM2_ST_SESSIONS, p);
+		put_unaligned_be32(VTIS_EMU_SET_LOC_LEN, p + 2);
+		put_unaligned_be32(VTIS_ORD_SET_LOCALITY, p + 6);
+		p[10] = emu->cmd_locality;
+	}
+	emu->state = VTIS_EMU_QUEUED;
+	wake_up_interruptible_poll(&emu->wq, EPOLLIN | EPOLLRDNORM);
+}
+
+/* ops->submit: called by the TIS core under the device lock; never blocks. */
+static void vtis_emu_submit(struct vtis_tis *tis, const u8 *cmd, u32 len,
+			    u8 locality)
+{
+	struct vtis_dev *dev = vtis_dev_of_tis(tis);
+	struct vtis_emu *emu = vtis_emu_of(dev);
+	unsigned long timeout = vtis_emu_timeout();
+
+	lockdep_assert_held(&dev->lock);
+	dev->stats.commands++;
+	dev->stats.bytes_to_tpm += len;
+	emu->cmd = cmd;
+	emu->cmd_len = len;
+	emu->cmd_locality = locality;
+	emu->fail_pending = false;
+	if (!emu->open || emu->state != VTIS_EMU_IDLE) {
+		/* The core accepts an answer from inside submit(). */
+		pr_debug("device %u: no emulator, command failed\n", dev->id);
+		vtis_emu_fail(dev);
+		return;
+	}
+	emu->deadline = jiffies + timeout;
+	mod_delayed_work(vtis_wq, &emu->timeout, timeout);
+	vtis_emu_offer(dev);
+}
+
+/*
+ * ops->cancel: drop a message the emulator has not read; the failure is
+ * reported from the work item, outside the core's call.
+ */
+static void vtis_emu_cancel(struct vtis_tis *tis)
+{
+	struct vtis_dev *dev = vtis_dev_of_tis(tis);
+	struct vtis_emu *emu = vtis_emu_of(dev);
+
+	lockdep_assert_held(&dev->lock);
+	if (emu->state != VTIS_EMU_QUEUED)
+		return;
+	emu->state = VTIS_EMU_IDLE;
+	emu->announcing = false;
+	emu->fail_pending = true;
+	mod_delayed_work(vtis_wq, &emu->timeout, 0);
+}
+
+const struct vtis_tis_ops vtis_emu_tis_ops = {
+	.submit = vtis_emu_submit,
+	.cancel = vtis_emu_cancel,
+};
+
+static void vtis_emu_timeout_work(struct work_struct *work)
+{
+	struct vtis_emu *emu = container_of(to_delayed_work(work),
+					    struct vtis_emu, timeout);
+	struct vtis_dev *dev = container_of(emu, struct vtis_dev, emu);
+
+	mutex_lock(&dev->lock);
+	if (dev->dead)
+		goto out_unlock;
+	if (emu->fail_pending) {
+		vtis_emu_fail(dev);
+	} else if (emu->state != VTIS_EMU_IDLE &&
+		   time_after_eq(jiffies, emu->deadline)) {
+		pr_warn_ratelimited("device %u: emulator did not answer in time, command failed\n",
+				    dev->id);
+		vtis_emu_fail(dev);
+	}
+out_unlock:
+	mutex_unlock(&dev->lock);
+}
+
+void vtis_emu_dev_init(struct vtis_dev *dev)
+{
+	struct vtis_emu *emu = vtis_emu_of(dev);
+
+	init_waitqueue_head(&emu->wq);
+	INIT_DELAYED_WORK(&emu->timeout, vtis_emu_timeout_work);
+	emu->state = VTIS_EMU_IDLE;
+	emu->announced = VTIS_NO_LOCALITY;
+}
+
+static dev_t vtis_emu_devt_of(u32 id)
+{
+	return MKDEV(MAJOR(vtis_emu_devt), id - 1);
+}
+
+int vtis_emu_dev_create_node(struct vtis_dev *dev)
+{
+	struct device *node;
+
+	node = device_create(vtis_emu_class, NULL, vtis_emu_devt_of(dev->id),
+			     NULL, "vtis-emu%u", dev->id);
+	if (IS_ERR(node))
+		return PTR_ERR(node);
+	dev->emu.node = node;
+	return 0;
+}
+
+void vtis_emu_dev_hangup(struct vtis_dev *dev)
+{
+	struct vtis_emu *emu = vtis_emu_of(dev);
+
+	lockdep_assert_held(&dev->lock);
+	emu->state = VTIS_EMU_IDLE;
+	emu->announcing = false;
+	emu->fail_pending = false;
+	emu->cmd = NULL;
+	emu->cmd_len = 0;
+	wake_up_interruptible_poll(&emu->wq, EPOLLHUP);
+}
+
+void vtis_emu_dev_destroy(struct vtis_dev *dev)
+{
+	struct vtis_emu *emu = vtis_emu_of(dev);
+
+	/* dev->dead or never live: nothing re-arms the work. */
+	cancel_delayed_work_sync(&emu->timeout);
+	if (emu->node) {
+		device_destroy(vtis_emu_class, vtis_emu_devt_of(dev->id));
+		emu->node = NULL;
+	}
+}
+
+static int vtis_emu_open(struct inode *inode, struct file *file)
+{
+	struct vtis_emu_file *ef;
+	struct vtis_dev *dev;
+	int ret = 0;
+
+	dev = vtis_dev_get(iminor(inode) + 1);
+	if (!dev)
+		return -ENODEV;
+	ef = kvzalloc(sizeof(*ef), GFP_KERNEL_ACCOUNT);
+	if (!ef) {
+		vtis_dev_put(dev);
+		return -ENOMEM;
+	}
+	ef->dev = dev;
+	mutex_init(&ef->rlock);
+	mutex_init(&ef->wlock);
+
+	mutex_lock(&dev->lock);
+	if (dev->dead) {
+		ret = -ENODEV;
+	} else if (dev->emu.open) {
+		ret = -EBUSY;
+	} else {
+		dev->emu.open = true;
+		/* A new emulator must be told the locality again. */
+		dev->emu.announced = VTIS_NO_LOCALITY;
+	}
+	mutex_unlock(&dev->lock);
+	if (ret) {
+		kvfree(ef);
+		vtis_dev_put(dev);
+		return ret;
+	}
+	file->private_data = ef;
+	pr_debug("device %u: emulator connected\n", dev->id);
+	return stream_open(inode, file);
+}
+
+static int vtis_emu_release(struct inode *inode, struct file *file)
+{
+	struct vtis_emu_file *ef = file->private_data;
+	struct vtis_dev *dev = ef->dev;
+	struct vtis_emu *emu = vtis_emu_of(dev);
+
+	mutex_lock(&dev->lock);
+	emu->open = false;
+	if (!dev->dead && emu->state != VTIS_EMU_IDLE) {
+		pr_debug("device %u: emulator closed mid-command\n", dev->id);
+		vtis_emu_fail(dev);
+	}
+	mutex_unlock(&dev->lock);
+	pr_debug("device %u: emulator disconnected\n", dev->id);
+	mutex_destroy(&ef->rlock);
+	mutex_destroy(&ef->wlock);
+	kvfree(ef);
+	vtis_dev_put(dev);
+	return 0;
+}
+
+static bool vtis_emu_readable(struct vtis_dev *dev)
+{
+	return READ_ONCE(dev->emu.state) == VTIS_EMU_QUEUED ||
+	       READ_ONCE(dev->dead);
+}
+
+static ssize_t vtis_emu_read(struct file *file, char __user *buf,
+			     size_t count, loff_t *ppos)
+{
+	struct vtis_emu_file *ef = file->private_data;
+	struct vtis_dev *dev = ef->dev;
+	struct vtis_emu *emu = vtis_emu_of(dev);
+	ssize_t ret;
+	u32 len;
+
+	if (mutex_lock_interruptible(&ef->rlock))
+		return -ERESTARTSYS;
+	for (;;) {
+		mutex_lock(&dev->lock);
+		if (dev->dead) {
+			ret = 0;
+			goto out_unlock;
+		}
+		if (emu->state == VTIS_EMU_QUEUED)
+			break;
+		mutex_unlock(&dev->lock);
+		if (file->f_flags & O_NONBLOCK) {
+			ret = -EAGAIN;
+			goto out_runlock;
+		}
+		ret = wait_event_interruptible(emu->wq, vtis_emu_readable(dev));
+		if (ret)
+			goto out_runlock;
+	}
+	len = emu->announcing ? VTIS_EMU_SET_LOC_LEN : emu->cmd_len;
+	if (count < len) {
+		pr_debug("device %u: emulator read buffer too small (%zu < %u)\n",
+			 dev->id, count, len);
+		ret = -EIO;
+		goto out_unlock;
+	}
+	memcpy(ef->rbuf, emu->announcing ? emu->set_loc : emu->cmd, len);
+	emu->state = VTIS_EMU_WAIT_RSP;
+	mutex_unlock(&dev->lock);
+
+	if (copy_to_user(buf, ef->rbuf, len)) {
+		/* Not delivered: offer it again, unless things moved on. */
+		mutex_lock(&dev->lock);
+		if (!dev->dead && emu->state == VTIS_EMU_WAIT_RSP)
+			emu->state = VTIS_EMU_QUEUED;
+		ret = -EFAULT;
+		goto out_unlock;
+	}
+	ret = len;
+	goto out_runlock;
+
+out_unlock:
+	mutex_unlock(&dev->lock);
+out_runlock:
+	mutex_unlock(&ef->rlock);
+	return ret;
+}
+
+/* Is @p (of @len bytes) a success reply to the set-locality command? */
+static bool vtis_emu_set_loc_ok(const u8 *p, u32 len)
+{
+	return len == VTIS_HEADER_SIZE &&
+	       get_unaligned_be32(p + 2) == VTIS_HEADER_SIZE &&
+	       get_unaligned_be32(p + 6) == 0;
+}
+
+/* The emulator answered the message it read last. */
+static void vtis_emu_answer(struct vtis_dev *dev, const u8 *p, u32 len)
+{
+	struct vtis_emu *emu = vtis_emu_of(dev);
+
+	lockdep_assert_held(&dev->lock);
+	emu->state = VTIS_EMU_IDLE;
+	if (emu->announcing) {
+		emu->announcing = false;
+		if (vtis_emu_set_loc_ok(p, len)) {
+			emu->announced = emu->cmd_locality;
+			vtis_emu_offer(dev);
+			return;
+		}
+		emu->announced = VTIS_NO_LOCALITY;
+		pr_warn_ratelimited("device %u: emulator refused locality %u (needs --locality allow-set-locality)\n",
+				    dev->id, emu->cmd_locality);
+		vtis_emu_fail(dev);
+		return;
+	}
+	cancel_delayed_work(&emu->timeout);
+	emu->cmd = NULL;
+	emu->cmd_len = 0;
+	/* The core checks it again and answers with a failure if bad. */
+	if (get_unaligned_be32(p + 2) == len) {
+		dev->stats.responses++;
+		dev->stats.bytes_from_tpm += len;
+	} else {
+		pr_debug("device %u: malformed response from the emulator\n",
+			 dev->id);
+		dev->stats.errors++;
+	}
+	vtis_tis_response(&dev->tis, p, len);
+	vtis_dev_done(dev);
+}
+
+static ssize_t vtis_emu_write(struct file *file, const char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	struct vtis_emu_file *ef = file->private_data;
+	struct vtis_dev *dev = ef->dev;
+	ssize_t ret;
+
+	if (count < VTIS_HEADER_SIZE || count > VTIS_BUFFER_SIZE)
+		return -EIO;
+	if (mutex_lock_interruptible(&ef->wlock))
+		return -ERESTARTSYS;
+	if (copy_from_user(ef->wbuf, buf, count)) {
+		ret = -EFAULT;
+		goto out_wunlock;
+	}
+	mutex_lock(&dev->lock);
+	if (dev->dead) {
+		ret = -ENODEV;
+	} else if (dev->emu.state != VTIS_EMU_WAIT_RSP) {
+		/* Unexpected, or too late (the command timed out). */
+		ret = -EIO;
+	} else {
+		vtis_emu_answer(dev, ef->wbuf, count);
+		ret = count;
+	}
+	mutex_unlock(&dev->lock);
+out_wunlock:
+	mutex_unlock(&ef->wlock);
+	return ret;
+}
+
+static __poll_t vtis_emu_poll(struct file *file, poll_table *wait)
+{
+	struct vtis_emu_file *ef = file->private_data;
+	struct vtis_dev *dev = ef->dev;
+	__poll_t mask = 0;
+
+	poll_wait(file, &dev->emu.wq, wait);
+	mutex_lock(&dev->lock);
+	if (dev->dead)
+		mask = EPOLLHUP;
+	else if (dev->emu.state == VTIS_EMU_QUEUED)
+		mask = EPOLLIN | EPOLLRDNORM;
+	else if (dev->emu.state == VTIS_EMU_WAIT_RSP)
+		mask = EPOLLOUT | EPOLLWRNORM;
+	mutex_unlock(&dev->lock);
+	return mask;
+}
+
+static const struct file_operations vtis_emu_fops = {
+	.owner = THIS_MODULE,
+	.open = vtis_emu_open,
+	.release = vtis_emu_release,
+	.read = vtis_emu_read,
+	.write = vtis_emu_write,
+	.poll = vtis_emu_poll,
+	.llseek = no_llseek,
+};
+
+/* Root only; a udev rule may hand the nodes to group kvm. */
+static char *vtis_emu_devnode(VTIS_DEVNODE_CONST struct device *dev,
+			      umode_t *mode)
+{
+	if (mode)
+		*mode = 0600;
+	return NULL;
+}
+
+int vtis_emu_init(void)
+{
+	int ret;
+
+	ret = alloc_chrdev_region(&vtis_emu_devt, 0, VTIS_MAX_DEVICES,
+				  "vtis-emu");
+	if (ret)
+		return ret;
+	cdev_init(&vtis_emu_cdev, &vtis_emu_fops);
+	vtis_emu_cdev.owner = THIS_MODULE;
+	ret = cdev_add(&vtis_emu_cdev, vtis_emu_devt, VTIS_MAX_DEVICES);
+	if (ret)
+		goto err_unregister_region;
+	vtis_emu_class = vtis_class_create("vtis");
+	if (IS_ERR(vtis_emu_class)) {
+		ret = PTR_ERR(vtis_emu_class);
+		goto err_cdev_del;
+	}
+	vtis_emu_class->devnode = vtis_emu_devnode;
+	return 0;
+
+err_cdev_del:
+	cdev_del(&vtis_emu_cdev);
+err_unregister_region:
+	unregister_chrdev_region(vtis_emu_devt, VTIS_MAX_DEVICES);
+	return ret;
+}
+
+void vtis_emu_exit(void)
+{
+	class_destroy(vtis_emu_class);
+	cdev_del(&vtis_emu_cdev);
+	unregister_chrdev_region(vtis_emu_devt, VTIS_MAX_DEVICES);
+}

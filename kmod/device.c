@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The device registry and the lifetime of a device (see device.h). */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include <linux/kvm_vtis.h>
+
+#include "device.h"
+#include "kvm_bus.h"
+#include "mmio.h"
+
+struct workqueue_struct *vtis_wq;
+
+/*
+ * vtis_devs_lock protects the registry: the id -> device map (an id stays
+ * taken from vtis_dev_create() until the device's teardown has removed its
+ * char device node, so a node name is never created twice) and every
+ * device's ->registered flag, whose clearing decides who tears it down.
+ */
+static DEFINE_MUTEX(vtis_devs_lock);
+static DEFINE_XARRAY_ALLOC1(vtis_devs);
+
+static void vtis_dev_release(struct kref *ref)
+{
+	struct vtis_dev *dev = container_of(ref, struct vtis_dev, ref);
+
+	mutex_destroy(&dev->lock);
+	kvfree(dev);
+}
+
+void vtis_dev_put(struct vtis_dev *dev)
+{
+	kref_put(&dev->ref, vtis_dev_release);
+}
+
+struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
+				 u64 base)
+{
+	struct vtis_dev *dev;
+	u32 id;
+	int ret;
+
+	dev = kvzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&dev->ref);
+	mutex_init(&dev->lock);
+	init_waitqueue_head(&dev->done_wq);
+	dev->family = family;
+	dev->backend = backend;
+	dev->base = base;
+	dev->kvm = kvm;
+	dev->owner_pid = vtis_kvm_owner_pid(kvm);
+	kvm_iodevice_init(&dev->iodev, &vtis_mmio_ops);
+	vtis_tis_init(&dev->tis, family == KVM_VTIS_TPM_1_2 ?
+		      VTIS_FAMILY_1_2 : VTIS_FAMILY_2_0,
+		      &vtis_emu_tis_ops, dev);
+	vtis_emu_dev_init(dev);
+
+	mutex_lock(&vtis_devs_lock);
+	ret = xa_alloc(&vtis_devs, &id, dev, XA_LIMIT(1, VTIS_MAX_DEVICES),
+		       GFP_KERNEL);
+	if (!ret)
+		dev->id = id;
+	mutex_unlock(&vtis_devs_lock);
+	if (ret) {
+		vtis_dev_put(dev);
+		return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
+	}
+	return dev;
+}
+
+static void vtis_dev_release_id(struct vtis_dev *dev)
+{
+	mutex_lock(&vtis_devs_lock);
+	xa_erase(&vtis_devs, dev->id);
+	mutex_unlock(&vtis_devs_lock);
+}
+
+void vtis_dev_abort(struct vtis_dev *dev)
+{
+	vtis_dev_release_id(dev);
+	vtis_dev_put(dev);
+}
+
+int vtis_dev_activate(struct vtis_dev *dev)
+{
+	int ret;
+
+	ret = vtis_emu_dev_create_node(dev);
+	if (ret)
+		goto err_abort;
+	ret = vtis_kvm_bus_register(dev->kvm, dev->base, KVM_VTIS_WINDOW_SIZE,
+				    &dev->iodev);
+	if (ret)
+		goto err_destroy_node;
+	/* Dropped at the end of the teardown: rmmod says busy until then. */
+	__module_get(THIS_MODULE);
+	mutex_lock(&vtis_devs_lock);
+	dev->registered = true;
+	mutex_unlock(&vtis_devs_lock);
+	pr_debug("device %u attached at %#llx for pid %d\n", dev->id,
+		 dev->base, dev->owner_pid);
+	return 0;
+
+err_destroy_node:
+	vtis_emu_dev_destroy(dev);
+err_abort:
+	vtis_dev_abort(dev);
+	return ret;
+}
+
+/*
+ * Called by whoever cleared dev->registered, once no vCPU can reach the
+ * device any more (it is off the bus, or the bus is being destroyed).
+ */
+static void vtis_dev_teardown(struct vtis_dev *dev)
+{
+	u32 id = dev->id;
+
+	mutex_lock(&dev->lock);
+	dev->dead = true;
+	vtis_emu_dev_hangup(dev);
+	vtis_dev_done(dev);
+	mutex_unlock(&dev->lock);
+
+	vtis_emu_dev_destroy(dev);
+	vtis_dev_release_id(dev);
+	vtis_dev_put(dev);
+	pr_debug("device %u detached\n", id);
+	/*
+	 * Last: the caller is either an ioctl on our own file (which pins the
+	 * module) or KVM's bus destruction, which returns straight to kvm.ko.
+	 */
+	module_put(THIS_MODULE);
+}
+
+struct vtis_dev *vtis_dev_get(u32 id)
+{
+	struct vtis_dev *dev;
+
+	mutex_lock(&vtis_devs_lock);
+	dev = xa_load(&vtis_devs, id);
+	if (dev && dev->registered)
+		kref_get(&dev->ref);
+	else
+		dev = NULL;
+	mutex_unlock(&vtis_devs_lock);
+	return dev;
+}
+
+int vtis_dev_detach(u32 id)
+{
+	struct vtis_dev *dev;
+	struct kvm *kvm;
+	int ret;
+
+	mutex_lock(&vtis_devs_lock);
+	dev = xa_load(&vtis_devs, id);
+	if (!dev || !dev->registered) {
+		mutex_unlock(&vtis_devs_lock);
+		return -ENOENT;
+	}
+	/*
+	 * While the device is registered its destructor has not run, so the
+	 * VM is not freed yet; pin it for the unregistration.  If its count
+	 * already dropped to zero, the VM's destruction retires the device.
+	 */
+	kvm = dev->kvm;
+	if (!vtis_kvm_get_safe(kvm)) {
+		mutex_unlock(&vtis_devs_lock);
+		return 0;
+	}
+	dev->registered = false;
+	mutex_unlock(&vtis_devs_lock);
+
+	/* Waits (SRCU) until no vCPU is inside our handlers. */
+	ret = vtis_kvm_bus_unregister(kvm, &dev->iodev);
+	if (ret)
+		pr_warn_ratelimited("device %u: MMIO bus unregister failed (%d)\n",
+				    id, ret);
+	vtis_dev_teardown(dev);
+	vtis_kvm_put(kvm);
+	return 0;
+}
+
+void vtis_dev_vm_gone(struct vtis_dev *dev)
+{
+	bool mine;
+
+	mutex_lock(&vtis_devs_lock);
+	mine = dev->registered;
+	dev->registered = false;
+	mutex_unlock(&vtis_devs_lock);
+	/*
+	 * Not registered: a detach got here first and has already taken the
+	 * device off the bus, so KVM cannot call us for it; nothing to do.
+	 */
+	if (mine)
+		vtis_dev_teardown(dev);
+}
+
+u32 vtis_dev_list(u32 *ids, u32 cap)
+{
+	struct vtis_dev *dev;
+	unsigned long id;
+	u32 n = 0;
+
+	mutex_lock(&vtis_devs_lock);
+	xa_for_each(&vtis_devs, id, dev) {
+		if (!dev->registered)
+			continue;
+		if (n < cap)
+			ids[n] = id;
+		n++;
+	}
+	mutex_unlock(&vtis_devs_lock);
+	return n;
+}
+
+int vtis_devices_init(void)
+{
+	vtis_wq = alloc_workqueue("kvm_vtis", 0, 0);
+	return vtis_wq ? 0 : -ENOMEM;
+}
+
+void vtis_devices_exit(void)
+{
+	/* No device exists: each one holds a module reference. */
+	WARN_ON(!xa_empty(&vtis_devs));
+	destroy_workqueue(vtis_wq);
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One attached TIS device: its registry entry, lifetime and lock.
+ *
+ * Lifetime.  A device is created by the attach ioctl and "live" from the
+ * moment it is published in the registry until either the detach ioctl or
+ * the VM's destruction (KVM calls the io device's destructor) retires it;
+ * whichever clears dev->registered (under vtis_devs_lock) first does the
+ * teardown.  The attach holds a VM reference only while it runs, so the VM
+ * can die normally.  Memory is reference counted (kref): the registry holds
+ * one reference until teardown ends, and each lookup and each open
+ * emulator file hold one, so an emulator that keeps its fd open after the
+ * device is gone sees EOF and POLLHUP, never freed memory.  Each live
+ * device holds a module reference, so the module cannot be unloaded while
+ * any device exists.
+ */
+#ifndef KVM_VTIS_DEVICE_H
+#define KVM_VTIS_DEVICE_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <kvm/iodev.h>
+
+#include "backend_emu.h"
+#include "tis.h"
+
+/* Devices the module serves at once; ids are 1..VTIS_MAX_DEVICES. */
+#define VTIS_MAX_DEVICES	256
+
+struct kvm;
+
+/* Counters reported by KVM_VTIS_INFO; under the device lock. */
+struct vtis_stats {
+	u64 commands;
+	u64 responses;
+	u64 errors;
+	u64 mmio_reads;
+	u64 mmio_writes;
+	u64 bytes_to_tpm;
+	u64 bytes_from_tpm;
+};
+
+struct vtis_dev {
+	/* Fixed at creation. */
+	u32 id;
+	u32 family;			/* KVM_VTIS_TPM_1_2 or KVM_VTIS_TPM_2_0 */
+	u32 backend;			/* KVM_VTIS_BACKEND_* */
+	u64 base;			/* guest-physical base of the window */
+	pid_t owner_pid;
+	/*
+	 * No reference is held: the pointer is valid while the device is on
+	 * the VM's bus, i.e. until teardown (see the lifetime comment above).
+	 */
+	struct kvm *kvm;
+	struct kvm_io_device iodev;
+	struct kref ref;
+
+	/* Published and not yet retired; protected by vtis_devs_lock. */
+	bool registered;
+
+	/*
+	 * Serialises the TIS core, the backend state, the counters and
+	 * done_seq/dead.  A mutex: vCPU accesses and emulator I/O may sleep
+	 * briefly around it, and nothing takes it in atomic context.
+	 */
+	struct mutex lock;
+	bool dead;			/* torn down: no more core calls */
+	unsigned long done_seq;		/* bumped on every command completion */
+	struct vtis_stats stats;
+	struct vtis_emu emu;
+	struct vtis_tis tis;
+
+	/* A vCPU waiting after GO for the completion (done_seq changes). */
+	wait_queue_head_t done_wq;
+};
+
+int vtis_devices_init(void);
+void vtis_devices_exit(void);
+
+/* The module's workqueue (command timeouts, deferred failures). */
+extern struct workqueue_struct *vtis_wq;
+
+/*
+ * Allocate a device for @kvm (the caller holds a VM reference) and reserve
+ * its id.  Not yet visible to lookups.  ERR_PTR(-ENOSPC / -ENOMEM).
+ */
+struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
+				 u64 base);
+/*
+ * Make the device live: emulator node, MMIO bus, registry, in that order.
+ * The caller still holds its VM reference.  On error everything done is
+ * undone and the device is freed.
+ */
+int vtis_dev_activate(struct vtis_dev *dev);
+/* Free a device that was created but never activated. */
+void vtis_dev_abort(struct vtis_dev *dev);
+
+/* Reference to live device @id, or NULL.  Drop with vtis_dev_put(). */
+struct vtis_dev *vtis_dev_get(u32 id);
+void vtis_dev_put(struct vtis_dev *dev);
+
+/* Retire live device @id (the detach ioctl).  0 or -ENOENT. */
+int vtis_dev_detach(u32 id);
+/* The VM is going away (the io device's destructor). */
+void vtis_dev_vm_gone(struct vtis_dev *dev);
+
+/* Copy at most @cap live ids into @ids; return how many devices live. */
+u32 vtis_dev_list(u32 *ids, u32 cap);
+
+/* A command completed (response or failure): wake a vCPU waiting on GO. */
+static inline void vtis_dev_done(struct vtis_dev *dev)
+{
+	lockdep_assert_held(&dev->lock);
+	WRITE_ONCE(dev->done_seq, dev->done_seq + 1);
+	wake_up_all(&dev->done_wq);
+}
+
+static inline struct vtis_dev *vtis_dev_of_tis(struct vtis_tis *tis)
+{
+	return tis->priv;
+}
+
+#endif /* KVM_VTIS_DEVICE_H */

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The TIS window as a KVM MMIO-bus device.  vCPUs call in concurrently,
+ * inside KVM's SRCU read side; every access is checked, then handed to the
+ * TIS core under the device lock.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ktime.h>
+#include <linux/kvm_host.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+#include <linux/wait.h>
+#include <kvm/iodev.h>
+
+#include <linux/kvm_vtis.h>
+
+#include "device.h"
+#include "mmio.h"
+
+static unsigned int go_wait_us = 2000;
+module_param(go_wait_us, uint, 0644);
+MODULE_PARM_DESC(go_wait_us,
+		 "After GO, wait up to this long (us, max 100000; 0: never) for the backend's answer before resuming the vCPU");
+
+static struct vtis_dev *vtis_mmio_dev(struct kvm_io_device *this)
+{
+	return container_of(this, struct vtis_dev, iodev);
+}
+
+/* Sizes a vCPU can use, wholly inside the window; else not ours. */
+static bool vtis_mmio_ok(const struct vtis_dev *dev, gpa_t addr, int len)
+{
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		return false;
+	return addr >= dev->base &&
+	       addr - dev->base <= KVM_VTIS_WINDOW_SIZE - len;
+}
+
+static int vtis_mmio_read(struct kvm_vcpu *vcpu, struct kvm_io_device *this,
+			  gpa_t addr, int len, void *val)
+{
+	struct vtis_dev *dev = vtis_mmio_dev(this);
+
+	if (!vtis_mmio_ok(dev, addr, len))
+		return -EOPNOTSUPP;
+	mutex_lock(&dev->lock);
+	if (likely(!dev->dead)) {
+		vtis_tis_read(&dev->tis, addr - dev->base, len, val);
+		dev->stats.mmio_reads++;
+	} else {
+		memset(val, 0xff, len);
+	}
+	mutex_unlock(&dev->lock);
+	return 0;
+}
+
+/*
+ * A write that submitted a command (GO) waits, without the lock, a short
+ * bounded and interruptible time for the answer: a guest that polls STS
+ * right after GO then finds dataAvail at once instead of sleeping.
+ */
+static void vtis_mmio_go_wait(struct vtis_dev *dev, unsigned long seq)
+{
+	unsigned int us = min(READ_ONCE(go_wait_us), VTIS_GO_WAIT_MAX_US);
+
+	if (!us)
+		return;
+	/* A signal ends the wait; KVM then exits to userspace as usual. */
+	wait_event_interruptible_hrtimeout(dev->done_wq,
+					   READ_ONCE(dev->done_seq) != seq,
+					   ns_to_ktime((u64)us * NSEC_PER_USEC));
+}
+
+static int vtis_mmio_write(struct kvm_vcpu *vcpu, struct kvm_io_device *this,
+			   gpa_t addr, int len, const void *val)
+{
+	struct vtis_dev *dev = vtis_mmio_dev(this);
+	unsigned long seq;
+	bool submitted;
+	u64 commands;
+
+	if (!vtis_mmio_ok(dev, addr, len))
+		return -EOPNOTSUPP;
+	mutex_lock(&dev->lock);
+	if (unlikely(dev->dead)) {
+		mutex_unlock(&dev->lock);
+		return 0;
+	}
+	commands = dev->stats.commands;
+	seq = dev->done_seq;
+	vtis_tis_write(&dev->tis, addr - dev->base, len, val);
+	dev->stats.mmio_writes++;
+	/* Submitted now and not already answered from inside the call. */
+	submitted = dev->stats.commands != commands && dev->done_seq == seq;
+	mutex_unlock(&dev->lock);
+
+	if (submitted)
+		vtis_mmio_go_wait(dev, seq);
+	return 0;
+}
+
+/* KVM destroys the VM's bus: the VM is going away. */
+static void vtis_mmio_destructor(struct kvm_io_device *this)
+{
+	vtis_dev_vm_gone(vtis_mmio_dev(this));
+}
+
+const struct kvm_io_device_ops vtis_mmio_ops = {
+	.read = vtis_mmio_read,
+	.write = vtis_mmio_write,
+	.destructor = vtis_mmio_destructor,
+};
