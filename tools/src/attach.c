@@ -1,0 +1,701 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtisctl attach, detach, list, info: the KVM_VTIS_* ioctls on
+ * /dev/kvm-vtis (uapi/linux/kvm_vtis.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/kvm_vtis.h>
+
+#include "vtisctl.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+#define KVM_VM_LINK	"anon_inode:kvm-vm"
+#define LIST_RETRIES	8
+
+_Static_assert(FAMILY_1_2 == KVM_VTIS_TPM_1_2 && FAMILY_2_0 == KVM_VTIS_TPM_2_0,
+	       "family values follow the uapi header");
+_Static_assert(TIS_WINDOW_SIZE == KVM_VTIS_WINDOW_SIZE &&
+	       TIS_DEFAULT_BASE == KVM_VTIS_DEFAULT_BASE,
+	       "TIS window follows the uapi header");
+
+/* Open /dev/kvm-vtis and check that the kernel speaks our ABI. */
+static int vtis_open(void)
+{
+	int fd, ver;
+
+	fd = open(VTIS_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
+			err_msg("%s not found: is the kvm_vtis module loaded? (modprobe kvm_vtis)",
+				VTIS_DEV_PATH);
+		else
+			err_msg("cannot open %s: %s", VTIS_DEV_PATH, strerror(errno));
+		return -1;
+	}
+	ver = ioctl(fd, KVM_VTIS_GET_API_VERSION);
+	if (ver < 0) {
+		err_msg("%s: KVM_VTIS_GET_API_VERSION failed: %s", VTIS_DEV_PATH,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (ver != KVM_VTIS_API_VERSION) {
+		err_msg("%s speaks API version %d, this vtisctl version %d",
+			VTIS_DEV_PATH, ver, KVM_VTIS_API_VERSION);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * What /proc/<pid>/fd/<fd> points to.  Returns 0 with link set, or the
+ * errno of readlink (the caller decides whether that matters).
+ */
+static int fd_link(const char *pid, int fd, char *link, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%s/fd/%d", pid, fd);
+	n = readlink(path, link, len - 1);
+	if (n < 0)
+		return errno;
+	link[n] = '\0';
+	return 0;
+}
+
+/*
+ * The VM fd to pass to the kernel: fd itself, or with pid > 0 a copy of
+ * process pid's fd taken through pidfd_getfd().  Returns the fd or -1.
+ */
+static int get_vm_fd(int fd, int pid, bool *owned)
+{
+	char link[PATH_MAX], pidstr[16];
+	int pidfd, vmfd, e;
+
+	*owned = false;
+	if (pid) {
+		snprintf(pidstr, sizeof(pidstr), "%d", pid);
+		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (pidfd < 0) {
+			if (errno == ESRCH)
+				err_msg("attach: no process %d", pid);
+			else if (errno == ENOSYS)
+				err_msg("attach: --pid needs pidfd_open (Linux 5.6 or later)");
+			else
+				err_msg("attach: pidfd_open(%d): %s", pid, strerror(errno));
+			return -1;
+		}
+	} else {
+		strcpy(pidstr, "self");
+		pidfd = -1;
+		if (fcntl(fd, F_GETFD) < 0) {
+			err_msg("attach: fd %d is not open in vtisctl (pass it open, or use --pid)",
+				fd);
+			return -1;
+		}
+	}
+
+	/* A clear message when the fd is something else; the kernel checks too. */
+	e = fd_link(pidstr, fd, link, sizeof(link));
+	if (e == ENOENT) {
+		if (pid)
+			err_msg("attach: process %d has no fd %d", pid, fd);
+		else
+			err_msg("attach: fd %d is not open in vtisctl", fd);
+		goto fail;
+	}
+	if (e == 0 && strcmp(link, KVM_VM_LINK)) {
+		if (pid)
+			err_msg("attach: fd %d of process %d is not a KVM VM fd (it is %s)",
+				fd, pid, link);
+		else
+			err_msg("attach: fd %d is not a KVM VM fd (it is %s)", fd, link);
+		goto fail;
+	}
+
+	if (!pid)
+		return fd;
+	vmfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (vmfd < 0) {
+		if (errno == EPERM)
+			err_msg("attach: not permitted to take fd %d from process %d %s", fd, pid,
+				"(needs ptrace access to it: the same user and ptrace_scope allowing it, or CAP_SYS_PTRACE)");
+		else if (errno == EBADF)
+			err_msg("attach: process %d has no fd %d", pid, fd);
+		else if (errno == ESRCH)
+			err_msg("attach: process %d has exited", pid);
+		else if (errno == ENOSYS)
+			err_msg("attach: --pid needs pidfd_getfd (Linux 5.6 or later)");
+		else
+			err_msg("attach: pidfd_getfd(%d, %d): %s", pid, fd, strerror(errno));
+		goto fail;
+	}
+	close(pidfd);
+	*owned = true;
+	return vmfd;
+fail:
+	if (pidfd >= 0)
+		close(pidfd);
+	return -1;
+}
+
+/* A device name from the kernel: NUL-terminated, a plain file name. */
+static bool valid_name(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return i < len && !(i == 1 && s[0] == '.') && !(i == 2 && s[0] == '.' && s[1] == '.');
+}
+
+static void attach_help(void)
+{
+	printf("Usage: vtisctl attach --vm-fd N [--pid PID] [--base ADDR] [--tpm 2.0|1.2]\n"
+	       "                      (--emulator | --host-tpm) [--json]\n"
+	       "\n"
+	       "Attach a TPM TIS device to the KVM VM behind fd N, open in vtisctl or,\n"
+	       "with --pid, in process PID (taken with pidfd_getfd, which needs ptrace\n"
+	       "access to PID).  The device stays attached after vtisctl exits.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --vm-fd N        the KVM VM fd (in /proc/PID/fd it reads anon_inode:kvm-vm)\n"
+	       "  --pid PID        take the fd from process PID (e.g. the VMM)\n"
+	       "  --base ADDR      TIS window base (default 0xfed40000): a non-zero\n"
+	       "                   multiple of 4 KiB, window below 4 GiB\n"
+	       "  --tpm 2.0|1.2    TPM family (default 2.0)\n"
+	       "  --emulator       commands go to an emulator (swtpm) on /dev/vtis-emuN\n"
+	       "  --host-tpm       commands go to the host's TPM\n"
+	       "  --json           print JSON instead of text\n"
+	       "  -h, --help       this help\n"
+	       "\n"
+	       "Output: \"id N\" and, for --emulator, \"emulator /dev/vtis-emuN\", then\n"
+	       "\"base 0x...\", \"tpm 2.0|1.2\" and \"backend emulator|host-tpm\", one a line;\n"
+	       "with --json one object: {\"id\":N,\"emulator\":\"/dev/vtis-emuN\"|null,\n"
+	       "\"base\":N,\"tpm\":\"2.0\",\"backend\":\"emulator\"}.\n");
+}
+
+static void attach_error(int err, const struct kvm_vtis_attach *a, int vmfd_arg)
+{
+	switch (err) {
+	case EBADF:
+		err_msg("attach: fd %d is not open", vmfd_arg);
+		break;
+	case EINVAL:
+		err_msg("attach: the kernel refused the attach (EINVAL): %s %d %s 0x%llx or TPM %s",
+			"fd", vmfd_arg, "is not a KVM VM, or it rejected base", (unsigned long long)a->base, family_name(a->family));
+		break;
+	case EEXIST:
+		err_msg("attach: the window 0x%llx-0x%llx overlaps another device of this VM",
+			(unsigned long long)a->base,
+			(unsigned long long)(a->base + KVM_VTIS_WINDOW_SIZE - 1));
+		break;
+	case EOPNOTSUPP:
+		err_msg("attach: the %s backend is not supported by this kvm_vtis build",
+			a->backend == KVM_VTIS_BACKEND_HOST_TPM ? "host TPM (--host-tpm)"
+								: "emulator");
+		break;
+	case EBUSY:
+		err_msg("attach: the host TPM is in use by another VM");
+		break;
+	case EPERM:
+		err_msg("attach: not permitted: --host-tpm needs CAP_SYS_ADMIN");
+		break;
+	case ENODEV:
+		err_msg("attach: the VM is being destroyed");
+		break;
+	case ENOSPC:
+		err_msg("attach: the kvm_vtis device limit is reached, or the VM's MMIO bus is full");
+		break;
+	default:
+		err_msg("attach: KVM_VTIS_ATTACH failed: %s", strerror(err));
+	}
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "vm-fd", required_argument, NULL, 'f' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "base", required_argument, NULL, 'b' },
+		{ "tpm", required_argument, NULL, 't' },
+		{ "emulator", no_argument, NULL, 'e' },
+		{ "host-tpm", no_argument, NULL, 'H' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kvm_vtis_attach a;
+	enum tpm_family family = FAMILY_2_0;
+	uint64_t vmfd_arg = 0, pid = 0, base = KVM_VTIS_DEFAULT_BASE;
+	bool have_fd = false, emu = false, host = false, json = false, owned;
+	char emu_path[sizeof("/dev/") + KVM_VTIS_NAME_LEN];
+	int c, rc, vfd, vmfd;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (parse_uint_range(optarg, 0, INT_MAX, &vmfd_arg))
+				return usage_err("attach",
+						 "--vm-fd '%s' must be a file descriptor number", optarg);
+			have_fd = true;
+			break;
+		case 'p':
+			if (parse_uint_range(optarg, 1, INT_MAX, &pid))
+				return usage_err("attach", "--pid '%s' must be a process id",
+						 optarg);
+			break;
+		case 'b':
+			rc = parse_base("attach", optarg, &base);
+			if (rc)
+				return rc;
+			break;
+		case 't':
+			if (parse_family(optarg, &family))
+				return usage_err("attach", "--tpm '%s' must be 2.0 or 1.2", optarg);
+			break;
+		case 'e':
+			emu = true;
+			break;
+		case 'H':
+			host = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			attach_help();
+			return finish_output();
+		case ':':
+			return bad_option("attach", c, argv);
+		default:
+			return bad_option("attach", c, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_err("attach", "unexpected argument '%s'", argv[optind]);
+	if (!have_fd)
+		return usage_err("attach", "--vm-fd N is required");
+	if (emu == host)
+		return usage_err("attach", "give exactly one of --emulator and --host-tpm");
+
+	vmfd = get_vm_fd((int)vmfd_arg, (int)pid, &owned);
+	if (vmfd < 0)
+		return EXIT_FAIL;
+	vfd = vtis_open();
+	if (vfd < 0) {
+		if (owned)
+			close(vmfd);
+		return EXIT_FAIL;
+	}
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.vm_fd = vmfd;
+	a.family = family;
+	a.base = base;
+	a.backend = emu ? KVM_VTIS_BACKEND_EMULATOR : KVM_VTIS_BACKEND_HOST_TPM;
+	rc = ioctl(vfd, KVM_VTIS_ATTACH, &a);
+	if (owned)
+		close(vmfd);
+	if (rc < 0) {
+		attach_error(errno, &a, (int)vmfd_arg);
+		close(vfd);
+		return EXIT_FAIL;
+	}
+
+	/* Check what the kernel handed back before printing it. */
+	if (a.id == 0 || !valid_name(a.emu_name, sizeof(a.emu_name)) ||
+	    (emu && !a.emu_name[0])) {
+		struct kvm_vtis_detach d = { .size = sizeof(d), .id = a.id };
+
+		err_msg("attach: the kernel returned an invalid id or emulator name; detaching");
+		if (a.id)
+			ioctl(vfd, KVM_VTIS_DETACH, &d);
+		close(vfd);
+		return EXIT_FAIL;
+	}
+	close(vfd);
+	snprintf(emu_path, sizeof(emu_path), "/dev/%s", a.emu_name);
+
+	if (json) {
+		struct json_obj o;
+
+		json_begin(&o, stdout);
+		json_u64(&o, "id", a.id);
+		if (a.emu_name[0])
+			json_str(&o, "emulator", emu_path);
+		else
+			json_null(&o, "emulator");
+		json_u64(&o, "base", a.base);
+		json_str(&o, "tpm", family_name(family));
+		json_str(&o, "backend", emu ? "emulator" : "host-tpm");
+		json_end(&o);
+		putchar('\n');
+	} else {
+		printf("id %" PRIu32 "\n", a.id);
+		if (a.emu_name[0])
+			printf("emulator %s\n", emu_path);
+		printf("base 0x%llx\n", (unsigned long long)a.base);
+		printf("tpm %s\n", family_name(family));
+		printf("backend %s\n", emu ? "emulator" : "host-tpm");
+	}
+	return finish_output();
+}
+
+/* Parse the one positional ID of detach/info. */
+static int parse_id(const char *cmd, int argc, char **argv, uint32_t *id)
+{
+	uint64_t v;
+
+	if (optind >= argc)
+		return usage_err(cmd, "a device ID is required");
+	if (optind + 1 < argc)
+		return usage_err(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	if (parse_uint_range(argv[optind], 1, UINT32_MAX, &v))
+		return usage_err(cmd, "ID '%s' must be a number from 1 to 4294967295",
+				 argv[optind]);
+	*id = (uint32_t)v;
+	return 0;
+}
+
+static void detach_help(void)
+{
+	printf("Usage: vtisctl detach ID\n"
+	       "\n"
+	       "Remove device ID (see vtisctl list) from its VM.  A command in flight is\n"
+	       "cancelled; the guest's next TPM access finds no TPM; a connected\n"
+	       "emulator sees end of file.\n");
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kvm_vtis_detach d;
+	uint32_t id;
+	int c, rc, fd;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+		if (c == 'h') {
+			detach_help();
+			return finish_output();
+		}
+		return bad_option("detach", c, argv);
+	}
+	rc = parse_id("detach", argc, argv, &id);
+	if (rc)
+		return rc;
+	fd = vtis_open();
+	if (fd < 0)
+		return EXIT_FAIL;
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.id = id;
+	rc = ioctl(fd, KVM_VTIS_DETACH, &d);
+	if (rc < 0) {
+		if (errno == ENOENT)
+			err_msg("detach: no device with id %" PRIu32, id);
+		else
+			err_msg("detach: KVM_VTIS_DETACH failed: %s", strerror(errno));
+		close(fd);
+		return EXIT_FAIL;
+	}
+	close(fd);
+	return EXIT_OK;
+}
+
+/* KVM_VTIS_INFO for id; 0, or the errno. */
+static int get_info(int fd, uint32_t id, struct kvm_vtis_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->id = id;
+	if (ioctl(fd, KVM_VTIS_INFO, info) < 0)
+		return errno;
+	/* Never print a name the kernel failed to terminate. */
+	if (!valid_name(info->emu_name, sizeof(info->emu_name)))
+		strcpy(info->emu_name, "?");
+	return 0;
+}
+
+static const char *backend_name(uint32_t backend)
+{
+	switch (backend) {
+	case KVM_VTIS_BACKEND_EMULATOR:
+		return "emulator";
+	case KVM_VTIS_BACKEND_HOST_TPM:
+		return "host-tpm";
+	default:
+		return "unknown";
+	}
+}
+
+static void info_json(const struct kvm_vtis_info *in)
+{
+	char path[sizeof("/dev/") + KVM_VTIS_NAME_LEN];
+	struct json_obj o;
+
+	json_begin(&o, stdout);
+	json_u64(&o, "id", in->id);
+	json_s64(&o, "owner_pid", in->owner_pid);
+	json_u64(&o, "base", in->base);
+	json_str(&o, "tpm", family_name(in->family));
+	json_str(&o, "backend", backend_name(in->backend));
+	if (in->emu_name[0]) {
+		snprintf(path, sizeof(path), "/dev/%s", in->emu_name);
+		json_str(&o, "emulator", path);
+	} else {
+		json_null(&o, "emulator");
+	}
+	json_bool(&o, "emulator_connected", in->state & KVM_VTIS_STATE_EMU_CONNECTED);
+	json_bool(&o, "command_in_flight", in->state & KVM_VTIS_STATE_CMD_IN_FLIGHT);
+	if (in->active_locality <= 4)
+		json_u64(&o, "active_locality", in->active_locality);
+	else
+		json_null(&o, "active_locality");
+	json_u64(&o, "commands", in->commands);
+	json_u64(&o, "responses", in->responses);
+	json_u64(&o, "errors", in->errors);
+	json_u64(&o, "mmio_reads", in->mmio_reads);
+	json_u64(&o, "mmio_writes", in->mmio_writes);
+	json_u64(&o, "bytes_to_tpm", in->bytes_to_tpm);
+	json_u64(&o, "bytes_from_tpm", in->bytes_from_tpm);
+	json_end(&o);
+}
+
+static void list_help(void)
+{
+	printf("Usage: vtisctl list [--json]\n"
+	       "\n"
+	       "List attached devices, one a line under a header:\n"
+	       "  ID PID BASE TPM BACKEND EMULATOR CONNECTED COMMANDS RESPONSES ERRORS\n"
+	       "PID is the process that created the VM; EMULATOR is the emulator's device\n"
+	       "(- for the host TPM); CONNECTED is yes when an emulator holds it.\n"
+	       "With --json: an array of objects as 'vtisctl info --json' prints.\n");
+}
+
+static void list_row(const struct kvm_vtis_info *in)
+{
+	char path[sizeof("/dev/") + KVM_VTIS_NAME_LEN];
+
+	if (in->emu_name[0])
+		snprintf(path, sizeof(path), "/dev/%s", in->emu_name);
+	else
+		strcpy(path, "-");
+	printf("%-4" PRIu32 " %-7" PRId32 " 0x%-10llx %-3s %-8s %-18s %-9s %-8llu %-9llu %llu\n",
+	       in->id, in->owner_pid, (unsigned long long)in->base,
+	       family_name(in->family), backend_name(in->backend), path,
+	       in->backend != KVM_VTIS_BACKEND_EMULATOR ? "-" :
+	       (in->state & KVM_VTIS_STATE_EMU_CONNECTED) ? "yes" : "no",
+	       (unsigned long long)in->commands,
+	       (unsigned long long)in->responses,
+	       (unsigned long long)in->errors);
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kvm_vtis_list l;
+	struct kvm_vtis_info info;
+	uint32_t *ids = NULL, cap = 16, i, n;
+	bool json = false, first = true;
+	int c, fd, tries, e;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			list_help();
+			return finish_output();
+		default:
+			return bad_option("list", c, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_err("list", "unexpected argument '%s'", argv[optind]);
+
+	fd = vtis_open();
+	if (fd < 0)
+		return EXIT_FAIL;
+	/* Devices may come and go between calls: grow until all fit. */
+	for (tries = 0; ; tries++) {
+		uint32_t *p = realloc(ids, (size_t)cap * sizeof(*ids));
+
+		if (!p) {
+			err_msg("list: out of memory");
+			goto fail;
+		}
+		ids = p;
+		memset(&l, 0, sizeof(l));
+		l.size = sizeof(l);
+		l.ids = (uintptr_t)ids;
+		l.capacity = cap;
+		if (ioctl(fd, KVM_VTIS_LIST, &l) < 0) {
+			err_msg("list: KVM_VTIS_LIST failed: %s", strerror(errno));
+			goto fail;
+		}
+		if (l.count <= cap)
+			break;
+		if (tries == LIST_RETRIES || l.count > (1U << 20)) {
+			err_msg("list: the kernel reports %" PRIu32 " devices; giving up",
+				l.count);
+			goto fail;
+		}
+		cap = l.count + 16;
+	}
+	n = l.count;
+
+	if (json)
+		putchar('[');
+	else
+		printf("%-4s %-7s %-12s %-3s %-8s %-18s %-9s %-8s %-9s %s\n", "ID", "PID",
+		       "BASE", "TPM", "BACKEND", "EMULATOR", "CONNECTED", "COMMANDS",
+		       "RESPONSES", "ERRORS");
+	for (i = 0; i < n; i++) {
+		e = get_info(fd, ids[i], &info);
+		if (e == ENOENT)	/* detached meanwhile */
+			continue;
+		if (e) {
+			if (json)
+				putchar('\n');
+			err_msg("list: KVM_VTIS_INFO for id %" PRIu32 " failed: %s",
+				ids[i], strerror(e));
+			goto fail;
+		}
+		if (json) {
+			if (!first)
+				putchar(',');
+			info_json(&info);
+		} else {
+			list_row(&info);
+		}
+		first = false;
+	}
+	if (json)
+		puts("]");
+	free(ids);
+	close(fd);
+	return finish_output();
+fail:
+	free(ids);
+	close(fd);
+	return EXIT_FAIL;
+}
+
+static void info_help(void)
+{
+	printf("Usage: vtisctl info ID [--json]\n"
+	       "\n"
+	       "Describe device ID, one \"key value\" pair a line: id, owner_pid, base,\n"
+	       "tpm, backend, emulator, emulator_connected, command_in_flight,\n"
+	       "active_locality, commands, responses, errors, mmio_reads, mmio_writes,\n"
+	       "bytes_to_tpm, bytes_from_tpm.  With --json: one object with these keys.\n");
+}
+
+int cmd_info(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kvm_vtis_info in;
+	bool json = false;
+	uint32_t id;
+	int c, rc, fd, e;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			info_help();
+			return finish_output();
+		default:
+			return bad_option("info", c, argv);
+		}
+	}
+	rc = parse_id("info", argc, argv, &id);
+	if (rc)
+		return rc;
+	fd = vtis_open();
+	if (fd < 0)
+		return EXIT_FAIL;
+	e = get_info(fd, id, &in);
+	close(fd);
+	if (e == ENOENT) {
+		err_msg("info: no device with id %" PRIu32, id);
+		return EXIT_FAIL;
+	}
+	if (e) {
+		err_msg("info: KVM_VTIS_INFO failed: %s", strerror(e));
+		return EXIT_FAIL;
+	}
+	if (json) {
+		info_json(&in);
+		putchar('\n');
+		return finish_output();
+	}
+	printf("id %" PRIu32 "\n", in.id);
+	printf("owner_pid %" PRId32 "\n", in.owner_pid);
+	printf("base 0x%llx\n", (unsigned long long)in.base);
+	printf("tpm %s\n", family_name(in.family));
+	printf("backend %s\n", backend_name(in.backend));
+	if (in.emu_name[0])
+		printf("emulator /dev/%s\n", in.emu_name);
+	else
+		printf("emulator -\n");
+	printf("emulator_connected %s\n",
+	       in.state & KVM_VTIS_STATE_EMU_CONNECTED ? "yes" : "no");
+	printf("command_in_flight %s\n",
+	       in.state & KVM_VTIS_STATE_CMD_IN_FLIGHT ? "yes" : "no");
+	if (in.active_locality <= 4)
+		printf("active_locality %" PRIu32 "\n", in.active_locality);
+	else
+		printf("active_locality -\n");
+	printf("commands %llu\n", (unsigned long long)in.commands);
+	printf("responses %llu\n", (unsigned long long)in.responses);
+	printf("errors %llu\n", (unsigned long long)in.errors);
+	printf("mmio_reads %llu\n", (unsigned long long)in.mmio_reads);
+	printf("mmio_writes %llu\n", (unsigned long long)in.mmio_writes);
+	printf("bytes_to_tpm %llu\n", (unsigned long long)in.bytes_to_tpm);
+	printf("bytes_from_tpm %llu\n", (unsigned long long)in.bytes_from_tpm);
+	return finish_output();
+}

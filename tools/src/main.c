@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtisctl: attach kvm_vtis TPM devices to KVM VMs and write the ACPI
+ * tables a guest needs to find them.  Command dispatch and --help.
+ */
+#include <string.h>
+
+#include "vtisctl.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "attach", cmd_attach },
+	{ "detach", cmd_detach },
+	{ "list", cmd_list },
+	{ "info", cmd_info },
+	{ "acpi", cmd_acpi },
+};
+
+static void help(void)
+{
+	printf("Usage: vtisctl COMMAND [OPTIONS]\n"
+	       "\n"
+	       "Give KVM guests a TPM through kvm_vtis (/dev/kvm-vtis).\n"
+	       "\n"
+	       "Commands:\n"
+	       "  attach --vm-fd N [--pid PID] [--base ADDR] [--tpm 2.0|1.2]\n"
+	       "         (--emulator | --host-tpm) [--json]\n"
+	       "                      attach a TPM to a VM; print its id and emulator device\n"
+	       "  detach ID           remove a device\n"
+	       "  list [--json]       list attached devices\n"
+	       "  info ID [--json]    describe one device\n"
+	       "  acpi --tpm 2.0|1.2 --out DIR [--base ADDR] [--irq N] [--log-area ADDR:SIZE]\n"
+	       "                      write ACPI tables (ssdt-tpm.aml, tpm2.aml or tcpa.aml)\n"
+	       "\n"
+	       "'vtisctl COMMAND --help' describes a command.  Exit status: 0 success,\n"
+	       "1 failure, 2 bad command line.  See vtisctl(8).\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int j;
+
+	if (argc < 2)
+		return usage_err(NULL, "no command given");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		if (argc > 2)
+			return usage_err(NULL, "unexpected argument '%s'", argv[2]);
+		help();
+		return finish_output();
+	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		/* --help anywhere before "--" wins over every other argument */
+		for (j = 2; j < argc && strcmp(argv[j], "--"); j++) {
+			if (!strcmp(argv[j], "--help") || !strcmp(argv[j], "-h")) {
+				char *hargv[] = { argv[1], argv[j], NULL };
+
+				return commands[i].fn(2, hargv);
+			}
+		}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
+	if (argv[1][0] == '-')
+		return usage_err(NULL, "unknown option '%s'", argv[1]);
+	return usage_err(NULL, "unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtisctl: diagnostics and strict parsing of command-line values.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vtisctl.h"
+
+/* Every diagnostic is one line on stderr starting with "vtisctl: ". */
+void err_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("vtisctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Report a command-line error for command cmd (NULL: the tool itself). */
+int usage_err(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("vtisctl: ", stderr);
+	if (cmd)
+		fprintf(stderr, "%s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try 'vtisctl %s%s--help')\n", cmd ? cmd : "",
+		cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+/*
+ * Parse an unsigned number: decimal, or hexadecimal with a 0x/0X prefix.
+ * The whole string must be digits: no sign, no blanks, no suffix, no
+ * overflow.  Returns 0 or -1.
+ */
+int parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	const char *digits = s;
+	char *end;
+	int base = 10;
+
+	if (!s)
+		return -1;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		digits = s + 2;
+		base = 16;
+	}
+	/* strtoull accepts blanks and signs: refuse them here */
+	if (base == 16 ? !strchr("0123456789abcdefABCDEF", digits[0]) || !digits[0]
+		       : !(digits[0] >= '0' && digits[0] <= '9'))
+		return -1;
+	errno = 0;
+	v = strtoull(digits, &end, base);
+	if (errno || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_uint_range(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_family(const char *s, enum tpm_family *out)
+{
+	if (!strcmp(s, "2.0")) {
+		*out = FAMILY_2_0;
+		return 0;
+	}
+	if (!strcmp(s, "1.2")) {
+		*out = FAMILY_1_2;
+		return 0;
+	}
+	return -1;
+}
+
+const char *family_name(uint32_t family)
+{
+	switch (family) {
+	case FAMILY_1_2:
+		return "1.2";
+	case FAMILY_2_0:
+		return "2.0";
+	default:
+		return "unknown";
+	}
+}
+
+/*
+ * The TIS window base: 4 KiB aligned, not 0, and the whole 0x5000-byte
+ * window below 4 GiB so that an ACPI Memory32Fixed descriptor can describe
+ * it.  Returns 0, or the usage exit code after reporting.
+ */
+int parse_base(const char *cmd, const char *s, uint64_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v))
+		return usage_err(cmd, "--base '%s' is not a number", s);
+	if (v == 0 || v % TIS_BASE_ALIGN)
+		return usage_err(cmd, "--base 0x%llx must be a non-zero multiple of 4 KiB",
+				 (unsigned long long)v);
+	if (v > TIS_BASE_LIMIT - TIS_WINDOW_SIZE)
+		return usage_err(cmd, "--base 0x%llx: the 0x5000-byte window must end below 4 GiB",
+				 (unsigned long long)v);
+	*out = v;
+	return 0;
+}
+
+/* Flush stdout and report a failed write (a full disk, a closed pipe). */
+int finish_output(void)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		err_msg("cannot write the output: %s", strerror(errno ? errno : EIO));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* Report what getopt_long() stopped at: c is '?' or ':'. */
+int bad_option(const char *cmd, int c, char **argv)
+{
+	const char *opt = argv[optind - 1];
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+
+	if (c == ':')
+		return usage_err(cmd, "option '%s' needs a value", opt);
+	if (optopt)
+		opt = shortopt;
+	return usage_err(cmd, "unknown option '%s'", opt);
+}
