@@ -1,0 +1,15 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A TPM 1.2 device through kvm_vtis, served by swtpm without --tpm2: the
+# guest's probe identifies TPM 1.2, TPM_GetRandom, and TPM_Extend checked
+# against SHA-1 computed here; no TIS access exits to userspace.
+set -u
+. "$VTIS_ROOT/tests/vm/lib.sh"
+
+vmm=$VTIS_ROOT/tests/vm/vmm/vtis-vmm
+if ! vtis_load; then
+	echo "not ok - load kvm_vtis"
+	exit 1
+fi
+"$vmm" --tpm 1.2 --spawn-swtpm --timeout 300 probe tpm12 || VTIS_FAILED=1
+check "the run left no warning in the kernel log" no_splat

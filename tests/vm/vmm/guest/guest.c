@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The test guest: a polling TIS (FIFO) driver that does what Linux's
+ * tpm_tis_core does on the register level (8-bit FIFO and ACCESS accesses,
+ * 32-bit reads for burstCount, STS polling with bounded waits, locality
+ * request and relinquish per command), driven by the VMM through the
+ * mailbox (mailbox.h).  Runs in 32-bit flat protected mode, no interrupts,
+ * no paging.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../mailbox.h"
+
+/* TIS register offsets within a locality. */
+#define TIS_ACCESS		0x00
+#define TIS_INT_ENABLE		0x08
+#define TIS_INTF_CAPS		0x14
+#define TIS_STS			0x18
+#define TIS_DATA_FIFO		0x24
+#define TIS_INTERFACE_ID	0x30
+#define TIS_DID_VID		0xf00
+#define TIS_RID			0xf04
+
+#define ACCESS_VALID		0x80
+#define ACCESS_ACTIVE		0x20
+#define ACCESS_REQUEST_PENDING	0x04
+#define ACCESS_REQUEST_USE	0x02
+
+#define STS_VALID		0x80
+#define STS_COMMAND_READY	0x40
+#define STS_GO			0x20
+#define STS_DATA_AVAIL		0x10
+#define STS_DATA_EXPECT		0x08
+#define STS_READ_ZERO		0x23
+
+#define INT_GLOBAL_ENABLE	0x80000000u
+#define INT_CMD_READY		0x80
+#define INT_LOCALITY_CHANGE	0x04
+#define INT_STS_VALID		0x02
+#define INT_DATA_AVAIL		0x01
+
+#define TPM_HEADER_SIZE		10
+#define TPM_BUFSIZE		4096
+
+static struct mailbox *const mb = (struct mailbox *)MB_ADDR;
+static uint32_t tis_base;
+
+/* ---- port I/O, time ---------------------------------------------------- */
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port) : "memory");
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static uint64_t deadline_ms(uint32_t ms)
+{
+	return rdtsc() + (uint64_t)ms * mb->tsc_khz;
+}
+
+static int expired(uint64_t deadline)
+{
+	return (int64_t)(rdtsc() - deadline) >= 0;
+}
+
+static void udelay(uint32_t us)
+{
+	uint64_t end = rdtsc() + (uint64_t)us * (mb->tsc_khz / 1000);
+
+	while ((int64_t)(rdtsc() - end) < 0)
+		__asm__ volatile("pause");
+}
+
+static void log_str(const char *s)
+{
+	while (*s)
+		outb(MB_PORT_LOG, (uint8_t)*s++);
+}
+
+/* ---- TIS register access (counted) -------------------------------------- */
+
+static volatile void *reg(unsigned int loc, uint32_t off)
+{
+	return (volatile void *)(uintptr_t)(tis_base + (loc << 12) + off);
+}
+
+static uint8_t rd8(unsigned int loc, uint32_t off)
+{
+	mb->mmio_reads++;
+	return *(volatile uint8_t *)reg(loc, off);
+}
+
+static uint16_t rd16(unsigned int loc, uint32_t off)
+{
+	mb->mmio_reads++;
+	return *(volatile uint16_t *)reg(loc, off);
+}
+
+static uint32_t rd32(unsigned int loc, uint32_t off)
+{
+	mb->mmio_reads++;
+	return *(volatile uint32_t *)reg(loc, off);
+}
+
+static void wr8(unsigned int loc, uint32_t off, uint8_t v)
+{
+	mb->mmio_writes++;
+	*(volatile uint8_t *)reg(loc, off) = v;
+}
+
+static void wr16(unsigned int loc, uint32_t off, uint16_t v)
+{
+	mb->mmio_writes++;
+	*(volatile uint16_t *)reg(loc, off) = v;
+}
+
+static void wr32(unsigned int loc, uint32_t off, uint32_t v)
+{
+	mb->mmio_writes++;
+	*(volatile uint32_t *)reg(loc, off) = v;
+}
+
+/* ---- the driver, after tpm_tis_core ------------------------------------- */
+
+static int check_locality(unsigned int l)
+{
+	uint8_t access = rd8(l, TIS_ACCESS);
+
+	return (access & (ACCESS_VALID | ACCESS_ACTIVE | ACCESS_REQUEST_USE)) ==
+	       (ACCESS_VALID | ACCESS_ACTIVE);
+}
+
+static int request_locality(unsigned int l)
+{
+	uint64_t stop;
+
+	if (check_locality(l))
+		return MB_OK;
+	wr8(l, TIS_ACCESS, ACCESS_REQUEST_USE);
+	stop = deadline_ms(mb->timeout_ms);
+	do {
+		if (check_locality(l))
+			return MB_OK;
+		udelay(mb->poll_us);
+	} while (!expired(stop));
+	return MB_E_LOCALITY;
+}
+
+static void release_locality(unsigned int l)
+{
+	wr8(l, TIS_ACCESS, ACCESS_ACTIVE);
+}
+
+static int wait_startup(unsigned int l)
+{
+	uint64_t stop = deadline_ms(mb->timeout_ms);
+
+	do {
+		if (rd8(l, TIS_ACCESS) & ACCESS_VALID)
+			return MB_OK;
+		udelay(mb->poll_us);
+	} while (!expired(stop));
+	return MB_E_STARTUP;
+}
+
+/* STS as 8 bits; the bits of STS_READ_ZERO must read 0. */
+static int tis_status(unsigned int l, uint8_t *sts)
+{
+	*sts = rd8(l, TIS_STS);
+	mb->last_sts = *sts;
+	if (*sts & STS_READ_ZERO)
+		return MB_E_STS_INVALID;
+	return MB_OK;
+}
+
+static void tis_ready(unsigned int l)
+{
+	wr8(l, TIS_STS, STS_COMMAND_READY);
+}
+
+static int wait_for_stat(unsigned int l, uint8_t mask, uint32_t ms, int err)
+{
+	uint64_t stop;
+	uint8_t sts;
+	int rc;
+
+	/* The first check comes at once, as in Linux. */
+	rc = tis_status(l, &sts);
+	if (rc)
+		return rc;
+	if ((sts & mask) == mask)
+		return MB_OK;
+	stop = deadline_ms(ms);
+	do {
+		udelay(mb->poll_us);
+		mb->polls++;
+		rc = tis_status(l, &sts);
+		if (rc)
+			return rc;
+		if ((sts & mask) == mask)
+			return MB_OK;
+	} while (!expired(stop));
+	return err;
+}
+
+static uint32_t get_burstcount(unsigned int l)
+{
+	uint64_t stop = deadline_ms(mb->timeout_ms);
+	uint32_t v, burst;
+
+	do {
+		v = rd32(l, TIS_STS);
+		mb->last_sts = v;
+		burst = (v >> 8) & 0xffff;
+		if (burst)
+			return burst;
+		udelay(mb->poll_us);
+	} while (!expired(stop));
+	return 0;
+}
+
+static int send_data(unsigned int l, const uint8_t *buf, uint32_t len)
+{
+	uint32_t count = 0, burst, i;
+	uint8_t sts;
+	int rc;
+
+	rc = tis_status(l, &sts);
+	if (rc)
+		return rc;
+	if (!(sts & STS_COMMAND_READY)) {
+		tis_ready(l);
+		rc = wait_for_stat(l, STS_COMMAND_READY, mb->timeout_ms,
+				   MB_E_READY);
+		if (rc)
+			return rc;
+	}
+	while (count < len - 1) {
+		burst = get_burstcount(l);
+		if (!burst)
+			return MB_E_BURST;
+		if (burst > len - 1 - count)
+			burst = len - 1 - count;
+		for (i = 0; i < burst; i++)
+			wr8(l, TIS_DATA_FIFO, buf[count++]);
+		rc = wait_for_stat(l, STS_VALID, mb->timeout_ms, MB_E_VALID);
+		if (rc)
+			return rc;
+		rc = tis_status(l, &sts);
+		if (rc)
+			return rc;
+		if (!(sts & STS_DATA_EXPECT))
+			return MB_E_EXPECT_EARLY;
+	}
+	wr8(l, TIS_DATA_FIFO, buf[count]);
+	rc = wait_for_stat(l, STS_VALID, mb->timeout_ms, MB_E_VALID);
+	if (rc)
+		return rc;
+	rc = tis_status(l, &sts);
+	if (rc)
+		return rc;
+	if (sts & STS_DATA_EXPECT)
+		return MB_E_EXPECT_LATE;
+	return MB_OK;
+}
+
+static int recv_data(unsigned int l, uint8_t *buf, uint32_t *size,
+		     uint32_t count)
+{
+	uint32_t burst, i;
+	int rc;
+
+	while (*size < count) {
+		rc = wait_for_stat(l, STS_DATA_AVAIL | STS_VALID,
+				   mb->timeout_ms, MB_E_RESP_SHORT);
+		if (rc)
+			return rc;
+		burst = get_burstcount(l);
+		if (!burst)
+			return MB_E_BURST;
+		if (burst > count - *size)
+			burst = count - *size;
+		for (i = 0; i < burst; i++)
+			buf[(*size)++] = rd8(l, TIS_DATA_FIFO);
+	}
+	return MB_OK;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+	       ((uint32_t)p[2] << 8) | p[3];
+}
+
+static int recv(unsigned int l, uint8_t *buf, uint32_t *len)
+{
+	uint32_t size = 0, expected;
+	uint8_t sts;
+	int rc;
+
+	rc = recv_data(l, buf, &size, TPM_HEADER_SIZE);
+	if (rc)
+		return rc;
+	expected = be32(buf + 2);
+	if (expected < TPM_HEADER_SIZE || expected > TPM_BUFSIZE)
+		return MB_E_RESP_SIZE;
+	rc = recv_data(l, buf, &size, expected);
+	*len = size;
+	if (rc)
+		return rc;
+	rc = wait_for_stat(l, STS_VALID, mb->timeout_ms, MB_E_VALID);
+	if (rc)
+		return rc;
+	rc = tis_status(l, &sts);
+	if (rc)
+		return rc;
+	if (sts & STS_DATA_AVAIL)
+		return MB_E_DATA_LEFT;
+	return MB_OK;
+}
+
+/* After a command, also a failed one: commandReady, then relinquish. */
+static void tx_end(unsigned int l, uint32_t flags)
+{
+	tis_ready(l);
+	if (!(flags & MB_TX_NO_RELINQUISH))
+		release_locality(l);
+}
+
+/* Request the locality, send the command, go. */
+static int tx_send(unsigned int l, const uint8_t *cmd, uint32_t len,
+		   uint32_t flags)
+{
+	int rc;
+
+	if (len < TPM_HEADER_SIZE || len > TPM_BUFSIZE)
+		return MB_E_BAD_ARG;
+	if (!(flags & MB_TX_NO_REQUEST)) {
+		rc = request_locality(l);
+		if (rc)
+			return rc;
+	}
+	rc = send_data(l, cmd, len);
+	if (rc) {
+		tx_end(l, flags);
+		return rc;
+	}
+	wr8(l, TIS_STS, STS_GO);
+	mb->commands++;
+	return MB_OK;
+}
+
+/* Wait for the response, read it, commandReady, relinquish. */
+static int tx_recv(unsigned int l, uint8_t *resp, uint32_t *resp_len,
+		   uint32_t flags)
+{
+	int rc;
+
+	*resp_len = 0;
+	rc = wait_for_stat(l, STS_DATA_AVAIL | STS_VALID, mb->duration_ms,
+			   MB_E_DURATION);
+	if (!rc)
+		rc = recv(l, resp, resp_len);
+	tx_end(l, flags);
+	return rc;
+}
+
+/* One command at locality l: send, go, wait, receive, commandReady. */
+static int transmit(unsigned int l, const uint8_t *cmd, uint32_t len,
+		    uint8_t *resp, uint32_t *resp_len, uint32_t flags)
+{
+	int rc;
+
+	*resp_len = 0;
+	rc = tx_send(l, cmd, len, flags);
+	if (rc)
+		return rc;
+	return tx_recv(l, resp, resp_len, flags);
+}
+
+/* The part of tpm_tis_core_init() and tpm2_probe() that touches the TIS. */
+static int probe(void)
+{
+	static const uint8_t get_cap[] = {
+		0x80, 0x01, 0x00, 0x00, 0x00, 0x16, 0x00, 0x00, 0x01, 0x7a,
+		0x00, 0x00, 0x00, 0x06,		/* TPM_CAP_TPM_PROPERTIES */
+		0x00, 0x00, 0x01, 0x2e,		/* TPM_PT_TOTAL_COMMANDS */
+		0x00, 0x00, 0x00, 0x01,		/* one property */
+	};
+	uint32_t *val = mb->val;
+	uint32_t intmask, n;
+	int rc;
+
+	val[MB_V_DID_VID] = rd32(0, TIS_DID_VID);
+	rc = wait_startup(0);
+	if (rc)
+		return rc;
+	val[MB_V_ACCESS0_BEFORE] = rd8(0, TIS_ACCESS);
+	intmask = rd32(0, TIS_INT_ENABLE);
+	val[MB_V_INT_ENABLE] = intmask;
+	intmask |= INT_CMD_READY | INT_LOCALITY_CHANGE | INT_DATA_AVAIL |
+		   INT_STS_VALID;
+	intmask &= ~INT_GLOBAL_ENABLE;
+	rc = request_locality(0);
+	if (rc)
+		return rc;
+	val[MB_V_ACCESS0_ACTIVE] = rd8(0, TIS_ACCESS);
+	wr32(0, TIS_INT_ENABLE, intmask);
+	val[MB_V_STS32] = rd32(0, TIS_STS);
+	val[MB_V_IFACE_ID] = rd32(0, TIS_INTERFACE_ID);
+	rc = transmit(0, get_cap, sizeof(get_cap), mb->resp, &n,
+		      MB_TX_NO_REQUEST | MB_TX_NO_RELINQUISH);
+	mb->resp_len = n;
+	if (rc) {
+		release_locality(0);
+		return rc;
+	}
+	/* TPM 2.0 when the reply carries TPM2_ST_NO_SESSIONS, as in Linux. */
+	val[MB_V_TPM2] = n >= TPM_HEADER_SIZE && mb->resp[0] == 0x80 &&
+			 mb->resp[1] == 0x01;
+	val[MB_V_INTF_CAPS] = rd32(0, TIS_INTF_CAPS);
+	val[MB_V_RID] = rd8(0, TIS_RID);
+	release_locality(0);
+	val[MB_V_ACCESS0_AFTER] = rd8(0, TIS_ACCESS);
+	return MB_OK;
+}
+
+static int reg_read(void)
+{
+	unsigned int l = mb->locality;
+
+	switch (mb->arg1) {
+	case 1:
+		mb->arg2 = rd8(l, mb->arg0);
+		return MB_OK;
+	case 2:
+		mb->arg2 = rd16(l, mb->arg0);
+		return MB_OK;
+	case 4:
+		mb->arg2 = rd32(l, mb->arg0);
+		return MB_OK;
+	}
+	return MB_E_BAD_ARG;
+}
+
+static int reg_write(void)
+{
+	unsigned int l = mb->locality;
+
+	switch (mb->arg1) {
+	case 1:
+		wr8(l, mb->arg0, (uint8_t)mb->arg2);
+		return MB_OK;
+	case 2:
+		wr16(l, mb->arg0, (uint16_t)mb->arg2);
+		return MB_OK;
+	case 4:
+		wr32(l, mb->arg0, mb->arg2);
+		return MB_OK;
+	}
+	return MB_E_BAD_ARG;
+}
+
+static int run_op(void)
+{
+	uint32_t n = 0;
+	int rc;
+
+	if (mb->locality > 4)
+		return MB_E_BAD_ARG;
+	switch (mb->op) {
+	case MB_OP_PROBE:
+		return probe();
+	case MB_OP_TRANSMIT:
+		rc = transmit(mb->locality, mb->cmd, mb->cmd_len, mb->resp, &n,
+			      mb->flags);
+		mb->resp_len = n;
+		return rc;
+	case MB_OP_REQUEST:
+		return request_locality(mb->locality);
+	case MB_OP_REQUEST_NOWAIT:
+		wr8(mb->locality, TIS_ACCESS, ACCESS_REQUEST_USE);
+		return MB_OK;
+	case MB_OP_RELINQUISH:
+		release_locality(mb->locality);
+		return MB_OK;
+	case MB_OP_READ:
+		return reg_read();
+	case MB_OP_WRITE:
+		return reg_write();
+	case MB_OP_SEND:
+		mb->resp_len = 0;
+		return tx_send(mb->locality, mb->cmd, mb->cmd_len, mb->flags);
+	case MB_OP_RECV:
+		rc = tx_recv(mb->locality, mb->resp, &n, mb->flags);
+		mb->resp_len = n;
+		return rc;
+	case MB_OP_UD2:
+		__asm__ volatile("ud2");
+		return MB_OK;
+	}
+	return MB_E_BAD_OP;
+}
+
+void guest_main(void);
+
+void guest_main(void)
+{
+	if (mb->magic != MB_MAGIC) {
+		log_str("vtis guest: no mailbox\n");
+		return;
+	}
+	outl(MB_PORT_DONE, MB_READY);
+	for (;;) {
+		if (mb->op == MB_OP_HALT)
+			return;
+		tis_base = mb->tis_base;
+		mb->polls = 0;
+		mb->status = run_op();
+		if (mb->status)
+			log_str("vtis guest: operation failed\n");
+		mb->done_seq = mb->seq;
+		outl(MB_PORT_DONE, mb->seq);
+	}
+}

@@ -1,0 +1,2191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtis-vmm: a minimal VMM on raw KVM ioctls that runs a tiny guest speaking
+ * TIS (FIFO) at the TPM window the way Linux's tpm_tis driver does, with
+ * kvm_vtis attached to its VM through /dev/kvm-vtis, and checks what the
+ * guest gets back.  It also counts exits to userspace: with kvm_vtis
+ * handling the window there must be none for TPM registers.
+ *
+ * Output: one line per check, "ok - ..." or "not ok - ...", diagnostics
+ * start with "#".  Exit status 0 only when every check passed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+#include <linux/kvm_vtis.h>
+
+#include "mailbox.h"
+#include "sha.h"
+
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+extern const uint8_t guest_image[], guest_image_end[];
+
+/* ---- options, results -------------------------------------------------- */
+
+static struct {
+	bool tpm12;
+	bool no_attach;
+	bool spawn_swtpm;
+	bool no_detach;
+	bool verbose;
+	unsigned int timeout;		/* whole run, seconds */
+	unsigned int wait_emu;		/* seconds for an emulator to connect */
+	unsigned int guest_timeout_ms;
+	unsigned int guest_duration_ms;
+	unsigned int poll_us;
+	unsigned int loop_secs;
+	uint64_t base;
+	const char *state_dir;
+	const char *emu_file;
+	const char *swtpm;
+} opt = {
+	.timeout = 120,
+	.wait_emu = 10,
+	.guest_timeout_ms = 5000,
+	.guest_duration_ms = 20000,
+	.poll_us = 1000,
+	.loop_secs = 5,
+	.base = KVM_VTIS_DEFAULT_BASE,
+	.swtpm = "swtpm",
+};
+
+static unsigned int failures;
+static unsigned int passes;
+
+static void __printf(2, 3) result(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok - ", ok ? "" : "not ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (ok)
+		passes++;
+	else
+		failures++;
+}
+
+static void __printf(1, 2) diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void hexdump(const char *what, const uint8_t *p, size_t n)
+{
+	char line[3 * 32 + 1];
+	size_t i, j;
+
+	for (i = 0; i < n; i += 32) {
+		for (j = 0; j < 32 && i + j < n; j++)
+			sprintf(line + 3 * j, " %02x", p[i + j]);
+		diag("%s[%zu]:%s", what, i, line);
+	}
+}
+
+/* ---- the VM -------------------------------------------------------------- */
+
+struct vm {
+	int kvm_fd;
+	int vm_fd;
+	int vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *mem;
+	struct mailbox *mb;
+	bool dead;			/* the vCPU cannot run any more */
+	int fault_vector;		/* CPU exception the guest reported, or -1 */
+
+	/* exits to userspace */
+	uint64_t exits;
+	uint64_t exits_io;
+	uint64_t exits_mmio;
+	uint64_t exits_mmio_tis;
+	uint64_t exits_other;
+
+	/* kvm_vtis */
+	int vtis_fd;
+	bool attached;
+	uint32_t id;
+	char emu_name[KVM_VTIS_NAME_LEN];
+
+	/* swtpm */
+	pid_t swtpm_pid;
+	char state_dir[128];
+	bool own_state_dir;
+	bool emu_lost;			/* the emulator was killed on purpose */
+	bool detached_mid;		/* detach-mid ran: counts stop there */
+	uint64_t exits_at_detach;
+	uint32_t accesses_at_detach;
+
+	char log[256];
+	size_t log_len;
+};
+
+static struct vm the_vm = {
+	.kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .vtis_fd = -1,
+	.fault_vector = -1,
+};
+
+/* swtpm of the main VM and of the second one, for the signal handlers. */
+static volatile sig_atomic_t swtpm_pids[2];
+
+static void swtpm_track(struct vm *vm, pid_t pid)
+{
+	swtpm_pids[vm == &the_vm ? 0 : 1] = pid;
+}
+
+static void on_alarm(int sig)
+{
+	static const char msg[] = "not ok - vtis-vmm finished within its time bound\n";
+
+	(void)sig;
+	if (swtpm_pids[0] > 0)
+		kill(swtpm_pids[0], SIGKILL);
+	if (swtpm_pids[1] > 0)
+		kill(swtpm_pids[1], SIGKILL);
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	_exit(3);
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+	if (swtpm_pids[0] > 0)
+		kill(swtpm_pids[0], SIGKILL);
+	if (swtpm_pids[1] > 0)
+		kill(swtpm_pids[1], SIGKILL);
+	_exit(4);
+}
+
+static int vm_create(struct vm *vm)
+{
+	struct kvm_userspace_memory_region region;
+	struct kvm_segment seg;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	size_t image_len = guest_image_end - guest_image;
+	int ret, khz;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		diag("open /dev/kvm: %s", strerror(errno));
+		return -1;
+	}
+	ret = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (ret != KVM_API_VERSION) {
+		diag("KVM API version %d, want %d", ret, KVM_API_VERSION);
+		return -1;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		diag("KVM_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	vm->mem = mmap(NULL, MB_GUEST_MEM, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED) {
+		diag("mmap guest memory: %s", strerror(errno));
+		return -1;
+	}
+	memset(&region, 0, sizeof(region));
+	region.slot = 0;
+	region.guest_phys_addr = 0;
+	region.memory_size = MB_GUEST_MEM;
+	region.userspace_addr = (uintptr_t)vm->mem;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		diag("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return -1;
+	}
+
+	if (image_len > MB_CODE_MAX) {
+		diag("guest image too large (%zu bytes)", image_len);
+		return -1;
+	}
+	memcpy(vm->mem + MB_CODE_ADDR, guest_image, image_len);
+	vm->mb = (struct mailbox *)(vm->mem + MB_ADDR);
+
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0) {
+		diag("KVM_CREATE_VCPU: %s", strerror(errno));
+		return -1;
+	}
+	ret = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (ret < (int)sizeof(struct kvm_run)) {
+		diag("KVM_GET_VCPU_MMAP_SIZE: %d", ret);
+		return -1;
+	}
+	vm->run_size = ret;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED) {
+		vm->run = NULL;
+		diag("mmap kvm_run: %s", strerror(errno));
+		return -1;
+	}
+
+	/* Flat 32-bit protected mode: 4 GiB code and data segments. */
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
+		diag("KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	memset(&seg, 0, sizeof(seg));
+	seg.base = 0;
+	seg.limit = 0xffffffff;
+	seg.present = 1;
+	seg.dpl = 0;
+	seg.db = 1;
+	seg.s = 1;
+	seg.l = 0;
+	seg.g = 1;
+	seg.selector = 0x08;
+	seg.type = 0x0b;		/* code: execute/read, accessed */
+	sregs.cs = seg;
+	seg.selector = 0x10;
+	seg.type = 0x03;		/* data: read/write, accessed */
+	sregs.ds = seg;
+	sregs.es = seg;
+	sregs.fs = seg;
+	sregs.gs = seg;
+	sregs.ss = seg;
+	sregs.cr0 = (sregs.cr0 | 0x1) & ~0x80000000ULL;	/* PE, no PG */
+	sregs.cr4 = 0;
+	sregs.efer = 0;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
+		diag("KVM_SET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = MB_CODE_ADDR;
+	regs.rsp = MB_STACK_TOP;
+	regs.rflags = 0x2;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0) {
+		diag("KVM_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+
+	khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	if (khz <= 0) {
+		diag("KVM_GET_TSC_KHZ: %s; assuming 1 GHz", strerror(errno));
+		khz = 1000000;
+	}
+
+	memset(vm->mb, 0, sizeof(*vm->mb));
+	vm->mb->magic = MB_MAGIC;
+	vm->mb->tis_base = (uint32_t)opt.base;
+	vm->mb->tsc_khz = khz;
+	vm->mb->timeout_ms = opt.guest_timeout_ms;
+	vm->mb->duration_ms = opt.guest_duration_ms;
+	vm->mb->poll_us = opt.poll_us;
+	if (opt.verbose)
+		diag("VM created: %u KiB RAM, guest image %zu bytes, TSC %d kHz",
+		     MB_GUEST_MEM / 1024, image_len, khz);
+	return 0;
+}
+
+static void vm_dump(struct vm *vm)
+{
+	struct kvm_regs regs;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0)
+		diag("guest rip=%#llx rsp=%#llx rax=%#llx rflags=%#llx",
+		     (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+		     (unsigned long long)regs.rax,
+		     (unsigned long long)regs.rflags);
+}
+
+static void guest_log(struct vm *vm, uint8_t c)
+{
+	if (c == '\n' || vm->log_len == sizeof(vm->log) - 1) {
+		vm->log[vm->log_len] = 0;
+		diag("guest: %s", vm->log);
+		vm->log_len = 0;
+		if (c == '\n')
+			return;
+	}
+	if (c >= 0x20 && c < 0x7f)
+		vm->log[vm->log_len++] = c;
+}
+
+static bool in_tis_window(uint64_t addr)
+{
+	return addr >= opt.base && addr - opt.base < KVM_VTIS_WINDOW_SIZE;
+}
+
+/*
+ * Run the vCPU until the guest hands over through MB_PORT_DONE.  TIS
+ * accesses that exit here are counted and answered like an absent device
+ * (reads all ones, writes dropped).  Returns 0 with the value the guest
+ * wrote, or -1 when the guest cannot continue.
+ */
+static int vm_run(struct vm *vm, uint32_t *value)
+{
+	struct kvm_run *run = vm->run;
+	uint8_t *io;
+
+	if (vm->dead)
+		return -1;
+	for (;;) {
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			diag("KVM_RUN: %s", strerror(errno));
+			goto dead;
+		}
+		vm->exits++;
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			vm->exits_io++;
+			io = (uint8_t *)run + run->io.data_offset;
+			if (run->io.direction == KVM_EXIT_IO_OUT &&
+			    run->io.port == MB_PORT_DONE &&
+			    run->io.size == 4 && run->io.count == 1) {
+				memcpy(value, io, 4);
+				return 0;
+			}
+			if (run->io.direction == KVM_EXIT_IO_OUT &&
+			    run->io.port == MB_PORT_FAULT) {
+				vm->fault_vector = vm->mb->fault[0];
+				diag("guest CPU exception: vector %u, error code %#x, eip %#x",
+				     vm->mb->fault[0], vm->mb->fault[1],
+				     vm->mb->fault[2]);
+				goto dead;
+			}
+			if (run->io.direction == KVM_EXIT_IO_OUT &&
+			    run->io.port == MB_PORT_LOG && run->io.size == 1) {
+				uint32_t i;
+
+				for (i = 0; i < run->io.count; i++)
+					guest_log(vm, io[i]);
+				continue;
+			}
+			diag("unexpected I/O exit: port %#x dir %u size %u",
+			     run->io.port, run->io.direction, run->io.size);
+			goto dead;
+		case KVM_EXIT_MMIO:
+			vm->exits_mmio++;
+			if (in_tis_window(run->mmio.phys_addr)) {
+				vm->exits_mmio_tis++;
+				if (opt.verbose && vm->exits_mmio_tis <= 8)
+					diag("MMIO exit: %s %#llx len %u",
+					     run->mmio.is_write ? "write" : "read",
+					     (unsigned long long)run->mmio.phys_addr,
+					     run->mmio.len);
+				if (!run->mmio.is_write)
+					memset(run->mmio.data, 0xff,
+					       sizeof(run->mmio.data));
+				continue;
+			}
+			diag("MMIO exit outside the TIS window: %#llx",
+			     (unsigned long long)run->mmio.phys_addr);
+			goto dead;
+		case KVM_EXIT_HLT:
+			vm->exits_other++;
+			diag("guest halted");
+			goto dead;
+		case KVM_EXIT_SHUTDOWN:
+			vm->exits_other++;
+			diag("guest shut down (triple fault)");
+			goto dead;
+		case KVM_EXIT_FAIL_ENTRY:
+			vm->exits_other++;
+			diag("VM entry failed: reason %#llx",
+			     (unsigned long long)
+			     run->fail_entry.hardware_entry_failure_reason);
+			goto dead;
+		case KVM_EXIT_INTERNAL_ERROR:
+			vm->exits_other++;
+			diag("KVM internal error, suberror %u",
+			     run->internal.suberror);
+			goto dead;
+		case KVM_EXIT_INTR:
+			vm->exits_other++;
+			continue;
+		default:
+			vm->exits_other++;
+			diag("unexpected exit reason %u", run->exit_reason);
+			goto dead;
+		}
+	}
+dead:
+	vm_dump(vm);
+	vm->dead = true;
+	return -1;
+}
+
+static const char *const status_names[MB_E_COUNT] = {
+	[MB_OK] = "success",
+	[MB_E_BAD_OP] = "unknown operation",
+	[MB_E_BAD_ARG] = "bad argument",
+	[MB_E_STARTUP] = "ACCESS.tpmRegValidSts never set",
+	[MB_E_LOCALITY] = "locality not granted in time",
+	[MB_E_STS_INVALID] = "STS bits 0x23 not zero",
+	[MB_E_READY] = "commandReady not reached in time",
+	[MB_E_BURST] = "burstCount stayed 0",
+	[MB_E_VALID] = "stsValid not set in time",
+	[MB_E_EXPECT_EARLY] = "Expect cleared before the last byte",
+	[MB_E_EXPECT_LATE] = "Expect still set after the last byte",
+	[MB_E_DURATION] = "no dataAvail in time after go",
+	[MB_E_RESP_SHORT] = "response shorter than its header",
+	[MB_E_RESP_SIZE] = "response size field out of range",
+	[MB_E_DATA_LEFT] = "dataAvail still set after the response",
+	[MB_E_NOT_TPM2] = "not a TPM 2.0",
+};
+
+static const char *status_name(uint32_t st)
+{
+	if (st < MB_E_COUNT && status_names[st])
+		return status_names[st];
+	return "unknown guest status";
+}
+
+/* Run one guest operation.  Returns the guest's status, or -1. */
+static int guest_op(struct vm *vm, uint32_t op, unsigned int loc,
+		    uint32_t flags)
+{
+	struct mailbox *mb = vm->mb;
+	uint32_t value;
+
+	mb->op = op;
+	mb->locality = loc;
+	mb->flags = flags;
+	mb->seq++;
+	mb->status = ~0u;
+	if (vm_run(vm, &value))
+		return -1;
+	if (value != mb->seq || mb->done_seq != mb->seq) {
+		diag("guest handed over %#x for operation %u", value, mb->seq);
+		vm->dead = true;
+		return -1;
+	}
+	if (mb->status != MB_OK) {
+		diag("guest: %s (last STS %#x)", status_name(mb->status),
+		     mb->last_sts);
+		if (opt.verbose && mb->resp_len)
+			hexdump("partial response", mb->resp,
+				mb->resp_len < 64 ? mb->resp_len : 64);
+	}
+	return (int)mb->status;
+}
+
+static int guest_read(struct vm *vm, unsigned int loc, uint32_t off,
+		      unsigned int width, uint32_t *val)
+{
+	int st;
+
+	vm->mb->arg0 = off;
+	vm->mb->arg1 = width;
+	st = guest_op(vm, MB_OP_READ, loc, 0);
+	*val = vm->mb->arg2;
+	return st;
+}
+
+static int guest_boot(struct vm *vm)
+{
+	uint32_t value;
+
+	if (vm_run(vm, &value))
+		return -1;
+	if (value != MB_READY) {
+		diag("guest's first hand-over is %#x", value);
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t guest_accesses(struct vm *vm)
+{
+	return vm->mb->mmio_reads + vm->mb->mmio_writes;
+}
+
+/* ---- kvm_vtis and swtpm ------------------------------------------------ */
+
+static int vtis_info(struct vm *vm, struct kvm_vtis_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->id = vm->id;
+	return ioctl(vm->vtis_fd, KVM_VTIS_INFO, info);
+}
+
+static bool emu_name_ok(const char *name)
+{
+	size_t i, n = strnlen(name, KVM_VTIS_NAME_LEN);
+
+	if (n == 0 || n == KVM_VTIS_NAME_LEN)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '-'))
+			return false;
+	return true;
+}
+
+static int vtis_attach(struct vm *vm)
+{
+	struct kvm_vtis_attach a;
+	FILE *f;
+
+	vm->vtis_fd = open("/dev/kvm-vtis", O_RDWR | O_CLOEXEC);
+	if (vm->vtis_fd < 0) {
+		result(false, "attach: open /dev/kvm-vtis (%s)",
+		       strerror(errno));
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.vm_fd = vm->vm_fd;
+	a.base = opt.base;
+	a.family = opt.tpm12 ? KVM_VTIS_TPM_1_2 : KVM_VTIS_TPM_2_0;
+	a.backend = KVM_VTIS_BACKEND_EMULATOR;
+	if (ioctl(vm->vtis_fd, KVM_VTIS_ATTACH, &a) < 0) {
+		result(false, "attach: KVM_VTIS_ATTACH to the VM (%s)",
+		       strerror(errno));
+		return -1;
+	}
+	vm->attached = true;
+	vm->id = a.id;
+	memcpy(vm->emu_name, a.emu_name, sizeof(vm->emu_name));
+	vm->emu_name[sizeof(vm->emu_name) - 1] = 0;
+	if (a.id == 0 || !emu_name_ok(a.emu_name)) {
+		result(false, "attach: KVM_VTIS_ATTACH returns an id and an emulator name (id %u, name \"%s\")",
+		       a.id, vm->emu_name);
+		return -1;
+	}
+	result(true, "attach: TPM %s device %u at %#llx, emulator /dev/%s",
+	       opt.tpm12 ? "1.2" : "2.0", a.id, (unsigned long long)opt.base,
+	       vm->emu_name);
+	if (opt.emu_file && vm == &the_vm) {
+		f = fopen(opt.emu_file, "w");
+		if (!f || fprintf(f, "%s\n", vm->emu_name) < 0 || fclose(f)) {
+			diag("write %s: %s", opt.emu_file, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void vtis_detach(struct vm *vm)
+{
+	struct kvm_vtis_detach det;
+
+	memset(&det, 0, sizeof(det));
+	det.size = sizeof(det);
+	det.id = vm->id;
+	if (ioctl(vm->vtis_fd, KVM_VTIS_DETACH, &det) == 0) {
+		result(true, "detach: device %u detached", vm->id);
+		vm->attached = false;
+	} else {
+		result(false, "detach: device %u detached (%s)", vm->id,
+		       strerror(errno));
+	}
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int swtpm_spawn(struct vm *vm)
+{
+	char dev[16 + KVM_VTIS_NAME_LEN], state[16 + sizeof(vm->state_dir)];
+	const char *argv[16];
+	unsigned int i, n = 0;
+	pid_t pid;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", vm->emu_name);
+	/* The node appears through devtmpfs/udev; allow a moment. */
+	for (i = 0; i < 50 && access(dev, R_OK | W_OK); i++)
+		sleep_ms(100);
+	if (access(dev, R_OK | W_OK)) {
+		result(false, "swtpm: %s exists (%s)", dev, strerror(errno));
+		return -1;
+	}
+	if (vm->state_dir[0]) {
+		/* A restart: the same state as before. */
+	} else if (opt.state_dir) {
+		snprintf(vm->state_dir, sizeof(vm->state_dir), "%s",
+			 opt.state_dir);
+	} else {
+		const char *tmp = getenv("TMPDIR");
+
+		snprintf(vm->state_dir, sizeof(vm->state_dir),
+			 "%s/vtis-vmm.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(vm->state_dir)) {
+			diag("mkdtemp %s: %s", vm->state_dir, strerror(errno));
+			return -1;
+		}
+		vm->own_state_dir = true;
+	}
+	snprintf(state, sizeof(state), "dir=%s", vm->state_dir);
+	argv[n++] = opt.swtpm;
+	argv[n++] = "chardev";
+	argv[n++] = "--chardev";
+	argv[n++] = dev;
+	if (!opt.tpm12)
+		argv[n++] = "--tpm2";
+	argv[n++] = "--tpmstate";
+	argv[n++] = state;
+	argv[n++] = "--locality";
+	argv[n++] = "allow-set-locality";
+	argv[n++] = "--flags";
+	argv[n++] = "not-need-init,startup-clear";
+	argv[n] = NULL;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		diag("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		/* stdout carries results: swtpm's chatter goes to stderr. */
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	vm->swtpm_pid = pid;
+	swtpm_track(vm, pid);
+	diag("started %s chardev --chardev %s%s (pid %d, state %s)",
+	     opt.swtpm, dev, opt.tpm12 ? "" : " --tpm2", pid, vm->state_dir);
+	return 0;
+}
+
+/* Wait until an emulator holds the device's char device. */
+static int wait_emulator(struct vm *vm)
+{
+	struct kvm_vtis_info info;
+	unsigned int i, steps = opt.wait_emu * 20;
+	int status;
+
+	for (i = 0; i <= steps; i++) {
+		if (vtis_info(vm, &info) < 0) {
+			result(false, "swtpm: KVM_VTIS_INFO answers (%s)",
+			       strerror(errno));
+			return -1;
+		}
+		if (info.state & KVM_VTIS_STATE_EMU_CONNECTED) {
+			result(true, "swtpm: emulator connected to /dev/%s",
+			       vm->emu_name);
+			return 0;
+		}
+		if (vm->swtpm_pid > 0 &&
+		    waitpid(vm->swtpm_pid, &status, WNOHANG) == vm->swtpm_pid) {
+			vm->swtpm_pid = 0;
+			swtpm_track(vm, 0);
+			result(false, "swtpm: emulator connected to /dev/%s (swtpm exited, status %#x)",
+			       vm->emu_name, status);
+			return -1;
+		}
+		sleep_ms(50);
+	}
+	result(false, "swtpm: emulator connected to /dev/%s within %u s",
+	       vm->emu_name, opt.wait_emu);
+	return -1;
+}
+
+static void remove_state_dir(struct vm *vm)
+{
+	struct dirent *de;
+	DIR *d;
+	int dfd;
+
+	if (!vm->own_state_dir)
+		return;
+	d = opendir(vm->state_dir);
+	if (d) {
+		dfd = dirfd(d);
+		while ((de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				unlinkat(dfd, de->d_name, 0);
+		closedir(d);
+	}
+	rmdir(vm->state_dir);
+}
+
+/* Wait up to ms for swtpm to exit by itself; kill it otherwise. */
+static bool swtpm_reap(struct vm *vm, unsigned int ms)
+{
+	unsigned int waited;
+	int status;
+
+	if (vm->swtpm_pid <= 0)
+		return true;
+	for (waited = 0; waited <= ms; waited += 20) {
+		if (waitpid(vm->swtpm_pid, &status, WNOHANG) == vm->swtpm_pid) {
+			vm->swtpm_pid = 0;
+			swtpm_track(vm, 0);
+			if (opt.verbose)
+				diag("swtpm exited, status %#x", status);
+			return true;
+		}
+		sleep_ms(20);
+	}
+	kill(vm->swtpm_pid, SIGKILL);
+	waitpid(vm->swtpm_pid, &status, 0);
+	vm->swtpm_pid = 0;
+	swtpm_track(vm, 0);
+	return false;
+}
+
+static void vm_destroy(struct vm *vm)
+{
+	if (vm->run)
+		munmap(vm->run, vm->run_size);
+	vm->run = NULL;
+	if (vm->vcpu_fd >= 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	vm->vcpu_fd = -1;
+	vm->vm_fd = -1;
+}
+
+/* ---- TPM commands ------------------------------------------------------ */
+
+#define TPM2_ST_NO_SESSIONS	0x8001
+#define TPM2_ST_SESSIONS	0x8002
+#define TPM2_CC_HASH		0x0000017d
+#define TPM2_CC_GET_RANDOM	0x0000017b
+#define TPM2_CC_PCR_READ	0x0000017e
+#define TPM2_CC_PCR_EXTEND	0x00000182
+#define TPM2_ALG_SHA256		0x000b
+#define TPM2_RH_NULL		0x40000007
+#define TPM2_RS_PW		0x40000009
+#define TPM2_RC_SUCCESS		0x000
+#define TPM2_RC_LOCALITY	0x907
+#define TPM2_RC_SIZE_P1		0x1d5	/* TPM_RC_SIZE, parameter 1 */
+
+#define TPM_TAG_RQU_COMMAND	0x00c1
+#define TPM_TAG_RSP_COMMAND	0x00c4
+#define TPM_ORD_EXTEND		0x00000014
+#define TPM_ORD_PCR_READ	0x00000015
+#define TPM_ORD_GET_RANDOM	0x00000046
+
+struct cmdbuf {
+	uint8_t d[4096];
+	size_t n;
+	bool overflow;
+};
+
+static void put8(struct cmdbuf *b, uint8_t v)
+{
+	if (b->n < sizeof(b->d))
+		b->d[b->n++] = v;
+	else
+		b->overflow = true;
+}
+
+static void put16(struct cmdbuf *b, uint16_t v)
+{
+	put8(b, v >> 8);
+	put8(b, v);
+}
+
+static void put32(struct cmdbuf *b, uint32_t v)
+{
+	put16(b, v >> 16);
+	put16(b, v);
+}
+
+static void putbytes(struct cmdbuf *b, const void *p, size_t n)
+{
+	const uint8_t *s = p;
+
+	while (n--)
+		put8(b, *s++);
+}
+
+static void cmd_start(struct cmdbuf *b, uint16_t tag, uint32_t code)
+{
+	b->n = 0;
+	b->overflow = false;
+	put16(b, tag);
+	put32(b, 0);		/* size, set by cmd_end */
+	put32(b, code);
+}
+
+static void cmd_end(struct cmdbuf *b)
+{
+	b->d[2] = b->n >> 24;
+	b->d[3] = b->n >> 16;
+	b->d[4] = b->n >> 8;
+	b->d[5] = b->n;
+}
+
+/* A response, parsed with bounds checks. */
+struct resp {
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+	bool bad;		/* read past the end */
+	uint16_t tag;
+	uint32_t rc;
+};
+
+static uint32_t get(struct resp *r, unsigned int bytes)
+{
+	uint32_t v = 0;
+
+	if (r->len - r->off < bytes) {
+		r->bad = true;
+		r->off = r->len;
+		return 0;
+	}
+	while (bytes--)
+		v = (v << 8) | r->p[r->off++];
+	return v;
+}
+
+static const uint8_t *getbytes(struct resp *r, size_t n)
+{
+	const uint8_t *p = r->p + r->off;
+
+	if (r->len - r->off < n) {
+		r->bad = true;
+		r->off = r->len;
+		return NULL;
+	}
+	r->off += n;
+	return p;
+}
+
+/*
+ * Send cmd from locality loc through the guest's driver.  Returns 0 when
+ * the guest received a well-formed response (header size == bytes read);
+ * r then holds tag and rc and points past the header.
+ */
+static int tpm_op(struct vm *vm, uint32_t op, unsigned int loc,
+		  uint32_t flags, const struct cmdbuf *cmd, struct resp *r,
+		  const char *what)
+{
+	struct mailbox *mb = vm->mb;
+	uint32_t size;
+	int st;
+
+	memset(r, 0, sizeof(*r));
+	if (cmd) {
+		if (cmd->overflow) {
+			result(false, "%s: command fits the buffer", what);
+			return -1;
+		}
+		memcpy(mb->cmd, cmd->d, cmd->n);
+		mb->cmd_len = cmd->n;
+	}
+	st = guest_op(vm, op, loc, flags);
+	if (st) {
+		result(false, "%s: the guest's driver completes the command (%s)",
+		       what, st < 0 ? "guest stopped" : status_name(st));
+		return -1;
+	}
+	if (op == MB_OP_SEND)
+		return 0;
+	r->p = mb->resp;
+	r->len = mb->resp_len;
+	if (r->len < 10 || r->len > MB_BUF_SIZE) {
+		result(false, "%s: response of %zu bytes", what, r->len);
+		return -1;
+	}
+	r->tag = get(r, 2);
+	size = get(r, 4);
+	r->rc = get(r, 4);
+	if (size != r->len) {
+		result(false, "%s: response header size %u equals bytes read %zu",
+		       what, size, r->len);
+		return -1;
+	}
+	if (opt.verbose)
+		diag("%s: locality %u, response tag %#x rc %#x, %zu bytes",
+		     what, loc, r->tag, r->rc, r->len);
+	return 0;
+}
+
+/*
+ * Send cmd from locality loc through the guest's driver.  Returns 0 when
+ * the guest received a well-formed response (header size == bytes read);
+ * r then holds tag and rc and points past the header.
+ */
+static int tpm_transmit(struct vm *vm, unsigned int loc, uint32_t flags,
+			const struct cmdbuf *cmd, struct resp *r,
+			const char *what)
+{
+	return tpm_op(vm, MB_OP_TRANSMIT, loc, flags, cmd, r, what);
+}
+
+static void tpm2_cmd_get_random(struct cmdbuf *b, uint16_t n)
+{
+	cmd_start(b, TPM2_ST_NO_SESSIONS, TPM2_CC_GET_RANDOM);
+	put16(b, n);
+	cmd_end(b);
+}
+
+static void tpm2_cmd_pcr_read(struct cmdbuf *b, unsigned int pcr)
+{
+	cmd_start(b, TPM2_ST_NO_SESSIONS, TPM2_CC_PCR_READ);
+	put32(b, 1);			/* TPML_PCR_SELECTION.count */
+	put16(b, TPM2_ALG_SHA256);
+	put8(b, 3);			/* sizeofSelect */
+	put8(b, pcr < 8 ? 1 << pcr : 0);
+	put8(b, pcr >= 8 && pcr < 16 ? 1 << (pcr - 8) : 0);
+	put8(b, pcr >= 16 && pcr < 24 ? 1 << (pcr - 16) : 0);
+	cmd_end(b);
+}
+
+static void tpm2_cmd_pcr_extend(struct cmdbuf *b, unsigned int pcr,
+				const uint8_t digest[SHA256_DIGEST_SIZE])
+{
+	cmd_start(b, TPM2_ST_SESSIONS, TPM2_CC_PCR_EXTEND);
+	put32(b, pcr);
+	put32(b, 9);			/* authorizationSize */
+	put32(b, TPM2_RS_PW);
+	put16(b, 0);			/* nonce */
+	put8(b, 0);			/* session attributes */
+	put16(b, 0);			/* empty password */
+	put32(b, 1);			/* TPML_DIGEST_VALUES.count */
+	put16(b, TPM2_ALG_SHA256);
+	putbytes(b, digest, SHA256_DIGEST_SIZE);
+	cmd_end(b);
+}
+
+static void tpm2_cmd_hash(struct cmdbuf *b, const uint8_t *data, uint16_t n)
+{
+	cmd_start(b, TPM2_ST_NO_SESSIONS, TPM2_CC_HASH);
+	put16(b, n);
+	putbytes(b, data, n);
+	put16(b, TPM2_ALG_SHA256);
+	put32(b, TPM2_RH_NULL);
+	cmd_end(b);
+}
+
+/* GetRandom(n) of the attached family. */
+static void cmd_get_random_any(struct cmdbuf *b, uint16_t n)
+{
+	if (opt.tpm12) {
+		cmd_start(b, TPM_TAG_RQU_COMMAND, TPM_ORD_GET_RANDOM);
+		put32(b, n);
+		cmd_end(b);
+	} else {
+		tpm2_cmd_get_random(b, n);
+	}
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/* TPM2_GetRandom(n): checks tag, rc and size; copies the bytes. */
+static int tpm2_get_random(struct vm *vm, unsigned int loc, uint32_t flags,
+			   uint8_t *out, uint16_t n, const char *what)
+{
+	struct cmdbuf b;
+	struct resp r;
+	const uint8_t *p;
+	uint16_t got;
+
+	tpm2_cmd_get_random(&b, n);
+	if (tpm_transmit(vm, loc, flags, &b, &r, what))
+		return -1;
+	if (r.tag != TPM2_ST_NO_SESSIONS || r.rc != TPM2_RC_SUCCESS) {
+		result(false, "%s: TPM2_GetRandom succeeds (tag %#x rc %#x)",
+		       what, r.tag, r.rc);
+		return -1;
+	}
+	got = get(&r, 2);
+	p = getbytes(&r, got);
+	if (r.bad || got != n || r.off != r.len) {
+		result(false, "%s: TPM2_GetRandom returns %u bytes (got %u in a %zu byte response)",
+		       what, n, got, r.len);
+		return -1;
+	}
+	memcpy(out, p, n);
+	return 0;
+}
+
+/* TPM2_PCR_Read of one sha256 PCR, with the response's structure checked. */
+static int tpm2_pcr_read(struct vm *vm, unsigned int loc, uint32_t flags,
+			 unsigned int pcr, uint8_t out[SHA256_DIGEST_SIZE],
+			 const char *what)
+{
+	struct cmdbuf b;
+	struct resp r;
+	uint32_t count, dcount;
+	uint16_t alg, dsize;
+	uint8_t sel_size, sel[3];
+	const uint8_t *p;
+
+	tpm2_cmd_pcr_read(&b, pcr);
+	if (tpm_transmit(vm, loc, flags, &b, &r, what))
+		return -1;
+	if (r.tag != TPM2_ST_NO_SESSIONS || r.rc != TPM2_RC_SUCCESS) {
+		result(false, "%s: TPM2_PCR_Read succeeds (tag %#x rc %#x)",
+		       what, r.tag, r.rc);
+		return -1;
+	}
+	get(&r, 4);			/* pcrUpdateCounter */
+	count = get(&r, 4);
+	alg = get(&r, 2);
+	sel_size = get(&r, 1);
+	sel[0] = get(&r, 1);
+	sel[1] = get(&r, 1);
+	sel[2] = get(&r, 1);
+	dcount = get(&r, 4);
+	dsize = get(&r, 2);
+	p = getbytes(&r, dsize);
+	if (r.bad || count != 1 || alg != TPM2_ALG_SHA256 || sel_size != 3 ||
+	    !(sel[pcr / 8] & (1 << (pcr % 8))) || dcount != 1 ||
+	    dsize != SHA256_DIGEST_SIZE || r.off != r.len) {
+		result(false, "%s: TPM2_PCR_Read returns one sha256 digest of PCR %u",
+		       what, pcr);
+		hexdump("response", r.p, r.len);
+		return -1;
+	}
+	memcpy(out, p, SHA256_DIGEST_SIZE);
+	return 0;
+}
+
+/* TPM2_PCR_Extend; returns the TPM's rc, or -1 on a transport failure. */
+static int64_t tpm2_pcr_extend(struct vm *vm, unsigned int loc, uint32_t flags,
+			       unsigned int pcr,
+			       const uint8_t digest[SHA256_DIGEST_SIZE],
+			       const char *what)
+{
+	struct cmdbuf b;
+	struct resp r;
+
+	tpm2_cmd_pcr_extend(&b, pcr, digest);
+	if (tpm_transmit(vm, loc, flags, &b, &r, what))
+		return -1;
+	if (r.rc == TPM2_RC_SUCCESS && r.tag != TPM2_ST_SESSIONS) {
+		result(false, "%s: TPM2_PCR_Extend response carries sessions (tag %#x)",
+		       what, r.tag);
+		return -1;
+	}
+	return r.rc;
+}
+
+static void test_digest(uint8_t out[SHA256_DIGEST_SIZE], const char *label)
+{
+	char buf[128];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(buf, sizeof(buf), "vtis-vmm %s %d %ld.%09ld", label,
+		 (int)getpid(), (long)ts.tv_sec, ts.tv_nsec);
+	sha256(buf, strlen(buf), out);
+}
+
+/* ---- scenarios --------------------------------------------------------- */
+
+static bool hex_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	return memcmp(a, b, n) == 0;
+}
+
+static void scenario_probe(struct vm *vm)
+{
+	const uint32_t *val = vm->mb->val;
+	uint32_t did, caps, ifver, sts, fam;
+	int st;
+
+	st = guest_op(vm, MB_OP_PROBE, 0, 0);
+	did = val[MB_V_DID_VID];
+	result(did != 0 && did != 0xffffffff && (did & 0xffff) != 0xffff,
+	       "probe: DID_VID reads a vendor and device id (%#010x)", did);
+	if (st) {
+		result(false, "probe: the guest's probe sequence completes (%s)",
+		       st < 0 ? "guest stopped" : status_name(st));
+		return;
+	}
+	result(true, "probe: ACCESS(0).tpmRegValidSts set (ACCESS %#04x)",
+	       val[MB_V_ACCESS0_BEFORE]);
+	result(!(val[MB_V_ACCESS0_BEFORE] & 0x26),
+	       "probe: no locality active or requested at power-on (ACCESS %#04x)",
+	       val[MB_V_ACCESS0_BEFORE]);
+	result(!(val[MB_V_INT_ENABLE] & 0x80000000u),
+	       "probe: interrupts globally disabled at reset (INT_ENABLE %#010x)",
+	       val[MB_V_INT_ENABLE]);
+	result(true, "probe: locality 0 granted (ACCESS %#04x)",
+	       val[MB_V_ACCESS0_ACTIVE]);
+	sts = val[MB_V_STS32];
+	fam = (sts >> 26) & 3;
+	result(!(sts & 0x23) && fam == (opt.tpm12 ? 0u : 1u),
+	       "probe: STS reads tpmFamily %s with reserved bits 0 (STS %#010x)",
+	       opt.tpm12 ? "1.2" : "2.0", sts);
+	result(val[MB_V_TPM2] == !opt.tpm12,
+	       "probe: TPM2_GetCapability reply identifies a TPM %s (tag %02x%02x)",
+	       opt.tpm12 ? "1.2" : "2.0", vm->mb->resp[0], vm->mb->resp[1]);
+	caps = val[MB_V_INTF_CAPS];
+	ifver = (caps >> 28) & 7;
+	result(caps != 0xffffffff &&
+	       (opt.tpm12 ? (ifver == 0 || ifver == 2) : ifver == 3),
+	       "probe: INTF_CAPABILITY interface version %u fits TPM %s (%#010x)",
+	       ifver, opt.tpm12 ? "1.2" : "2.0", caps);
+	diag("probe: RID %#04x, INTERFACE_ID %#010x", val[MB_V_RID],
+	     val[MB_V_IFACE_ID]);
+	result((val[MB_V_ACCESS0_AFTER] & 0xa0) == 0x80,
+	       "probe: locality 0 relinquished (ACCESS %#04x)",
+	       val[MB_V_ACCESS0_AFTER]);
+}
+
+static void scenario_getrandom(struct vm *vm)
+{
+	uint8_t a[32], b[32], zero[32] = { 0 };
+
+	if (tpm2_get_random(vm, 0, 0, a, sizeof(a), "getrandom"))
+		return;
+	if (tpm2_get_random(vm, 0, 0, b, sizeof(b), "getrandom"))
+		return;
+	result(!hex_eq(a, zero, 32) && !hex_eq(a, b, 32),
+	       "getrandom: two TPM2_GetRandom(32) give 32 distinct non-zero bytes each");
+}
+
+/* Read pcr, extend it with a fresh digest, read again, compare. */
+static bool extend_and_check(struct vm *vm, unsigned int loc, uint32_t flags,
+			     unsigned int pcr, const char *what)
+{
+	uint8_t old[32], d[32], now[32], cat[64], want[32];
+	int64_t rc;
+
+	if (tpm2_pcr_read(vm, loc, flags, pcr, old, what))
+		return false;
+	test_digest(d, what);
+	rc = tpm2_pcr_extend(vm, loc, flags, pcr, d, what);
+	if (rc < 0)
+		return false;
+	if (rc != TPM2_RC_SUCCESS) {
+		result(false, "%s: TPM2_PCR_Extend of PCR %u at locality %u succeeds (rc %#llx)",
+		       what, pcr, loc, (long long)rc);
+		return false;
+	}
+	if (tpm2_pcr_read(vm, loc, flags, pcr, now, what))
+		return false;
+	memcpy(cat, old, 32);
+	memcpy(cat + 32, d, 32);
+	sha256(cat, sizeof(cat), want);
+	if (!hex_eq(now, want, 32)) {
+		result(false, "%s: PCR %u equals SHA-256(old || digest) after the extend",
+		       what, pcr);
+		hexdump("old", old, 32);
+		hexdump("digest", d, 32);
+		hexdump("read", now, 32);
+		hexdump("want", want, 32);
+		return false;
+	}
+	return true;
+}
+
+static void scenario_extend(struct vm *vm)
+{
+	if (extend_and_check(vm, 0, 0, 16, "extend"))
+		result(true, "extend: sha256 PCR 16 equals SHA-256(old || digest) after TPM2_PCR_Extend");
+}
+
+static void scenario_bigcmd(struct vm *vm)
+{
+	static uint8_t data[4096];
+	uint8_t want[32];
+	struct cmdbuf b;
+	struct resp r;
+	const uint8_t *p;
+	uint16_t n;
+	size_t i;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + (i >> 8) + 1);
+
+	/* The largest TPM2_Hash the TPM accepts: content checked. */
+	tpm2_cmd_hash(&b, data, 1024);
+	if (tpm_transmit(vm, 0, 0, &b, &r, "bigcmd"))
+		return;
+	n = get(&r, 2);
+	p = getbytes(&r, n);
+	sha256(data, 1024, want);
+	result(r.rc == TPM2_RC_SUCCESS && !r.bad && n == 32 &&
+	       hex_eq(p, want, 32),
+	       "bigcmd: TPM2_Hash of 1024 bytes (%zu byte command) equals SHA-256 of the data (rc %#x)",
+	       b.n, r.rc);
+
+	/*
+	 * 4000 and 4096 byte commands: larger than any TPM2_Hash buffer, so
+	 * the TPM parses the whole command and refuses parameter 1 by size.
+	 * A truncated or padded command gets TPM_RC_COMMAND_SIZE instead.
+	 */
+	tpm2_cmd_hash(&b, data, 4000 - 18);
+	if (tpm_transmit(vm, 0, 0, &b, &r, "bigcmd"))
+		return;
+	result(b.n == 4000 && r.rc == TPM2_RC_SIZE_P1,
+	       "bigcmd: a %zu byte TPM2_Hash reaches the TPM whole (rc %#x, want %#x)",
+	       b.n, r.rc, TPM2_RC_SIZE_P1);
+	tpm2_cmd_hash(&b, data, 4096 - 18);
+	if (tpm_transmit(vm, 0, 0, &b, &r, "bigcmd"))
+		return;
+	result(b.n == 4096 && r.rc == TPM2_RC_SIZE_P1,
+	       "bigcmd: a %zu byte TPM2_Hash (the whole buffer) reaches the TPM whole (rc %#x, want %#x)",
+	       b.n, r.rc, TPM2_RC_SIZE_P1);
+}
+
+static int read_access(struct vm *vm, unsigned int loc, uint32_t *v)
+{
+	if (guest_read(vm, loc, 0x00, 1, v)) {
+		result(false, "localities: read ACCESS(%u)", loc);
+		return -1;
+	}
+	return 0;
+}
+
+#define ACC_VALID	0x80
+#define ACC_ACTIVE	0x20
+#define ACC_PENDING	0x04
+#define ACC_REQUEST	0x02
+
+/*
+ * Localities 0 and 2 take turns.  PCR 21 can be extended from locality 2
+ * only (PC Client PCR attributes), so the TPM's answer shows which
+ * locality the emulator was told about.
+ */
+static void scenario_localities(struct vm *vm)
+{
+	uint8_t d[32], rnd[16];
+	uint32_t a0, a2;
+	int64_t rc;
+	int round;
+
+	if (read_access(vm, 0, &a0) || read_access(vm, 2, &a2))
+		return;
+	result((a0 & (ACC_VALID | ACC_ACTIVE)) == ACC_VALID &&
+	       (a2 & (ACC_VALID | ACC_ACTIVE)) == ACC_VALID,
+	       "localities: none active at start (ACCESS(0) %#04x, ACCESS(2) %#04x)",
+	       a0, a2);
+
+	if (guest_op(vm, MB_OP_REQUEST, 0, 0)) {
+		result(false, "localities: locality 0 granted");
+		return;
+	}
+	test_digest(d, "locality0");
+	rc = tpm2_pcr_extend(vm, 0, MB_TX_NO_REQUEST | MB_TX_NO_RELINQUISH, 21,
+			     d, "localities");
+	if (rc < 0)
+		return;
+	result(rc == TPM2_RC_LOCALITY,
+	       "localities: PCR 21 extend from locality 0 refused with TPM_RC_LOCALITY (rc %#llx)",
+	       (long long)rc);
+
+	/* Locality 2 asks while 0 holds the TPM. */
+	if (guest_op(vm, MB_OP_REQUEST_NOWAIT, 2, 0) ||
+	    read_access(vm, 0, &a0) || read_access(vm, 2, &a2))
+		return;
+	result((a0 & (ACC_ACTIVE | ACC_PENDING)) == (ACC_ACTIVE | ACC_PENDING) &&
+	       (a2 & (ACC_ACTIVE | ACC_REQUEST | ACC_PENDING)) == ACC_REQUEST,
+	       "localities: request from 2 pends while 0 is active (ACCESS(0) %#04x, ACCESS(2) %#04x)",
+	       a0, a2);
+	if (guest_op(vm, MB_OP_RELINQUISH, 0, 0) ||
+	    read_access(vm, 0, &a0) || read_access(vm, 2, &a2))
+		return;
+	result(!(a0 & ACC_ACTIVE) &&
+	       (a2 & (ACC_ACTIVE | ACC_REQUEST)) == ACC_ACTIVE,
+	       "localities: relinquish by 0 hands the TPM to 2 (ACCESS(0) %#04x, ACCESS(2) %#04x)",
+	       a0, a2);
+
+	if (extend_and_check(vm, 2, MB_TX_NO_REQUEST | MB_TX_NO_RELINQUISH, 21,
+			     "localities"))
+		result(true, "localities: PCR 21 extended from locality 2, value checked");
+	if (guest_op(vm, MB_OP_RELINQUISH, 2, 0) ||
+	    read_access(vm, 0, &a0) || read_access(vm, 2, &a2))
+		return;
+	result(!(a0 & ACC_ACTIVE) && !(a2 & ACC_ACTIVE),
+	       "localities: none active after 2 relinquishes (ACCESS(0) %#04x, ACCESS(2) %#04x)",
+	       a0, a2);
+
+	/* Turns, each with request and relinquish around the command. */
+	for (round = 0; round < 3; round++) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "localities round %d", round);
+		if (tpm2_get_random(vm, 0, 0, rnd, sizeof(rnd), what))
+			return;
+		test_digest(d, what);
+		rc = tpm2_pcr_extend(vm, 0, 0, 21, d, what);
+		if (rc < 0)
+			return;
+		if (rc != TPM2_RC_LOCALITY) {
+			result(false, "%s: PCR 21 extend from locality 0 refused (rc %#llx)",
+			       what, (long long)rc);
+			return;
+		}
+		if (tpm2_get_random(vm, 2, 0, rnd, sizeof(rnd), what))
+			return;
+		if (!extend_and_check(vm, 2, 0, 21, what))
+			return;
+		if (read_access(vm, 0, &a0) || read_access(vm, 2, &a2))
+			return;
+		if ((a0 & ACC_ACTIVE) || (a2 & ACC_ACTIVE)) {
+			result(false, "%s: no locality active between commands (ACCESS(0) %#04x, ACCESS(2) %#04x)",
+			       what, a0, a2);
+			return;
+		}
+	}
+	result(true, "localities: 3 rounds of 0 and 2 taking turns, each command answered at its own locality");
+}
+
+static int64_t tpm12_pcr_read(struct vm *vm, unsigned int pcr, uint8_t out[20])
+{
+	struct cmdbuf b;
+	struct resp r;
+	const uint8_t *p;
+
+	cmd_start(&b, TPM_TAG_RQU_COMMAND, TPM_ORD_PCR_READ);
+	put32(&b, pcr);
+	cmd_end(&b);
+	if (tpm_transmit(vm, 0, 0, &b, &r, "tpm12"))
+		return -1;
+	p = getbytes(&r, 20);
+	if (r.tag != TPM_TAG_RSP_COMMAND || r.rc || r.bad || r.off != r.len) {
+		result(false, "tpm12: TPM_PCRRead(%u) returns a 20-byte digest (tag %#x rc %#x, %zu bytes)",
+		       pcr, r.tag, r.rc, r.len);
+		return -1;
+	}
+	memcpy(out, p, 20);
+	return 0;
+}
+
+static void scenario_tpm12(struct vm *vm)
+{
+	uint8_t old[20], d[20], ext[20], now[20], cat[40], want[20], s[32];
+	struct cmdbuf b;
+	struct resp r;
+	const uint8_t *p;
+	uint32_t n;
+
+	if (!opt.tpm12) {
+		result(false, "tpm12: needs --tpm 1.2");
+		return;
+	}
+	cmd_start(&b, TPM_TAG_RQU_COMMAND, TPM_ORD_GET_RANDOM);
+	put32(&b, 20);
+	cmd_end(&b);
+	if (tpm_transmit(vm, 0, 0, &b, &r, "tpm12"))
+		return;
+	n = get(&r, 4);
+	p = getbytes(&r, n);
+	result(r.tag == TPM_TAG_RSP_COMMAND && r.rc == 0 && !r.bad && n == 20 &&
+	       r.off == r.len && p,
+	       "tpm12: TPM_GetRandom(20) returns 20 bytes (tag %#x rc %#x size %u)",
+	       r.tag, r.rc, n);
+
+	if (tpm12_pcr_read(vm, 16, old))
+		return;
+	test_digest(s, "tpm12");
+	memcpy(d, s, 20);
+	cmd_start(&b, TPM_TAG_RQU_COMMAND, TPM_ORD_EXTEND);
+	put32(&b, 16);
+	putbytes(&b, d, 20);
+	cmd_end(&b);
+	if (tpm_transmit(vm, 0, 0, &b, &r, "tpm12"))
+		return;
+	p = getbytes(&r, 20);
+	if (r.tag != TPM_TAG_RSP_COMMAND || r.rc || r.bad || r.off != r.len) {
+		result(false, "tpm12: TPM_Extend(16) succeeds (tag %#x rc %#x, %zu bytes)",
+		       r.tag, r.rc, r.len);
+		return;
+	}
+	memcpy(ext, p, 20);
+	memcpy(cat, old, 20);
+	memcpy(cat + 20, d, 20);
+	sha1(cat, sizeof(cat), want);
+	result(hex_eq(ext, want, 20),
+	       "tpm12: TPM_Extend(16) returns SHA-1(old || digest)");
+	if (tpm12_pcr_read(vm, 16, now))
+		return;
+	result(hex_eq(now, want, 20),
+	       "tpm12: TPM_PCRRead(16) after the extend equals SHA-1(old || digest)");
+}
+
+/*
+ * Commands back to back for loop_secs seconds.  TPM error responses (a
+ * missing emulator gives the guest a failure response) are counted, not
+ * failed; a command the guest's driver cannot complete fails.
+ */
+static void scenario_loop(struct vm *vm)
+{
+	uint64_t n = 0, errs = 0, t0, ms;
+	struct cmdbuf b;
+	struct resp r;
+
+	cmd_get_random_any(&b, 8);
+	t0 = now_ms();
+	do {
+		if (tpm_transmit(vm, 0, 0, &b, &r, "loop"))
+			return;
+		n++;
+		if (r.rc)
+			errs++;
+		ms = now_ms() - t0;
+	} while (ms < opt.loop_secs * 1000ULL);
+	result(true, "loop: %llu GetRandom commands answered in %llu ms (%llu TPM error responses), %llu us each",
+	       (unsigned long long)n, (unsigned long long)ms,
+	       (unsigned long long)errs, (unsigned long long)(ms * 1000 / n));
+}
+
+/*
+ * PCR 16 extended and read back for loop_secs seconds, each value checked:
+ * run in two VMs at once, a response delivered to the wrong VM shows.
+ */
+static void scenario_extend_loop(struct vm *vm)
+{
+	uint64_t n = 0, t0, ms;
+
+	t0 = now_ms();
+	do {
+		if (!extend_and_check(vm, 0, 0, 16, "extend-loop"))
+			return;
+		n++;
+		ms = now_ms() - t0;
+	} while (ms < opt.loop_secs * 1000ULL);
+	result(true, "extend-loop: %llu extends of PCR 16 in %llu ms, every value checked",
+	       (unsigned long long)n, (unsigned long long)ms);
+}
+
+/* One GetRandom that must succeed. */
+static bool get_random_ok(struct vm *vm, const char *what)
+{
+	struct cmdbuf b;
+	struct resp r;
+
+	cmd_get_random_any(&b, 8);
+	if (tpm_transmit(vm, 0, 0, &b, &r, what))
+		return false;
+	if (r.rc) {
+		result(false, "%s: GetRandom succeeds (rc %#x)", what, r.rc);
+		return false;
+	}
+	return true;
+}
+
+/* Wait up to ms for the emulator to be seen gone (or present). */
+static bool wait_emu_state(struct vm *vm, bool connected, unsigned int ms)
+{
+	struct kvm_vtis_info info;
+	unsigned int waited;
+
+	for (waited = 0; waited <= ms; waited += 20) {
+		if (vtis_info(vm, &info) < 0)
+			return false;
+		if (!!(info.state & KVM_VTIS_STATE_EMU_CONNECTED) == connected)
+			return true;
+		sleep_ms(20);
+	}
+	return false;
+}
+
+/*
+ * A helper process that waits ms, checks that the device has a command in
+ * flight, and then kills swtpm (kill_pid > 0) or detaches the device.
+ * Exit status: 0 done with a command in flight, 1 no command in flight
+ * (still done), 2 the action failed.
+ */
+static pid_t helper_start(struct vm *vm, unsigned int ms, pid_t kill_pid)
+{
+	struct kvm_vtis_detach det;
+	struct kvm_vtis_info info;
+	int in_flight;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	alarm(0);
+	sleep_ms(ms);
+	in_flight = vtis_info(vm, &info) == 0 &&
+		    (info.state & KVM_VTIS_STATE_CMD_IN_FLIGHT);
+	if (kill_pid > 0) {
+		if (kill(kill_pid, SIGKILL))
+			_exit(2);
+	} else {
+		memset(&det, 0, sizeof(det));
+		det.size = sizeof(det);
+		det.id = vm->id;
+		if (ioctl(vm->vtis_fd, KVM_VTIS_DETACH, &det))
+			_exit(2);
+	}
+	_exit(in_flight ? 0 : 1);
+}
+
+static int helper_wait(pid_t pid)
+{
+	int status;
+
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static void swtpm_kill(struct vm *vm)
+{
+	int status;
+
+	if (vm->swtpm_pid <= 0)
+		return;
+	kill(vm->swtpm_pid, SIGKILL);
+	waitpid(vm->swtpm_pid, &status, 0);
+	vm->swtpm_pid = 0;
+	swtpm_track(vm, 0);
+}
+
+/*
+ * The emulator goes away while idle and in the middle of a command: the
+ * guest gets a TPM failure response each time, never a hang, and swtpm
+ * restarted on the same state serves the next command.
+ */
+static void scenario_emu_restart(struct vm *vm)
+{
+	struct cmdbuf b;
+	struct resp r;
+	uint64_t t0;
+	pid_t helper;
+	int hs;
+
+	if (vm->swtpm_pid <= 0) {
+		result(false, "emu-restart: needs --spawn-swtpm");
+		return;
+	}
+	if (!get_random_ok(vm, "emu-restart"))
+		return;
+
+	/* Idle: swtpm dies between commands. */
+	vm->emu_lost = true;
+	swtpm_kill(vm);
+	result(wait_emu_state(vm, false, 5000),
+	       "emu-restart: the device sees the emulator gone after swtpm is killed");
+	cmd_get_random_any(&b, 8);
+	t0 = now_ms();
+	if (tpm_transmit(vm, 0, 0, &b, &r, "emu-restart"))
+		return;
+	result(r.rc != 0,
+	       "emu-restart: without an emulator the guest gets a TPM failure response (rc %#x, %llu ms)",
+	       r.rc, (unsigned long long)(now_ms() - t0));
+	if (swtpm_spawn(vm) || wait_emulator(vm))
+		return;
+	if (get_random_ok(vm, "emu-restart"))
+		result(true, "emu-restart: swtpm restarted on the same state serves the next command");
+
+	/* Mid-command: swtpm stopped, then killed with the command queued. */
+	if (kill(vm->swtpm_pid, SIGSTOP)) {
+		result(false, "emu-restart: stop swtpm (%s)", strerror(errno));
+		return;
+	}
+	helper = helper_start(vm, 500, vm->swtpm_pid);
+	cmd_get_random_any(&b, 8);
+	t0 = now_ms();
+	if (tpm_transmit(vm, 0, 0, &b, &r, "emu-restart")) {
+		helper_wait(helper);
+		return;
+	}
+	hs = helper_wait(helper);
+	result(hs == 0, "emu-restart: swtpm was killed with the command in flight (helper status %d)",
+	       hs);
+	result(r.rc != 0,
+	       "emu-restart: swtpm killed mid-command gives the guest a TPM failure response (rc %#x, %llu ms)",
+	       r.rc, (unsigned long long)(now_ms() - t0));
+	swtpm_kill(vm);
+	if (swtpm_spawn(vm) || wait_emulator(vm))
+		return;
+	if (get_random_ok(vm, "emu-restart"))
+		result(true, "emu-restart: swtpm restarted again serves the next command");
+}
+
+/*
+ * Detach while the guest waits for a response (swtpm stopped): the guest's
+ * driver finishes without a hang, the window is gone (accesses exit to
+ * userspace from then on), and swtpm exits once it runs again.
+ */
+static void scenario_detach_mid(struct vm *vm)
+{
+	struct mailbox *mb = vm->mb;
+	uint64_t exits0;
+	struct cmdbuf b;
+	pid_t helper;
+	int st, hs;
+
+	if (vm->swtpm_pid <= 0) {
+		result(false, "detach-mid: needs --spawn-swtpm");
+		return;
+	}
+	if (!get_random_ok(vm, "detach-mid"))
+		return;
+	if (kill(vm->swtpm_pid, SIGSTOP)) {
+		result(false, "detach-mid: stop swtpm (%s)", strerror(errno));
+		return;
+	}
+	vm->detached_mid = true;
+	vm->exits_at_detach = vm->exits_mmio_tis;
+	vm->accesses_at_detach = mb->mmio_reads + mb->mmio_writes;
+	exits0 = vm->exits_mmio_tis;
+	helper = helper_start(vm, 500, 0);
+	cmd_get_random_any(&b, 8);
+	memcpy(mb->cmd, b.d, b.n);
+	mb->cmd_len = b.n;
+	st = guest_op(vm, MB_OP_TRANSMIT, 0, 0);
+	hs = helper_wait(helper);
+	vm->attached = false;
+	result(hs == 0, "detach-mid: detached with the command in flight (helper status %d)",
+	       hs);
+	result(st >= 0, "detach-mid: the guest's driver finishes after the detach (%s)",
+	       st < 0 ? "guest stopped" : status_name(st));
+	result(vm->exits_mmio_tis > exits0,
+	       "detach-mid: after the detach, TIS accesses exit to userspace (%llu)",
+	       (unsigned long long)(vm->exits_mmio_tis - exits0));
+	kill(vm->swtpm_pid, SIGCONT);
+}
+
+/*
+ * TIS register reads (DID_VID) for loop_secs seconds, one hand-over each:
+ * KVM's MMIO path under load, with or without the device attached.
+ */
+static void scenario_read_loop(struct vm *vm)
+{
+	uint64_t n = 0, t0, ms;
+	uint32_t v;
+
+	t0 = now_ms();
+	do {
+		if (guest_read(vm, 0, 0xf00, 4, &v)) {
+			result(false, "read-loop: guest read DID_VID");
+			return;
+		}
+		n++;
+		ms = now_ms() - t0;
+	} while (ms < opt.loop_secs * 1000ULL);
+	result(true, "read-loop: %llu DID_VID reads in %llu ms (%#x)",
+	       (unsigned long long)n, (unsigned long long)ms, v);
+}
+
+/*
+ * A second VM in this process, with its own device and swtpm; the two
+ * take turns (one thread: the vCPUs never run at the same time), each
+ * checking every PCR value it reads, so cross-talk would show.  Without a
+ * device, the two take turns reading DID_VID instead.
+ */
+static void scenario_two_vm(struct vm *vm)
+{
+	struct vm *vm2 = calloc(1, sizeof(*vm2));
+	uint64_t n = 0, t0, ms;
+	unsigned int i;
+	uint32_t v;
+
+	if (!vm2) {
+		result(false, "two-vm: allocate a second VM");
+		return;
+	}
+	vm2->kvm_fd = -1;
+	vm2->vm_fd = -1;
+	vm2->vcpu_fd = -1;
+	vm2->vtis_fd = -1;
+	vm2->fault_vector = -1;
+	if (vm_create(vm2)) {
+		result(false, "two-vm: create a second VM");
+		goto out;
+	}
+	if (!opt.no_attach) {
+		if (!opt.spawn_swtpm) {
+			result(false, "two-vm: needs --spawn-swtpm");
+			goto out;
+		}
+		if (vtis_attach(vm2) || swtpm_spawn(vm2) || wait_emulator(vm2))
+			goto out;
+	}
+	if (guest_boot(vm2)) {
+		result(false, "two-vm: the second guest boots");
+		goto out;
+	}
+	t0 = now_ms();
+	do {
+		for (i = 0; i < 2; i++) {
+			struct vm *x = i ? vm2 : vm;
+
+			if (opt.no_attach) {
+				if (guest_read(x, 0, 0xf00, 4, &v)) {
+					result(false, "two-vm: VM %c reads DID_VID",
+					       'A' + i);
+					goto out;
+				}
+			} else if (!extend_and_check(x, 0, 0, 16,
+						     i ? "two-vm B" : "two-vm A")) {
+				goto out;
+			}
+		}
+		/*
+		 * Overlapping commands: one VM's GetRandom stays in flight
+		 * while the other VM runs a whole extend and its checks.
+		 */
+		if (!opt.no_attach) {
+			struct vm *x = n & 1 ? vm2 : vm, *y = n & 1 ? vm : vm2;
+			const uint8_t *p;
+			struct cmdbuf b;
+			struct resp r;
+			uint16_t got;
+
+			cmd_get_random_any(&b, 8);
+			if (tpm_op(x, MB_OP_SEND, 0, 0, &b, &r, "two-vm send"))
+				goto out;
+			if (!extend_and_check(y, 0, 0, 16, "two-vm overlap"))
+				goto out;
+			if (tpm_op(x, MB_OP_RECV, 0, 0, NULL, &r, "two-vm recv"))
+				goto out;
+			got = get(&r, 2);
+			p = getbytes(&r, got);
+			if (r.rc || r.bad || got != 8 || !p || r.off != r.len) {
+				result(false, "two-vm: the overlapped GetRandom gets its own answer (rc %#x, %zu bytes)",
+				       r.rc, r.len);
+				goto out;
+			}
+		}
+		n++;
+		ms = now_ms() - t0;
+	} while (ms < opt.loop_secs * 1000ULL);
+	result(true, "two-vm: %llu turns of two VMs in %llu ms, commands overlapping, every value checked",
+	       (unsigned long long)n, (unsigned long long)ms);
+	if (!opt.no_attach)
+		result(vm2->exits_mmio_tis == 0,
+		       "two-vm: 0 TIS accesses of the second VM exited to userspace (%llu of %u)",
+		       (unsigned long long)vm2->exits_mmio_tis,
+		       guest_accesses(vm2));
+out:
+	if (vm2->attached)
+		vtis_detach(vm2);
+	vm_destroy(vm2);
+	if (vm2->swtpm_pid > 0)
+		result(swtpm_reap(vm2, 5000),
+		       "two-vm: the second swtpm exits by itself after the detach");
+	remove_state_dir(vm2);
+	if (vm2->vtis_fd >= 0)
+		close(vm2->vtis_fd);
+	if (vm2->kvm_fd >= 0)
+		close(vm2->kvm_fd);
+	if (vm2->mem && vm2->mem != MAP_FAILED)
+		munmap(vm2->mem, MB_GUEST_MEM);
+	free(vm2);
+}
+
+/* The guest's exception report works (run last: the guest stops). */
+static void scenario_guest_fault(struct vm *vm)
+{
+	int st = guest_op(vm, MB_OP_UD2, 0, 0);
+
+	result(st < 0 && vm->fault_vector == 6,
+	       "guest-fault: an invalid opcode in the guest is reported as vector 6 (got %d)",
+	       vm->fault_vector);
+}
+
+struct scenario {
+	const char *name;
+	void (*fn)(struct vm *vm);
+	bool tpm2_only;
+};
+
+static const struct scenario scenarios[] = {
+	{ "probe", scenario_probe, false },
+	{ "getrandom", scenario_getrandom, true },
+	{ "extend", scenario_extend, true },
+	{ "bigcmd", scenario_bigcmd, true },
+	{ "localities", scenario_localities, true },
+	{ "tpm12", scenario_tpm12, false },
+	{ "loop", scenario_loop, false },
+	{ "extend-loop", scenario_extend_loop, true },
+	{ "read-loop", scenario_read_loop, false },
+	{ "two-vm", scenario_two_vm, false },
+	{ "emu-restart", scenario_emu_restart, false },
+	{ "detach-mid", scenario_detach_mid, false },	/* ends the device */
+	{ "guest-fault", scenario_guest_fault, false },	/* ends the guest */
+};
+
+#define N_SCENARIOS ARRAY_SIZE(scenarios)
+
+/* ---- self test of the hash code ---------------------------------------- */
+
+static int selftest(void)
+{
+	static const char *const msgs[] = {
+		"", "abc",
+		"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	};
+	static const char *const want1[] = {
+		"da39a3ee5e6b4b0d3255bfef95601890afd80709",
+		"a9993e364706816aba3e25717850c26c9cd0d89d",
+		"84983e441c3bd26ebaae4aa1f95129e5e54670f1",
+	};
+	static const char *const want256[] = {
+		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		"248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+	};
+	uint8_t d[32];
+	char hex[65];
+	size_t i, j;
+	bool ok;
+
+	for (i = 0; i < 3; i++) {
+		sha1(msgs[i], strlen(msgs[i]), d);
+		for (j = 0; j < 20; j++)
+			sprintf(hex + 2 * j, "%02x", d[j]);
+		ok = !strcmp(hex, want1[i]);
+		result(ok, "selftest: SHA-1 known answer %zu", i);
+		sha256(msgs[i], strlen(msgs[i]), d);
+		for (j = 0; j < 32; j++)
+			sprintf(hex + 2 * j, "%02x", d[j]);
+		ok = !strcmp(hex, want256[i]);
+		result(ok, "selftest: SHA-256 known answer %zu", i);
+	}
+	return failures ? 1 : 0;
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"usage: vtis-vmm [options] [SCENARIO...]\n"
+		"  -s, --scenario LIST   scenarios, comma-separated (default: probe)\n"
+		"  -t, --tpm 1.2|2.0     TPM family to attach and expect (default 2.0)\n"
+		"  -S, --spawn-swtpm     start swtpm on the emulator device, reap it at the end\n"
+		"  -d, --state-dir DIR   swtpm state folder (default: a fresh one, removed)\n"
+		"  -e, --emu-file FILE   write the emulator device's name to FILE\n"
+		"  -w, --wait-emu SECS   wait for an emulator to connect (default 10)\n"
+		"  -n, --no-attach       do not attach kvm_vtis: TIS accesses exit here\n"
+		"  -k, --no-detach       end by destroying the VM instead of detaching\n"
+		"  -T, --timeout SECS    bound of the whole run (default 120)\n"
+		"  -g, --guest-timeout MS  bound of each wait in the guest (default 5000)\n"
+		"  -p, --poll-us US      pause between the guest's STS polls (default 1000)\n"
+		"  -l, --loop-secs SECS  duration of the loop scenario (default 5)\n"
+		"  -b, --base ADDR       guest-physical base of the window\n"
+		"      --swtpm PATH      swtpm binary (default: swtpm from PATH)\n"
+		"      --selftest        check the SHA code, then exit\n"
+		"  -v, --verbose\n"
+		"scenarios:");
+	for (i = 0; i < N_SCENARIOS; i++)
+		fprintf(f, " %s", scenarios[i].name);
+	fprintf(f, "\n");
+}
+
+static bool parse_uint(const char *s, unsigned long long max,
+		       unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return !errno && *s && !*end && *out <= max;
+}
+
+static bool sel[N_SCENARIOS];
+static bool any_sel;
+
+static bool select_scenarios(char *list)
+{
+	char *tok, *save = NULL;
+	size_t i;
+
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < N_SCENARIOS; i++)
+			if (!strcmp(tok, scenarios[i].name))
+				break;
+		if (i == N_SCENARIOS) {
+			fprintf(stderr, "vtis-vmm: unknown scenario %s\n", tok);
+			return false;
+		}
+		sel[i] = true;
+		any_sel = true;
+	}
+	return true;
+}
+
+static bool parse_args(int argc, char **argv)
+{
+	enum { OPT_SWTPM = 256, OPT_SELFTEST };
+	static const struct option longopts[] = {
+		{ "scenario", required_argument, NULL, 's' },
+		{ "tpm", required_argument, NULL, 't' },
+		{ "spawn-swtpm", no_argument, NULL, 'S' },
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "emu-file", required_argument, NULL, 'e' },
+		{ "wait-emu", required_argument, NULL, 'w' },
+		{ "no-attach", no_argument, NULL, 'n' },
+		{ "no-detach", no_argument, NULL, 'k' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "guest-timeout", required_argument, NULL, 'g' },
+		{ "poll-us", required_argument, NULL, 'p' },
+		{ "loop-secs", required_argument, NULL, 'l' },
+		{ "base", required_argument, NULL, 'b' },
+		{ "swtpm", required_argument, NULL, OPT_SWTPM },
+		{ "selftest", no_argument, NULL, OPT_SELFTEST },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:t:Sd:e:w:nkT:g:p:l:b:vh",
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (!select_scenarios(optarg))
+				return false;
+			break;
+		case 't':
+			if (!strcmp(optarg, "1.2"))
+				opt.tpm12 = true;
+			else if (!strcmp(optarg, "2.0") || !strcmp(optarg, "2"))
+				opt.tpm12 = false;
+			else
+				return false;
+			break;
+		case 'S':
+			opt.spawn_swtpm = true;
+			break;
+		case 'd':
+			opt.state_dir = optarg;
+			break;
+		case 'e':
+			opt.emu_file = optarg;
+			break;
+		case 'w':
+			if (!parse_uint(optarg, 3600, &v))
+				return false;
+			opt.wait_emu = v;
+			break;
+		case 'n':
+			opt.no_attach = true;
+			break;
+		case 'k':
+			opt.no_detach = true;
+			break;
+		case 'T':
+			if (!parse_uint(optarg, 86400, &v) || !v)
+				return false;
+			opt.timeout = v;
+			break;
+		case 'g':
+			if (!parse_uint(optarg, 600000, &v) || !v)
+				return false;
+			opt.guest_timeout_ms = v;
+			if (opt.guest_duration_ms < v)
+				opt.guest_duration_ms = v;
+			break;
+		case 'p':
+			if (!parse_uint(optarg, 1000000, &v))
+				return false;
+			opt.poll_us = v;
+			break;
+		case 'l':
+			if (!parse_uint(optarg, 86400, &v) || !v)
+				return false;
+			opt.loop_secs = v;
+			break;
+		case 'b':
+			if (!parse_uint(optarg, 0xffffffffULL - KVM_VTIS_WINDOW_SIZE + 1, &v) ||
+			    (v & 0xfff) || v < MB_GUEST_MEM)
+				return false;
+			opt.base = v;
+			break;
+		case OPT_SWTPM:
+			opt.swtpm = optarg;
+			break;
+		case OPT_SELFTEST:
+			exit(selftest());
+		case 'v':
+			opt.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return false;
+		}
+	}
+	for (; optind < argc; optind++)
+		if (!select_scenarios(argv[optind]))
+			return false;
+	if (opt.no_attach && opt.spawn_swtpm)
+		return false;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	struct vm *vm = &the_vm;
+	struct kvm_vtis_info info;
+	uint32_t accesses;
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!parse_args(argc, argv)) {
+		usage(stderr);
+		return 2;
+	}
+	if (!any_sel)
+		sel[0] = true;
+
+	signal(SIGALRM, on_alarm);
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	alarm(opt.timeout);
+
+	if (vm_create(vm)) {
+		result(false, "vm: create a VM with one vCPU in 32-bit protected mode");
+		return 1;
+	}
+	if (!opt.no_attach) {
+		if (vtis_attach(vm))
+			goto out;
+		if (opt.spawn_swtpm && swtpm_spawn(vm))
+			goto out;
+		if ((opt.spawn_swtpm || opt.emu_file) && wait_emulator(vm))
+			goto out;
+	}
+	if (guest_boot(vm)) {
+		result(false, "vm: the guest boots and reaches its first hand-over");
+		goto out;
+	}
+
+	for (i = 0; i < N_SCENARIOS && !vm->dead; i++) {
+		uint64_t before = vm->exits_mmio_tis;
+		uint32_t acc_before = guest_accesses(vm);
+
+		if (!sel[i])
+			continue;
+		if (opt.no_attach && (!strcmp(scenarios[i].name, "guest-fault") ||
+				      !strcmp(scenarios[i].name, "read-loop") ||
+				      !strcmp(scenarios[i].name, "two-vm"))) {
+			scenarios[i].fn(vm);
+			continue;
+		}
+		if (opt.no_attach && i != 0) {
+			diag("%s: skipped without a device (--no-attach)",
+			     scenarios[i].name);
+			continue;
+		}
+		if (scenarios[i].tpm2_only && opt.tpm12) {
+			result(false, "%s: needs TPM 2.0", scenarios[i].name);
+			continue;
+		}
+		if (opt.no_attach) {
+			/* Without a device the guest sees all-ones registers. */
+			int st = guest_op(vm, MB_OP_PROBE, 0, 0);
+
+			diag("no-attach: probe ends with: %s",
+			     st < 0 ? "guest stopped" : status_name(st));
+			result(st > 0 && vm->mb->val[MB_V_DID_VID] == 0xffffffff,
+			       "no-attach: the guest finds no TPM (DID_VID %#x)",
+			       vm->mb->val[MB_V_DID_VID]);
+		} else {
+			scenarios[i].fn(vm);
+		}
+		diag("%s: %u guest TIS accesses, %llu exited to userspace",
+		     scenarios[i].name, guest_accesses(vm) - acc_before,
+		     (unsigned long long)(vm->exits_mmio_tis - before));
+	}
+
+	accesses = guest_accesses(vm);
+	if (vm->detached_mid) {
+		/* Count only while the device was attached. */
+		accesses = vm->accesses_at_detach;
+		vm->exits_mmio_tis = vm->exits_at_detach;
+	}
+	if (opt.no_attach) {
+		result(vm->exits_mmio_tis > 0 && vm->exits_mmio_tis == accesses,
+		       "exits: without a device every guest TIS access exits to userspace (%llu exits, %u accesses)",
+		       (unsigned long long)vm->exits_mmio_tis, accesses);
+	} else {
+		result(accesses > 0 && vm->exits_mmio_tis == 0,
+		       "exits: 0 TIS accesses exited to userspace (%llu exits of %u guest TIS accesses)",
+		       (unsigned long long)vm->exits_mmio_tis, accesses);
+	}
+	diag("exits to userspace: %llu total, %llu port I/O (hand-overs, guest log), %llu MMIO, %llu other",
+	     (unsigned long long)vm->exits, (unsigned long long)vm->exits_io,
+	     (unsigned long long)vm->exits_mmio,
+	     (unsigned long long)vm->exits_other);
+	if (vm->attached && vtis_info(vm, &info) == 0) {
+		diag("device %u: commands %llu responses %llu errors %llu, MMIO reads %llu writes %llu, bytes to TPM %llu from TPM %llu",
+		     vm->id, (unsigned long long)info.commands,
+		     (unsigned long long)info.responses,
+		     (unsigned long long)info.errors,
+		     (unsigned long long)info.mmio_reads,
+		     (unsigned long long)info.mmio_writes,
+		     (unsigned long long)info.bytes_to_tpm,
+		     (unsigned long long)info.bytes_from_tpm);
+		result(info.mmio_reads == vm->mb->mmio_reads &&
+		       info.mmio_writes == vm->mb->mmio_writes,
+		       "exits: kvm_vtis counted every guest TIS access (%llu reads, %llu writes; the guest made %u and %u)",
+		       (unsigned long long)info.mmio_reads,
+		       (unsigned long long)info.mmio_writes,
+		       vm->mb->mmio_reads, vm->mb->mmio_writes);
+		if (!vm->emu_lost)
+			result(info.commands == vm->mb->commands &&
+			       info.responses == vm->mb->commands &&
+			       !info.errors,
+			       "device: %llu commands and %llu responses, %llu synthesised errors, for the guest's %u commands",
+			       (unsigned long long)info.commands,
+			       (unsigned long long)info.responses,
+			       (unsigned long long)info.errors,
+			       vm->mb->commands);
+	}
+
+out:
+	if (vm->attached && !opt.no_detach)
+		vtis_detach(vm);
+	vm_destroy(vm);
+	if (vm->swtpm_pid > 0) {
+		bool gone = swtpm_reap(vm, 5000);
+
+		result(gone, "swtpm: exits by itself after the %s",
+		       opt.no_detach ? "VM is destroyed" : "detach");
+	}
+	remove_state_dir(vm);
+	if (vm->vtis_fd >= 0)
+		close(vm->vtis_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	diag("vtis-vmm: %u passed, %u failed", passes, failures);
+	return failures ? 1 : 0;
+}
