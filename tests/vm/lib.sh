@@ -50,7 +50,9 @@ guest_start() {
 	GUEST_LOG=/tmp/$name.console
 	GUEST_QMP=/tmp/$name.qmp
 	: >"$GUEST_LOG"
-	qemu-system-x86_64 -enable-kvm -cpu host -m 384 -smp 1 \
+	# No XSAVE for the guest: nested under TCG, the XSAVE sizes KVM passes
+	# on disagree with each other and the guest kernel warns at boot.
+	qemu-system-x86_64 -enable-kvm -cpu host,-xsave -m 384 -smp 1 \
 		-display none -no-reboot -nodefaults -S \
 		-serial "file:$GUEST_LOG" -qmp "unix:$GUEST_QMP,server=on,wait=off" \
 		-kernel "/boot/vmlinuz-$VTIS_KVER" -initrd "$VTIS_GUEST_INITRD" \
@@ -58,7 +60,27 @@ guest_start() {
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		"$@" >"/tmp/$name.qemu.log" 2>&1 &
 	GUEST_PID=$!
-	wait_for 20 test -S "$GUEST_QMP"
+	if ! wait_for 20 test -S "$GUEST_QMP"; then
+		echo "# QEMU did not start:"
+		sed 's/^/#   /' "/tmp/$name.qemu.log"
+		return 1
+	fi
+}
+
+# guest_running: QEMU is still there.
+guest_running() {
+	kill -0 "$GUEST_PID" 2>/dev/null
+}
+
+# guest_says SECS PATTERN: wait until the guest's console has a line
+# matching PATTERN; fails early if QEMU has gone.
+guest_says() {
+	local end=$((SECONDS + $1))
+	until grep -q "$2" "$GUEST_LOG"; do
+		guest_running || return 1
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.2
+	done
 }
 
 # qmp SOCKET COMMAND: run one QMP command, print its JSON reply.
@@ -97,7 +119,7 @@ vm_fd_of() {
 # guest_wait SECS: wait for the guest to finish its script; prints its
 # exit status line.  Fails (and kills QEMU) if it does not in time.
 guest_wait() {
-	if wait_for "$1" grep -q '^vtis-guest: exit' "$GUEST_LOG"; then
+	if guest_says "$1" '^vtis-guest: exit'; then
 		wait_for 10 sh -c "! kill -0 $GUEST_PID 2>/dev/null"
 		grep -q '^vtis-guest: exit 0' "$GUEST_LOG"
 		return

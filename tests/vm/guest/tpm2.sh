@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the Linux guest (L2): its kernel's tpm_tis driver must have
+# found the TPM 2.0 that kvm_vtis emulates, and tpm2-tools must work on it.
+# If /var/tmp/vtis-detach-wanted exists (set up by the test host), the
+# script then asks for a detach and checks that the guest survives it.
+set -u
+. "$(dirname "$0")/../lib.sh"
+export TPM2TOOLS_TCTI=device:/dev/tpm0
+cd /tmp || exit 1
+
+probe=$(dmesg | grep -E 'tpm_tis .*TPM')
+echo "# $probe"
+check "guest kernel probes tpm_tis MSFT0101:00 as a 2.0 TPM" \
+	sh -c "dmesg | grep -q 'tpm_tis MSFT0101:00: 2.0 TPM'"
+check "guest has /dev/tpm0 and /dev/tpmrm0" test -c /dev/tpm0 -a -c /dev/tpmrm0
+check "tpm2_getrandom 32" sh -c 'tpm2_getrandom --hex 32 >rand && [ $(wc -c <rand) -eq 64 ]'
+echo "# random: $(cat rand 2>/dev/null)"
+
+digest=$(printf 'kvm_vtis pcr extend %s' "$(cat rand 2>/dev/null)" | sha256sum | cut -d' ' -f1)
+old=$(tpm2_pcrread sha256:16 | sed -n 's/.*16 *: *0x//p')
+check "tpm2_pcrextend 16:sha256" tpm2_pcrextend "16:sha256=$digest"
+new=$(tpm2_pcrread sha256:16 | sed -n 's/.*16 *: *0x//p')
+want=$(python3 -c "import hashlib,sys; print(hashlib.sha256(bytes.fromhex(sys.argv[1])+bytes.fromhex(sys.argv[2])).hexdigest().upper())" "$old" "$digest")
+echo "# PCR16 before $old"
+echo "# PCR16 after  $new"
+check "tpm2_pcrread shows SHA-256(old || digest)" test "$new" = "$want"
+
+# Objects go through the resource manager, which flushes them between
+# commands' sessions; /dev/tpm0 would leave them loaded.
+export TPM2TOOLS_TCTI=device:/dev/tpmrm0
+check "tpm2_createprimary (ECC, owner)" tpm2_createprimary -Q -C o -G ecc -c prim.ctx
+check "tpm2_create a sealed object" \
+	sh -c 'echo -n "sealed by kvm_vtis" | tpm2_create -Q -C prim.ctx -u seal.pub -r seal.priv -i-'
+check "tpm2_load it" tpm2_load -Q -C prim.ctx -u seal.pub -r seal.priv -c seal.ctx
+check "tpm2_unseal returns the secret" \
+	sh -c '[ "$(tpm2_unseal -c seal.ctx)" = "sealed by kvm_vtis" ]'
+
+export TPM2TOOLS_TCTI=device:/dev/tpm0
+check "tpm2_nvdefine 0x1500016" tpm2_nvdefine -Q 0x1500016 -C o -s 32 -a "ownerread|ownerwrite"
+echo -n "kvm_vtis nv index test data 32B" >nv.in
+check "tpm2_nvwrite" tpm2_nvwrite -Q 0x1500016 -C o -i nv.in
+check "tpm2_nvread returns what was written" \
+	sh -c 'tpm2_nvread -Q 0x1500016 -C o -s 31 -o nv.out && cmp nv.in nv.out'
+
+export TPM2TOOLS_TCTI=device:/dev/tpmrm0
+check "a sequence through /dev/tpmrm0 (hash sequence)" \
+	sh -c 'head -c 3000 /dev/zero | tpm2_hash -Q -g sha256 -C o -o h.bin && [ "$(xxd -p -c 64 h.bin)" = "$(head -c 3000 /dev/zero | sha256sum | cut -d" " -f1)" ]'
+check "tpm2_getcap properties-fixed through /dev/tpmrm0" \
+	sh -c 'tpm2_getcap properties-fixed | grep -q TPM2_PT_FAMILY_INDICATOR'
+
+if [ -e /var/tmp/vtis-detach-wanted ]; then
+	echo "vtis-guest: ready for detach"
+	wait_for 120 test -e /var/tmp/vtis-detached
+	export TPM2TOOLS_TCTI=device:/dev/tpm0
+	check "after detach, a command fails cleanly" sh -c '! tpm2_getrandom 8 >/dev/null'
+	check "after detach, the guest kernel is healthy" no_splat
+fi
