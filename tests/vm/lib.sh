@@ -56,7 +56,7 @@ guest_start() {
 		-display none -no-reboot -nodefaults -S \
 		-serial "file:$GUEST_LOG" -qmp "unix:$GUEST_QMP,server=on,wait=off" \
 		-kernel "/boot/vmlinuz-$VTIS_KVER" -initrd "$VTIS_GUEST_INITRD" \
-		-append "console=ttyS0 quiet panic=-1 vtis.script=$script" \
+		-append "console=ttyS0 quiet panic=-1 vtis.root=$VTIS_ROOT vtis.script=$script" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		"$@" >"/tmp/$name.qemu.log" 2>&1 &
 	GUEST_PID=$!
