@@ -85,17 +85,23 @@ static unsigned long vtis_emu_timeout(void)
 				      VTIS_EMU_TIMEOUT_MAX_MS));
 }
 
+/* No command at the emulator: back to idle. */
+static void vtis_emu_clear(struct vtis_emu *emu)
+{
+	emu->state = VTIS_EMU_IDLE;
+	emu->announcing = false;
+	emu->fail_pending = false;
+	emu->cmd = NULL;
+	emu->cmd_len = 0;
+}
+
 /* Forget the guest's command and give the guest a failure response. */
 static void vtis_emu_fail(struct vtis_dev *dev)
 {
 	struct vtis_emu *emu = vtis_emu_of(dev);
 
 	lockdep_assert_held(&dev->lock);
-	emu->state = VTIS_EMU_IDLE;
-	emu->announcing = false;
-	emu->fail_pending = false;
-	emu->cmd = NULL;
-	emu->cmd_len = 0;
+	vtis_emu_clear(emu);
 	if (vtis_tis_busy(&dev->tis)) {
 		dev->stats.errors++;
 		vtis_tis_backend_error(&dev->tis);
@@ -225,11 +231,7 @@ void vtis_emu_dev_hangup(struct vtis_dev *dev)
 	struct vtis_emu *emu = vtis_emu_of(dev);
 
 	lockdep_assert_held(&dev->lock);
-	emu->state = VTIS_EMU_IDLE;
-	emu->announcing = false;
-	emu->fail_pending = false;
-	emu->cmd = NULL;
-	emu->cmd_len = 0;
+	vtis_emu_clear(emu);
 	wake_up_interruptible_poll(&emu->wq, EPOLLHUP);
 }
 
