@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for test files under tests/vm/t (sourced; runs in the test host).
 
-# check "description" command...: one result line from a command's status.
+# check "description" command...: one result line from a command's status;
+# returns that status.
 check() {
 	local what=$1
 	shift
@@ -11,6 +12,7 @@ check() {
 		echo "not ok - $what"
 		sed 's/^/#   /' /tmp/check.out | tail -n 20
 		VTIS_FAILED=1
+		return 1
 	fi
 }
 
@@ -42,7 +44,8 @@ trap 'exit $VTIS_FAILED' EXIT
 
 # guest_start NAME SCRIPT [QEMU ARGS...]: start unmodified QEMU, paused
 # (-S) with a QMP socket, booting Debian's kernel with the guest initramfs;
-# inside, the guest runs SCRIPT (a path on the shared root).  Sets
+# inside, the guest runs SCRIPT (a path on the shared root).  Words in
+# GUEST_APPEND are added to the guest kernel's command line.  Sets
 # GUEST_PID, GUEST_LOG (its console) and GUEST_QMP.
 guest_start() {
 	local name=$1 script=$2
@@ -56,7 +59,7 @@ guest_start() {
 		-display none -no-reboot -nodefaults -S \
 		-serial "file:$GUEST_LOG" -qmp "unix:$GUEST_QMP,server=on,wait=off" \
 		-kernel "/boot/vmlinuz-$VTIS_KVER" -initrd "$VTIS_GUEST_INITRD" \
-		-append "console=ttyS0 quiet panic=-1 vtis.root=$VTIS_ROOT vtis.script=$script" \
+		-append "console=ttyS0 quiet panic=-1 vtis.root=$VTIS_ROOT vtis.script=$script ${GUEST_APPEND:-}" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		"$@" >"/tmp/$name.qemu.log" 2>&1 &
 	GUEST_PID=$!
