@@ -36,7 +36,6 @@
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <asm/unaligned.h>
 
 #include <linux/kvm_vtis.h>
 
@@ -470,7 +469,6 @@ static const struct file_operations vtis_emu_fops = {
 	.read = vtis_emu_read,
 	.write = vtis_emu_write,
 	.poll = vtis_emu_poll,
-	.llseek = no_llseek,
 };
 
 /* Root only; a udev rule may hand the nodes to group kvm. */

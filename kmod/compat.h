@@ -13,6 +13,13 @@
 
 #include "compat_probed.h"
 
+/* get_unaligned_be32() and friends moved from asm/ to linux/. */
+#ifdef VTIS_HAVE_LINUX_UNALIGNED_H
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 #define VTIS_ENDBR64_BYTES	"\xf3\x0f\x1e\xfa"
 
 /*
@@ -47,6 +54,11 @@ static inline bool vtis_is_func_start(const void *addr)
 #define VTIS_DEVNODE_CONST	const
 #else
 #define VTIS_DEVNODE_CONST
+#endif
+
+/* struct fd became an opaque word; fd_file() reads its file. */
+#ifndef VTIS_HAVE_FD_FILE
+#define fd_file(f)	((f).file)
 #endif
 
 #endif /* KVM_VTIS_COMPAT_H */

@@ -98,13 +98,13 @@ struct kvm *vtis_kvm_get_vm(int fd)
 	struct kvm *kvm;
 	struct fd f = fdget(fd);
 
-	if (!f.file)
+	if (!fd_file(f))
 		return ERR_PTR(-EBADF);
-	if (!file_is_kvm(f.file)) {
+	if (!file_is_kvm(fd_file(f))) {
 		fdput(f);
 		return ERR_PTR(-EINVAL);
 	}
-	kvm = f.file->private_data;
+	kvm = fd_file(f)->private_data;
 	/* The open file pins the VM; a zero count means it is being destroyed. */
 	if (!kvm_get_kvm_safe(kvm))
 		kvm = ERR_PTR(-ENODEV);

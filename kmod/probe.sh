@@ -32,6 +32,14 @@ fi
 if have_hdr include/linux/file.h 'CLASS\(fd,'; then
 	echo "#define VTIS_HAVE_FD_CLASS 1"
 fi
+# struct fd became an opaque word read through fd_file().
+if have_hdr include/linux/file.h 'define fd_file\('; then
+	echo "#define VTIS_HAVE_FD_FILE 1"
+fi
+# The unaligned-access helpers moved from asm/ to linux/.
+if [ -r "$srctree/include/linux/unaligned.h" ] || [ -r "$objtree/include/linux/unaligned.h" ]; then
+	echo "#define VTIS_HAVE_LINUX_UNALIGNED_H 1"
+fi
 # class_create() lost its owner argument, devnode() gained a const device.
 if have_hdr include/linux/device/class.h 'define class_create\(owner, name\)'; then
 	echo "#define VTIS_HAVE_CLASS_CREATE_OWNER 1"
