@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Differences between the kernels kvm_vtis builds for.  Features are
- * probed at build time (see Kbuild and kmod/probe/); the results arrive as
+ * probed at build time (see Kbuild and kmod/probe.sh); the results arrive as
  * VTIS_HAVE_* macros in the generated compat_probed.h, and nothing outside
  * this header tests kernel versions.
  */
@@ -19,29 +19,6 @@
 #else
 #include <asm/unaligned.h>
 #endif
-
-#define VTIS_ENDBR64_BYTES	"\xf3\x0f\x1e\xfa"
-
-/*
- * On kernels with indirect branch tracking a kprobe placed "at" a function
- * may report the address just past its ENDBR64; step back to the start.
- */
-static inline void *vtis_fixup_func_start(void *addr)
-{
-	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT) && addr &&
-	    memcmp(addr, VTIS_ENDBR64_BYTES, 4) &&
-	    !memcmp((u8 *)addr - 4, VTIS_ENDBR64_BYTES, 4))
-		return (u8 *)addr - 4;
-	return addr;
-}
-
-/* With IBT on, an indirect call target must begin with ENDBR64. */
-static inline bool vtis_is_func_start(const void *addr)
-{
-	if (!IS_ENABLED(CONFIG_X86_KERNEL_IBT))
-		return true;
-	return !memcmp(addr, VTIS_ENDBR64_BYTES, 4);
-}
 
 /* class_create() lost its owner argument; devnode() got a const device. */
 #ifdef VTIS_HAVE_CLASS_CREATE_OWNER

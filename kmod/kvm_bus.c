@@ -4,94 +4,129 @@
  *
  * KVM exports file_is_kvm(), kvm_get_kvm_safe() and kvm_put_kvm(), but not
  * kvm_io_bus_register_dev() / kvm_io_bus_unregister_dev().  Where the
- * running kernel exports the latter (a kernel carrying the small patch
- * shipped with this module), the build links them directly; otherwise they
- * are resolved once at load time through a kprobe on their names.  The
- * resolved address must be a function start inside kvm.ko; on kernels
- * built with indirect branch tracking it must carry ENDBR64, since an
- * indirect call anywhere else faults on CET hardware.
+ * target kernel exports them (a kernel carrying the small patch shipped
+ * with this module, see patches/), the build links them directly.
+ * Otherwise this file updates the VM's MMIO bus itself, the way KVM does:
+ * the bus is an RCU-published array of ranges sorted by address, replaced
+ * as a whole under kvm->slots_lock and retired after an SRCU grace period
+ * of kvm->srcu, which every vCPU holds while it dispatches an access.  The
+ * layout comes from <linux/kvm_host.h> of the kernel built against, so a
+ * change there is a build failure, not a silent mismatch.  (Calling KVM's
+ * unexported functions through an address looked up at run time is not an
+ * option: with indirect branch tracking their ENDBR64 is sealed, and such a
+ * call faults.)
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/kallsyms.h>
-#include <linux/kprobes.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
 #include <kvm/iodev.h>
 
 #include "compat.h"
 #include "kvm_bus.h"
 
-typedef int (*vtis_bus_register_t)(struct kvm *kvm, enum kvm_bus bus_idx,
-				   gpa_t addr, int len,
-				   struct kvm_io_device *dev);
-typedef int (*vtis_bus_unregister_t)(struct kvm *kvm, enum kvm_bus bus_idx,
-				     struct kvm_io_device *dev);
-
-/* Written once in vtis_kvm_bus_init(), before any device can exist. */
-static vtis_bus_register_t vtis_bus_register_fn;
-static vtis_bus_unregister_t vtis_bus_unregister_fn;
-
 #ifdef VTIS_HAVE_EXPORTED_IO_BUS
-static void *vtis_lookup(const char *name)
+static int vtis_bus_insert(struct kvm *kvm, u64 base, u32 len,
+			   struct kvm_io_device *dev)
 {
-	if (!strcmp(name, "kvm_io_bus_register_dev"))
-		return kvm_io_bus_register_dev;
-	return kvm_io_bus_unregister_dev;
+	return kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, base, len, dev);
+}
+
+static int vtis_bus_remove(struct kvm *kvm, struct kvm_io_device *dev)
+{
+	return kvm_io_bus_unregister_dev(kvm, KVM_MMIO_BUS, dev);
 }
 #else
-static void *vtis_lookup(const char *name)
+/* KVM's order: by address, then by end (equal ends: any order). */
+static bool vtis_range_before(const struct kvm_io_range *a, u64 addr, u32 len)
 {
-	struct kprobe kp = { .symbol_name = name };
-	void *addr;
-
-	if (register_kprobe(&kp) < 0)
-		return NULL;
-	addr = (void *)kp.addr;
-	unregister_kprobe(&kp);
-	return vtis_fixup_func_start(addr);
-}
-#endif
-
-static void *vtis_resolve(const char *name)
-{
-	char sym[KSYM_SYMBOL_LEN];
-	char want[KSYM_NAME_LEN + 8];
-	void *addr = vtis_lookup(name);
-
-	if (!addr) {
-		pr_err("cannot load: KVM symbol %s not found (is kvm loaded, and the kernel built with CONFIG_KPROBES?)\n",
-		       name);
-		return NULL;
-	}
-	/* Must be exactly the start of that function, inside kvm.ko. */
-	sprint_symbol(sym, (unsigned long)addr);
-	snprintf(want, sizeof(want), "%s+0x0/", name);
-	if (strncmp(sym, want, strlen(want)) ||
-	    (!IS_BUILTIN(CONFIG_KVM) && !strstr(sym, " [kvm]"))) {
-		pr_err("cannot load: %s resolves to %s, not to the start of KVM's function\n",
-		       name, sym);
-		return NULL;
-	}
-	if (!vtis_is_func_start(addr)) {
-		pr_err("cannot load: %s does not begin with ENDBR64 (indirect branch tracking)\n",
-		       name);
-		return NULL;
-	}
-	return addr;
+	return a->addr < addr || (a->addr == addr && a->len <= len);
 }
 
-int vtis_kvm_bus_init(void)
+static int vtis_bus_insert(struct kvm *kvm, u64 base, u32 len,
+			   struct kvm_io_device *dev)
 {
-	vtis_bus_register_fn = vtis_resolve("kvm_io_bus_register_dev");
-	vtis_bus_unregister_fn = vtis_resolve("kvm_io_bus_unregister_dev");
-	if (!vtis_bus_register_fn || !vtis_bus_unregister_fn)
-		return -ENOENT;
+	struct kvm_io_bus *bus, *new_bus;
+	int i;
+
+	lockdep_assert_held(&kvm->slots_lock);
+	bus = kvm_get_bus(kvm, KVM_MMIO_BUS);
+	if (!bus)
+		return -ENOMEM;		/* KVM dropped the bus after an OOM */
+	/* KVM's limit, not counting ioeventfds (bounded by the fd limit). */
+	if (bus->dev_count - bus->ioeventfd_count > NR_IOBUS_DEVS - 1)
+		return -ENOSPC;
+	new_bus = kmalloc(struct_size(bus, range, bus->dev_count + 1),
+			  GFP_KERNEL_ACCOUNT);
+	if (!new_bus)
+		return -ENOMEM;
+
+	for (i = 0; i < bus->dev_count; i++)
+		if (!vtis_range_before(&bus->range[i], base, len))
+			break;
+	memcpy(new_bus, bus, struct_size(bus, range, i));
+	new_bus->dev_count = bus->dev_count + 1;
+	new_bus->range[i] = (struct kvm_io_range) {
+		.addr = base, .len = len, .dev = dev,
+	};
+	memcpy(new_bus->range + i + 1, bus->range + i,
+	       flex_array_size(bus, range, bus->dev_count - i));
+
+	rcu_assign_pointer(kvm->buses[KVM_MMIO_BUS], new_bus);
+	synchronize_srcu_expedited(&kvm->srcu);
+	kfree(bus);
 	return 0;
 }
+
+static int vtis_bus_remove(struct kvm *kvm, struct kvm_io_device *dev)
+{
+	struct kvm_io_bus *bus, *new_bus;
+	int i, j;
+
+	lockdep_assert_held(&kvm->slots_lock);
+	bus = kvm_get_bus(kvm, KVM_MMIO_BUS);
+	if (!bus)
+		return 0;
+	for (i = 0; i < bus->dev_count; i++)
+		if (bus->range[i].dev == dev)
+			break;
+	if (i == bus->dev_count)
+		return 0;
+
+	new_bus = kmalloc(struct_size(bus, range, bus->dev_count - 1),
+			  GFP_KERNEL_ACCOUNT);
+	if (new_bus) {
+		memcpy(new_bus, bus, struct_size(bus, range, i));
+		new_bus->dev_count = bus->dev_count - 1;
+		memcpy(new_bus->range + i, bus->range + i + 1,
+		       flex_array_size(bus, range, new_bus->dev_count - i));
+	}
+	/*
+	 * Without memory for a smaller copy, do what KVM itself does: drop
+	 * the whole bus (NULL), and once no vCPU can see it, destroy the
+	 * other devices on it.  Our device is the caller's to tear down.
+	 */
+	rcu_assign_pointer(kvm->buses[KVM_MMIO_BUS], new_bus);
+	synchronize_srcu_expedited(&kvm->srcu);
+	if (!new_bus) {
+		pr_err("VM %d: no memory to shrink its MMIO bus; dropped the bus\n",
+		       kvm->userspace_pid);
+		for (j = 0; j < bus->dev_count; j++) {
+			struct kvm_io_device *other = bus->range[j].dev;
+
+			if (j != i && other->ops->destructor)
+				other->ops->destructor(other);
+		}
+	}
+	kfree(bus);
+	return new_bus ? 0 : -ENOMEM;
+}
+#endif
 
 struct kvm *vtis_kvm_get_vm(int fd)
 {
@@ -159,7 +194,7 @@ int vtis_kvm_bus_register(struct kvm *kvm, u64 base, u32 len,
 		ret = -EEXIST;
 		goto out_unlock;
 	}
-	ret = vtis_bus_register_fn(kvm, KVM_MMIO_BUS, base, len, dev);
+	ret = vtis_bus_insert(kvm, base, len, dev);
 out_unlock:
 	mutex_unlock(&kvm->slots_lock);
 	return ret;
@@ -170,7 +205,7 @@ int vtis_kvm_bus_unregister(struct kvm *kvm, struct kvm_io_device *dev)
 	int ret;
 
 	mutex_lock(&kvm->slots_lock);
-	ret = vtis_bus_unregister_fn(kvm, KVM_MMIO_BUS, dev);
+	ret = vtis_bus_remove(kvm, dev);
 	mutex_unlock(&kvm->slots_lock);
 	return ret;
 }

@@ -11,9 +11,6 @@
 struct kvm;
 struct kvm_io_device;
 
-/* Resolve what KVM does not export; -ENOENT (and a log line) if missing. */
-int vtis_kvm_bus_init(void);
-
 /*
  * Take a reference on the VM behind @fd.  ERR_PTR(-EBADF) if @fd is not
  * open, -EINVAL if it is not a KVM VM, -ENODEV if the VM is being torn down.

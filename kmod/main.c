@@ -11,7 +11,6 @@
 #include "backend_emu.h"
 #include "ctl.h"
 #include "device.h"
-#include "kvm_bus.h"
 
 #define VTIS_VERSION "0.1.0"
 
@@ -19,9 +18,6 @@ static int __init vtis_init(void)
 {
 	int ret;
 
-	ret = vtis_kvm_bus_init();
-	if (ret)
-		return ret;
 	ret = vtis_devices_init();
 	if (ret)
 		return ret;
