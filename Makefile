@@ -6,7 +6,9 @@
 #   make check      install what is missing, run every test layer,
 #                   end with "N passed, N failed"
 #   make demo       boot the test host and show kvm_vtis at work
-#   make kunit | unit | vm    one test layer
+#   make kunit | unit | vm | dkms | vm-6.12    one test layer
+#   make install    module, vtisctl, man page, uapi header, udev rule
+#                   (DESTDIR, PREFIX=/usr/local); make uninstall undoes it
 
 # The newest installed Debian 6.1 kernel's headers, unless told otherwise.
 KVER ?= $(shell ls -d /lib/modules/6.1.*/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
@@ -15,7 +17,17 @@ KDIR ?= /lib/modules/$(KVER)/build
 # BTF for modules needs the kernel's vmlinux, which headers don't carry.
 KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) CONFIG_DEBUG_INFO_BTF_MODULES=
 
-.PHONY: all module tools check demo kunit unit vm deps clean help
+PREFIX ?= /usr/local
+DESTDIR ?=
+MODDIR := $(DESTDIR)/lib/modules/$(KVER)/extra
+UDEVDIR := $(DESTDIR)/etc/udev/rules.d
+INSTALLED := $(MODDIR)/kvm_vtis.ko $(DESTDIR)$(PREFIX)/sbin/vtisctl \
+	$(DESTDIR)$(PREFIX)/share/man/man8/vtisctl.8 \
+	$(DESTDIR)$(PREFIX)/include/linux/kvm_vtis.h \
+	$(UDEVDIR)/60-kvm-vtis.rules
+
+.PHONY: all module tools check demo kunit unit vm dkms vm-6.12 deps clean help \
+	install uninstall
 
 all: module tools
 
@@ -35,8 +47,24 @@ check: deps
 demo: deps
 	tests/demo.sh
 
-kunit unit vm: deps
+kunit unit vm dkms vm-6.12: deps
 	tests/check.sh $@
+
+# depmod only for the running system: a staging root (DESTDIR) gets the
+# files, and whoever installs them from there runs depmod.
+install: all
+	install -D -m 644 kvm_vtis.ko $(MODDIR)/kvm_vtis.ko
+	install -D -m 755 tools/vtisctl $(DESTDIR)$(PREFIX)/sbin/vtisctl
+	install -D -m 644 tools/vtisctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/vtisctl.8
+	install -D -m 644 uapi/linux/kvm_vtis.h $(DESTDIR)$(PREFIX)/include/linux/kvm_vtis.h
+	install -D -m 644 udev/60-kvm-vtis.rules $(UDEVDIR)/60-kvm-vtis.rules
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
+		udevadm control --reload 2>/dev/null || true; fi
+
+uninstall:
+	rm -f $(INSTALLED)
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
+		udevadm control --reload 2>/dev/null || true; fi
 
 clean:
 	$(MAKE) $(KBUILD_ARGS) clean

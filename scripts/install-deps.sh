@@ -6,13 +6,27 @@
 set -euo pipefail
 
 build_pkgs=(build-essential bc flex bison libelf-dev libssl-dev kmod
-	    linux-headers-amd64 sparse python3)
+	    linux-headers-amd64 sparse python3 dkms udev)
 test_pkgs=(linux-image-amd64 qemu-system-x86 qemu-utils swtpm swtpm-tools
 	   tpm2-tools acpica-tools busybox-static cpio linux-source-6.1
 	   gcc-multilib)
 
 want=("${build_pkgs[@]}")
 [ "${1:-test}" = test ] && want+=("${test_pkgs[@]}")
+
+# The second supported kernel, Linux 6.12 (the series Debian 13 ships, as
+# Debian 12 packages it: linux-image/headers-6.12.*+deb12-amd64).  Tests
+# boot it in the test host only; installing it changes nothing else.
+if [ "${1:-test}" = test ] && [ -z "$("$(dirname "$0")"/kernels.sh 6.12)" ]; then
+	[ "$(id -u)" -eq 0 ] && apt-get update -qq
+	k612=$(apt-cache pkgnames linux-image-6.12. 2>/dev/null |
+		grep -E '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' | sort -V | tail -n 1)
+	if [ -z "$k612" ]; then
+		echo "install-deps: no linux-image-6.12.*+deb12-amd64 package is known to apt" >&2
+		exit 1
+	fi
+	want+=("$k612" "${k612/linux-image-/linux-headers-}")
+fi
 
 missing=()
 for p in "${want[@]}"; do

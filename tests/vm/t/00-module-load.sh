@@ -16,4 +16,5 @@ check "API version ioctl answers 1" \
 check "rmmod kvm_vtis" rmmod kvm_vtis
 check "/dev/kvm-vtis is gone after rmmod" test ! -e /dev/kvm-vtis
 check "modprobe again after rmmod" modprobe -d "$VTIS_MODROOT" kvm_vtis
+echo "# loaded kvm_vtis srcversion $(cat /sys/module/kvm_vtis/srcversion 2>/dev/null)"
 check "the load left no warning in the kernel log" no_splat

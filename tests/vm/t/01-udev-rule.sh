@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The udev rule that make install ships (udev/60-kvm-vtis.rules), applied
+# by a real systemd-udevd: /dev/kvm-vtis and each /dev/vtis-emuN belong to
+# group kvm with mode 0660, and as a user in neither root nor group kvm
+# they cannot be opened.
+set -u
+. "$VTIS_ROOT/tests/vm/lib.sh"
+v=$VTIS_ROOT/tools/vtisctl
+
+mkdir -p /run/udev/rules.d
+cp "$VTIS_ROOT/udev/60-kvm-vtis.rules" /run/udev/rules.d/
+/lib/systemd/systemd-udevd --daemon >/tmp/udevd.log 2>&1
+check "systemd-udevd runs" wait_for 20 pgrep -x systemd-udevd
+modprobe -r -d "$VTIS_MODROOT" kvm_vtis 2>/dev/null
+check "modprobe kvm_vtis" modprobe -d "$VTIS_MODROOT" kvm_vtis
+udevadm settle -t 60
+echo "# $(stat -c '%n %U:%G %a' /dev/kvm-vtis)"
+check "/dev/kvm-vtis is root:kvm 0660" \
+	test "$(stat -c '%U:%G %a' /dev/kvm-vtis)" = "root:kvm 660"
+
+cat >/tmp/vmfd.py <<'PY'
+import fcntl, os, sys
+kvm = os.open("/dev/kvm", os.O_RDWR)
+vm = fcntl.ioctl(kvm, 0xAE01, 0)
+if vm != 5:
+    os.dup2(vm, 5)
+else:
+    os.set_inheritable(5, True)
+os.execvp(sys.argv[1], sys.argv[1:])
+PY
+python3 /tmp/vmfd.py sleep 600 &
+holder=$!
+wait_for 10 sh -c "[ \"\$(readlink /proc/$holder/fd/5)\" = anon_inode:kvm-vm ]"
+check "vtisctl attach" sh -c "'$v' attach --pid $holder --vm-fd 5 --emulator --json >/tmp/a.json"
+emu=$(python3 -c 'import json; print(json.load(open("/tmp/a.json"))["emulator"])' 2>/dev/null)
+udevadm settle -t 60
+echo "# $(stat -c '%n %U:%G %a' "$emu" 2>&1)"
+check "the emulator device $emu is root:kvm 0660" \
+	test "$(stat -c '%U:%G %a' "$emu" 2>/dev/null)" = "root:kvm 660"
+
+# An ordinary user outside group kvm: nobody (65534).
+cat >/tmp/try-open.py <<'PY'
+import os, sys
+try:
+    os.close(os.open(sys.argv[1], os.O_RDWR))
+except PermissionError:
+    sys.exit(0)
+sys.exit(1)
+PY
+check "user nobody cannot open /dev/kvm-vtis" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups python3 /tmp/try-open.py /dev/kvm-vtis
+check "user nobody cannot open $emu" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups python3 /tmp/try-open.py "$emu"
+kvm_gid=$(getent group kvm | cut -d: -f3)
+check "user nobody in group kvm can use /dev/kvm-vtis (vtisctl list)" \
+	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" "$v" list
+
+kill "$holder"
+wait "$holder" 2>/dev/null
+check "the device went away with the VM" \
+	sh -c "'$v' list --json | python3 -c 'import json,sys; assert json.load(sys.stdin) == []'"
+udevadm control --exit 2>/dev/null
+check "host log clean" no_splat
