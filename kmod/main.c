@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "device.h"
 #include "kvm_bus.h"
+#include "obs.h"
 
 #define VTIS_VERSION "0.1.0"
 
@@ -28,6 +29,7 @@ static int __init vtis_init(void)
 	ret = vtis_emu_init();
 	if (ret)
 		goto err_devices_exit;
+	vtis_obs_init();
 
 	/* The control device goes last: once it exists, attach can run. */
 	ret = vtis_ctl_init();
@@ -38,6 +40,7 @@ static int __init vtis_init(void)
 	return 0;
 
 err_emu_exit:
+	vtis_obs_exit();
 	vtis_emu_exit();
 err_devices_exit:
 	vtis_devices_exit();
@@ -48,6 +51,7 @@ err_devices_exit:
 static void __exit vtis_exit(void)
 {
 	vtis_ctl_exit();
+	vtis_obs_exit();
 	vtis_emu_exit();
 	vtis_devices_exit();
 }
