@@ -331,9 +331,9 @@ static int vtis_tis_state_show(struct seq_file *m, void *unused)
 	*s = dev->tis.s;
 	mutex_unlock(&dev->lock);
 	seq_printf(m, "family %u active %d next %d aborting %d pending %#x busy %u flags %#x established %u\n",
-		   s->family, VTIS_TRACE_LOC(s->active_locality),
-		   VTIS_TRACE_LOC(s->next_locality),
-		   VTIS_TRACE_LOC(s->aborting_locality), s->pending, s->busy,
+		   s->family, (s8)s->active_locality,
+		   (s8)s->next_locality,
+		   (s8)s->aborting_locality, s->pending, s->busy,
 		   s->flags, s->established);
 	seq_printf(m, "len %u rw_offset %u\n", s->len, s->rw_offset);
 	for (l = 0; l < VTIS_NUM_LOCALITIES; l++)

@@ -6,7 +6,7 @@
  * while disabled, a call site costs a patched-out branch and its
  * arguments are not evaluated beyond what the call passes.
  *
- * Locality values: 0-4, or -1 for none.
+ * Localities are 0-4, or -1 for none (VTIS_NO_LOCALITY stored as s8).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM kvm_vtis
@@ -20,8 +20,6 @@
 
 #include "obs.h"
 #include "tis.h"
-
-#define VTIS_TRACE_LOC(l)	((l) < VTIS_NUM_LOCALITIES ? (int)(l) : -1)
 
 TRACE_DEFINE_ENUM(VTIS_EVR_OK);
 TRACE_DEFINE_ENUM(VTIS_EVR_BAD_RESPONSE);
@@ -73,16 +71,16 @@ TRACE_EVENT(kvm_vtis_cmd_submit,
 		__field(u32, id)
 		__field(u32, ordinal)
 		__field(u32, len)
-		__field(u8, locality)
+		__field(s8, locality)
 	),
 	TP_fast_assign(
 		__entry->id = id;
 		__entry->ordinal = ordinal;
 		__entry->len = len;
-		__entry->locality = locality;
+		__entry->locality = (s8)locality;
 	),
 	TP_printk("dev %u loc %d ordinal 0x%x len %u", __entry->id,
-		  VTIS_TRACE_LOC(__entry->locality), __entry->ordinal,
+		  __entry->locality, __entry->ordinal,
 		  __entry->len)
 );
 
@@ -99,7 +97,7 @@ TRACE_EVENT(kvm_vtis_cmd_complete,
 		__field(u32, id)
 		__field(u32, rc)
 		__field(u32, len)
-		__field(u8, locality)
+		__field(s8, locality)
 		__field(u8, result)
 	),
 	TP_fast_assign(
@@ -107,11 +105,11 @@ TRACE_EVENT(kvm_vtis_cmd_complete,
 		__entry->id = id;
 		__entry->rc = rc;
 		__entry->len = len;
-		__entry->locality = locality;
+		__entry->locality = (s8)locality;
 		__entry->result = result;
 	),
 	TP_printk("dev %u loc %d rc 0x%x len %u service_ns %llu result %s",
-		  __entry->id, VTIS_TRACE_LOC(__entry->locality), __entry->rc,
+		  __entry->id, __entry->locality, __entry->rc,
 		  __entry->len, __entry->service_ns,
 		  __print_symbolic(__entry->result,
 				    { VTIS_EVR_OK, "ok" },
@@ -126,16 +124,16 @@ TRACE_EVENT(kvm_vtis_locality,
 	TP_ARGS(id, from, to),
 	TP_STRUCT__entry(
 		__field(u32, id)
-		__field(u8, from)
-		__field(u8, to)
+		__field(s8, from)
+		__field(s8, to)
 	),
 	TP_fast_assign(
 		__entry->id = id;
-		__entry->from = from;
-		__entry->to = to;
+		__entry->from = (s8)from;
+		__entry->to = (s8)to;
 	),
 	TP_printk("dev %u from %d to %d", __entry->id,
-		  VTIS_TRACE_LOC(__entry->from), VTIS_TRACE_LOC(__entry->to))
+		  __entry->from, __entry->to)
 );
 
 /* An emulator opened the device's /dev/vtis-emu<N>. */
@@ -178,7 +176,7 @@ TRACE_EVENT(kvm_vtis_reject,
 		__field(u32, ordinal)
 		__field(u32, rc)
 		__field(u32, len)
-		__field(u8, locality)
+		__field(s8, locality)
 		__field(u8, reason)
 	),
 	TP_fast_assign(
@@ -186,11 +184,11 @@ TRACE_EVENT(kvm_vtis_reject,
 		__entry->ordinal = ordinal;
 		__entry->rc = rc;
 		__entry->len = len;
-		__entry->locality = locality;
+		__entry->locality = (s8)locality;
 		__entry->reason = reason;
 	),
 	TP_printk("dev %u loc %d reason %s ordinal 0x%x rc 0x%x len %u",
-		  __entry->id, VTIS_TRACE_LOC(__entry->locality),
+		  __entry->id, __entry->locality,
 		  __print_symbolic(__entry->reason,
 				    { VTIS_OBS_PREFIX, "prefix" },
 				    { VTIS_OBS_VENDOR, "vendor" },
