@@ -1958,6 +1958,7 @@ static void scenario_obs(struct vm *vm)
 static void scenario_storm(struct vm *vm)
 {
 	uint32_t seed = (uint32_t)getpid() ^ (uint32_t)now_ms();
+	struct kvm_vtis_stats s;
 	uint32_t v = 0;
 	int st;
 
@@ -1972,6 +1973,13 @@ static void scenario_storm(struct vm *vm)
 	st = guest_read(vm, 0, 0xf00, 4, &v);
 	result(st == 0 && v == 0x00011014,
 	       "storm: the device still answers afterwards (DID_VID %#x)", v);
+	if (vtis_stats(vm, &s) == 0)
+		diag("storm: %llu commands reached the TPM, %llu refused, %llu answers dropped, %llu locality changes, %llu status polls",
+		     (unsigned long long)s.commands,
+		     (unsigned long long)s.rejected_commands,
+		     (unsigned long long)s.cancelled,
+		     (unsigned long long)s.locality_changes,
+		     (unsigned long long)s.status_polls);
 }
 
 /* The guest's exception report works (run last: the guest stops). */

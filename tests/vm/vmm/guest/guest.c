@@ -589,6 +589,23 @@ static int storm(void)
 	for (i = 0; i < mb->arg1; i++) {
 		r = rnd();
 		loc = r % 5;
+		if (r % 97 == 0) {
+			/*
+			 * Now and then a whole well-formed GetRandom, then GO,
+			 * whatever state the locality is in: some reach the
+			 * TPM, some are aborted or seized while they execute.
+			 */
+			static const uint8_t get_random[] = {
+				0x80, 0x01, 0x00, 0x00, 0x00, 0x0c,
+				0x00, 0x00, 0x01, 0x7b, 0x00, 0x08,
+			};
+			uint32_t k;
+
+			for (k = 0; k < sizeof(get_random); k++)
+				wr8(loc, TIS_DATA_FIFO, get_random[k]);
+			wr8(loc, TIS_STS, STS_GO);
+			continue;
+		}
 		off = (r >> 3) & 1 ? offs[(r >> 4) % (sizeof(offs) / sizeof(offs[0]))] :
 				     rnd() & 0xfff;
 		width = 1u << (rnd() % 3);
