@@ -42,6 +42,8 @@
 #include "backend_emu.h"
 #include "compat.h"
 #include "device.h"
+#include "obs.h"
+#include "trace.h"
 
 /*
  * Linux's TPM 2.0 driver waits up to 2 minutes for commands of unknown
@@ -61,7 +63,7 @@ MODULE_PARM_DESC(emu_timeout_ms,
 
 static dev_t vtis_emu_devt;
 static struct cdev vtis_emu_cdev;
-static struct class *vtis_emu_class;
+struct class *vtis_emu_class;
 
 /* One open of /dev/vtis-emu<N>. */
 struct vtis_emu_file {
@@ -94,12 +96,22 @@ static void vtis_emu_clear(struct vtis_emu *emu)
 	emu->cmd_len = 0;
 }
 
-/* Forget the guest's command and give the guest a failure response. */
-static void vtis_emu_fail(struct vtis_dev *dev)
+/*
+ * Forget the guest's command and give the guest a failure response; @why
+ * (enum vtis_obs_reason) is counted and traced, 0 for a cancelled command.
+ */
+static void vtis_emu_fail(struct vtis_dev *dev, int why)
 {
 	struct vtis_emu *emu = vtis_emu_of(dev);
+	u32 ordinal = 0;
 
 	lockdep_assert_held(&dev->lock);
+	if (vtis_tis_busy(&dev->tis) && why) {
+		if (emu->cmd && emu->cmd_len >= VTIS_HEADER_SIZE)
+			ordinal = get_unaligned_be32(emu->cmd + 6);
+		vtis_obs_reject(dev, why, emu->cmd_locality, ordinal, 0,
+				emu->cmd_len);
+	}
 	vtis_emu_clear(emu);
 	if (vtis_tis_busy(&dev->tis)) {
 		dev->stats.errors++;
@@ -146,7 +158,7 @@ static void vtis_emu_submit(struct vtis_tis *tis, const u8 *cmd, u32 len,
 	if (!emu->open || emu->state != VTIS_EMU_IDLE) {
 		/* The core accepts an answer from inside submit(). */
 		pr_debug("device %u: no emulator, command failed\n", dev->id);
-		vtis_emu_fail(dev);
+		vtis_emu_fail(dev, VTIS_OBS_NO_EMULATOR);
 		return;
 	}
 	emu->deadline = jiffies + timeout;
@@ -187,12 +199,12 @@ static void vtis_emu_timeout_work(struct work_struct *work)
 	if (dev->dead)
 		goto out_unlock;
 	if (emu->fail_pending) {
-		vtis_emu_fail(dev);
+		vtis_emu_fail(dev, 0);
 	} else if (emu->state != VTIS_EMU_IDLE &&
 		   time_after_eq(jiffies, emu->deadline)) {
-		pr_warn_ratelimited("device %u: emulator did not answer in time, command failed\n",
-				    dev->id);
-		vtis_emu_fail(dev);
+		vtis_obs_warn_once(dev, VTIS_WARN_TIMEOUT,
+				   "emulator did not answer in time, command failed");
+		vtis_emu_fail(dev, VTIS_OBS_TIMEOUT);
 	}
 out_unlock:
 	mutex_unlock(&dev->lock);
@@ -273,6 +285,7 @@ static int vtis_emu_open(struct inode *inode, struct file *file)
 		dev->emu.open = true;
 		/* A new emulator must be told the locality again. */
 		dev->emu.announced = VTIS_NO_LOCALITY;
+		trace_kvm_vtis_emu_connect(dev->id, task_tgid_nr(current));
 	}
 	mutex_unlock(&dev->lock);
 	if (ret) {
@@ -293,9 +306,11 @@ static int vtis_emu_release(struct inode *inode, struct file *file)
 
 	mutex_lock(&dev->lock);
 	emu->open = false;
+	trace_kvm_vtis_emu_disconnect(dev->id, !dev->dead &&
+				      emu->state != VTIS_EMU_IDLE);
 	if (!dev->dead && emu->state != VTIS_EMU_IDLE) {
 		pr_debug("device %u: emulator closed mid-command\n", dev->id);
-		vtis_emu_fail(dev);
+		vtis_emu_fail(dev, VTIS_OBS_EMU_GONE);
 	}
 	mutex_unlock(&dev->lock);
 	pr_debug("device %u: emulator disconnected\n", dev->id);
@@ -392,9 +407,10 @@ static void vtis_emu_answer(struct vtis_dev *dev, const u8 *p, u32 len)
 			return;
 		}
 		emu->announced = VTIS_NO_LOCALITY;
-		pr_warn_ratelimited("device %u: emulator refused locality %u (needs --locality allow-set-locality)\n",
-				    dev->id, emu->cmd_locality);
-		vtis_emu_fail(dev);
+		vtis_obs_warn_once(dev, VTIS_WARN_LOCALITY,
+				   "emulator refused locality %u (needs --locality allow-set-locality)",
+				   emu->cmd_locality);
+		vtis_emu_fail(dev, VTIS_OBS_LOCALITY_REFUSED);
 		return;
 	}
 	cancel_delayed_work(&emu->timeout);
@@ -405,12 +421,27 @@ static void vtis_emu_answer(struct vtis_dev *dev, const u8 *p, u32 len)
 		dev->stats.responses++;
 		dev->stats.bytes_from_tpm += len;
 	} else {
-		pr_debug("device %u: malformed response from the emulator\n",
-			 dev->id);
+		/* Counted and traced through the core's completion event. */
+		vtis_obs_warn_once(dev, VTIS_WARN_BAD_RESPONSE,
+				   "malformed response from the emulator (size field %u, %u bytes written)",
+				   get_unaligned_be32(p + 2), len);
 		dev->stats.errors++;
 	}
 	vtis_tis_response(&dev->tis, p, len);
 	vtis_dev_done(dev);
+}
+
+/* A write out of protocol: the emulator gets EIO; count and trace it. */
+static void vtis_emu_bad_write(struct vtis_dev *dev, size_t count)
+{
+	lockdep_assert_held(&dev->lock);
+	if (dev->dead)
+		return;
+	vtis_obs_warn_once(dev, VTIS_WARN_PROTOCOL,
+			   "emulator wrote %zu bytes out of protocol (refused)",
+			   count);
+	vtis_obs_reject(dev, VTIS_OBS_EMU_PROTOCOL, VTIS_NO_LOCALITY, 0, 0,
+			min_t(size_t, count, U32_MAX));
 }
 
 static ssize_t vtis_emu_write(struct file *file, const char __user *buf,
@@ -420,8 +451,12 @@ static ssize_t vtis_emu_write(struct file *file, const char __user *buf,
 	struct vtis_dev *dev = ef->dev;
 	ssize_t ret;
 
-	if (count < VTIS_HEADER_SIZE || count > VTIS_BUFFER_SIZE)
+	if (count < VTIS_HEADER_SIZE || count > VTIS_BUFFER_SIZE) {
+		mutex_lock(&dev->lock);
+		vtis_emu_bad_write(dev, count);
+		mutex_unlock(&dev->lock);
 		return -EIO;
+	}
 	if (mutex_lock_interruptible(&ef->wlock))
 		return -ERESTARTSYS;
 	if (copy_from_user(ef->wbuf, buf, count)) {
@@ -433,6 +468,7 @@ static ssize_t vtis_emu_write(struct file *file, const char __user *buf,
 		ret = -ENODEV;
 	} else if (dev->emu.state != VTIS_EMU_WAIT_RSP) {
 		/* Unexpected, or too late (the command timed out). */
+		vtis_emu_bad_write(dev, count);
 		ret = -EIO;
 	} else {
 		vtis_emu_answer(dev, ef->wbuf, count);

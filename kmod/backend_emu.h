@@ -48,6 +48,9 @@ struct vtis_emu {
 
 extern const struct vtis_tis_ops vtis_emu_tis_ops;
 
+/* Class "vtis": the emulator nodes and the statistics devices (obs.c). */
+extern struct class *vtis_emu_class;
+
 /* Module-wide: the char device region and class "vtis". */
 int vtis_emu_init(void);
 void vtis_emu_exit(void);

@@ -208,6 +208,29 @@ static long vtis_ctl_info(void __user *uarg)
 	return vtis_copy_out(uarg, &info, sizeof(info), usize);
 }
 
+static long vtis_ctl_stats(void __user *uarg)
+{
+	struct kvm_vtis_stats st;
+	struct vtis_dev *dev;
+	u32 usize;
+	int ret;
+
+	ret = vtis_copy_in(&st, sizeof(st), KVM_VTIS_STATS_SIZE_VER0, uarg,
+			   &usize);
+	if (ret)
+		return ret;
+	if (st.flags)
+		return -EINVAL;
+	dev = vtis_dev_get(st.id);
+	if (!dev)
+		return -ENOENT;
+	mutex_lock(&dev->lock);
+	vtis_obs_fill(dev, &st);
+	mutex_unlock(&dev->lock);
+	vtis_dev_put(dev);
+	return vtis_copy_out(uarg, &st, sizeof(st), usize);
+}
+
 static long vtis_ctl_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -224,6 +247,8 @@ static long vtis_ctl_ioctl(struct file *file, unsigned int cmd,
 		return vtis_ctl_list(uarg);
 	case KVM_VTIS_INFO:
 		return vtis_ctl_info(uarg);
+	case KVM_VTIS_STATS:
+		return vtis_ctl_stats(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -62,6 +62,7 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 	vtis_tis_init(&dev->tis, family == KVM_VTIS_TPM_1_2 ?
 		      VTIS_FAMILY_1_2 : VTIS_FAMILY_2_0,
 		      &vtis_emu_tis_ops, dev);
+	vtis_obs_dev_init(dev);
 	vtis_emu_dev_init(dev);
 
 	mutex_lock(&vtis_devs_lock);
@@ -97,10 +98,13 @@ int vtis_dev_activate(struct vtis_dev *dev)
 	ret = vtis_emu_dev_create_node(dev);
 	if (ret)
 		goto err_abort;
+	ret = vtis_obs_dev_add(dev);
+	if (ret)
+		goto err_destroy_node;
 	ret = vtis_kvm_bus_register(dev->kvm, dev->base, KVM_VTIS_WINDOW_SIZE,
 				    &dev->iodev);
 	if (ret)
-		goto err_destroy_node;
+		goto err_obs_del;
 	/* Dropped at the end of the teardown: rmmod says busy until then. */
 	__module_get(THIS_MODULE);
 	mutex_lock(&vtis_devs_lock);
@@ -110,6 +114,8 @@ int vtis_dev_activate(struct vtis_dev *dev)
 		 dev->base, dev->owner_pid);
 	return 0;
 
+err_obs_del:
+	vtis_obs_dev_del(dev);
 err_destroy_node:
 	vtis_emu_dev_destroy(dev);
 err_abort:
@@ -131,6 +137,7 @@ static void vtis_dev_teardown(struct vtis_dev *dev)
 	vtis_dev_done(dev);
 	mutex_unlock(&dev->lock);
 
+	vtis_obs_dev_del(dev);
 	vtis_emu_dev_destroy(dev);
 	vtis_dev_release_id(dev);
 	vtis_dev_put(dev);

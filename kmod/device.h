@@ -23,7 +23,10 @@
 #include <linux/wait.h>
 #include <kvm/iodev.h>
 
+#include <linux/kvm_vtis.h>
+
 #include "backend_emu.h"
+#include "obs.h"
 #include "tis.h"
 
 /* Devices the module serves at once; ids are 1..VTIS_MAX_DEVICES. */
@@ -31,7 +34,10 @@
 
 struct kvm;
 
-/* Counters reported by KVM_VTIS_INFO; under the device lock. */
+/*
+ * Counters reported by KVM_VTIS_INFO, KVM_VTIS_STATS (see the uapi header
+ * for their meaning), sysfs and debugfs; under the device lock.
+ */
 struct vtis_stats {
 	u64 commands;
 	u64 responses;
@@ -40,6 +46,20 @@ struct vtis_stats {
 	u64 mmio_writes;
 	u64 bytes_to_tpm;
 	u64 bytes_from_tpm;
+	/* obs.c */
+	u64 mmio_class_reads[KVM_VTIS_REG_CLASSES];
+	u64 mmio_class_writes[KVM_VTIS_REG_CLASSES];
+	u64 status_polls;
+	u64 locality_changes;
+	u64 rejected_commands;
+	u64 bad_responses;
+	u64 timeouts;
+	u64 backend_failures;
+	u64 cancelled;
+	u64 service_count;
+	u64 service_total_ns;
+	u64 service_max_ns;
+	u64 service_hist[KVM_VTIS_SERVICE_BUCKETS];
 };
 
 struct vtis_dev {
@@ -74,6 +94,9 @@ struct vtis_dev {
 
 	/* A vCPU waiting after GO for the completion (done_seq changes). */
 	wait_queue_head_t done_wq;
+
+	/* Statistics devices and per-command timing (obs.h). */
+	struct vtis_obs obs;
 };
 
 int vtis_devices_init(void);

@@ -11,6 +11,7 @@
 #include "backend_emu.h"
 #include "ctl.h"
 #include "device.h"
+#include "obs.h"
 
 #define VTIS_VERSION "0.1.0"
 
@@ -24,16 +25,18 @@ static int __init vtis_init(void)
 	ret = vtis_emu_init();
 	if (ret)
 		goto err_devices_exit;
+	vtis_obs_init();
 
 	/* The control device goes last: once it exists, attach can run. */
 	ret = vtis_ctl_init();
 	if (ret)
-		goto err_emu_exit;
+		goto err_obs_exit;
 
 	pr_info("loaded, version " VTIS_VERSION "\n");
 	return 0;
 
-err_emu_exit:
+err_obs_exit:
+	vtis_obs_exit();
 	vtis_emu_exit();
 err_devices_exit:
 	vtis_devices_exit();
@@ -44,6 +47,7 @@ err_devices_exit:
 static void __exit vtis_exit(void)
 {
 	vtis_ctl_exit();
+	vtis_obs_exit();
 	vtis_emu_exit();
 	vtis_devices_exit();
 }

@@ -207,6 +207,30 @@ static void vtis_update_irq(struct vtis_tis *tis)
 		tis->ops->irq_line(tis, level);
 }
 
+/* Tell the owner (if it listens); see struct vtis_tis_event. */
+static void vtis_event(struct vtis_tis *tis, u8 type, u8 locality, u8 from,
+		       u8 reason, u32 rc, u32 ordinal, u32 len)
+{
+	struct vtis_tis_event ev;
+
+	if (!tis->event)
+		return;
+	ev.type = type;
+	ev.locality = locality;
+	ev.from = from;
+	ev.reason = reason;
+	ev.rc = rc;
+	ev.ordinal = ordinal;
+	ev.len = len;
+	tis->event(tis, &ev);
+}
+
+/* The ordinal of the command in the buffer, 0 if it has no header. */
+static u32 vtis_ordinal(const struct vtis_tis_state *s)
+{
+	return s->len >= VTIS_HEADER_SIZE ? vtis_get_be32(s->buf + 6) : 0;
+}
+
 static void vtis_clear_buffer(struct vtis_tis_state *s)
 {
 	s->rw_offset = 0;
@@ -248,6 +272,7 @@ static void vtis_finish_switch(struct vtis_tis *tis, u8 target)
 		s->pending &= ~(1U << target);
 		vtis_raise(tis, target, VTIS_INT_LOCALITY_CHANGE);
 	}
+	vtis_event(tis, VTIS_EV_LOCALITY, target, old, VTIS_EVR_NONE, 0, 0, 0);
 }
 
 /*
@@ -338,31 +363,45 @@ static u32 vtis_failure_rc(const struct vtis_tis_state *s)
 	return vtis_tpm2(s) ? VTIS_TPM2_RC_FAILURE : VTIS_TPM12_FAIL;
 }
 
-/* 0 if the command in the buffer may go to the backend, else a TPM rc. */
-static u32 vtis_check_command(const struct vtis_tis_state *s)
+/*
+ * 0 if the command in the buffer may go to the backend, else a TPM rc
+ * (and *reason says why).
+ */
+static u32 vtis_check_command(const struct vtis_tis_state *s, u8 *reason)
 {
 	u32 bad_code = vtis_tpm2(s) ? VTIS_TPM2_RC_COMMAND_CODE :
 				      VTIS_TPM12_BAD_ORDINAL;
 
-	if (s->len >= 4 && vtis_get_be32(s->buf) == VTIS_TCG_PREFIX)
+	if (s->len >= 4 && vtis_get_be32(s->buf) == VTIS_TCG_PREFIX) {
+		*reason = VTIS_EVR_PREFIX;
 		return bad_code;
+	}
 	if ((s->flags & VTIS_FLAG_OVERFLOW) || s->len < VTIS_HEADER_SIZE ||
-	    vtis_get_be32(s->buf + 2) != s->len)
+	    vtis_get_be32(s->buf + 2) != s->len) {
+		*reason = VTIS_EVR_SIZE;
 		return vtis_tpm2(s) ? VTIS_TPM2_RC_COMMAND_SIZE :
 				      VTIS_TPM12_BAD_PARAM_SIZE;
-	if (vtis_get_be32(s->buf + 6) == VTIS_ORD_SET_LOCALITY)
+	}
+	if (vtis_get_be32(s->buf + 6) == VTIS_ORD_SET_LOCALITY) {
+		*reason = VTIS_EVR_VENDOR;
 		return bad_code;
+	}
 	return 0;
 }
 
 static void vtis_go(struct vtis_tis *tis, u8 l)
 {
 	struct vtis_tis_state *s = &tis->s;
-	u32 rc = vtis_check_command(s);
+	u8 reason = VTIS_EVR_NONE;
+	u32 rc = vtis_check_command(s, &reason);
 
-	if (!rc && !(tis->ops && tis->ops->submit))
+	if (!rc && !(tis->ops && tis->ops->submit)) {
 		rc = vtis_failure_rc(s);
+		reason = VTIS_EVR_NO_BACKEND;
+	}
 	if (rc) {
+		vtis_event(tis, VTIS_EV_REJECT, l, l, reason, rc,
+			   vtis_ordinal(s), s->len);
 		vtis_error_response(tis, l, rc);
 		return;
 	}
@@ -370,6 +409,8 @@ static void vtis_go(struct vtis_tis *tis, u8 l)
 	s->rw_offset = 0;
 	s->busy = 1;
 	s->next_locality = l;
+	vtis_event(tis, VTIS_EV_SUBMIT, l, l, VTIS_EVR_NONE, 0,
+		   vtis_ordinal(s), s->len);
 	/* last: a synchronous backend may answer from inside submit() */
 	tis->ops->submit(tis, s->buf, s->len, l);
 }
@@ -696,6 +737,8 @@ bool vtis_tis_response(struct vtis_tis *tis, const u8 *rsp, u32 len)
 	s->next_locality = VTIS_NO_LOCALITY;
 	if (s->flags & VTIS_FLAG_ABORT) {
 		/* the answer to an aborted command is dropped */
+		vtis_event(tis, VTIS_EV_COMPLETE, l, l, VTIS_EVR_DROPPED, 0, 0,
+			   0);
 		target = s->aborting_locality;
 		s->flags &= ~VTIS_FLAG_ABORT;
 		s->aborting_locality = VTIS_NO_LOCALITY;
@@ -711,12 +754,17 @@ bool vtis_tis_response(struct vtis_tis *tis, const u8 *rsp, u32 len)
 	} else if (!rsp || len < VTIS_HEADER_SIZE || len > VTIS_BUFFER_SIZE ||
 		   vtis_get_be32(rsp + 2) != len) {
 		vtis_error_response(tis, l, vtis_failure_rc(s));
+		vtis_event(tis, VTIS_EV_COMPLETE, l, l,
+			   rsp ? VTIS_EVR_BAD_RESPONSE : VTIS_EVR_FAILED,
+			   vtis_failure_rc(s), 0, s->len);
 	} else {
 		memmove(s->buf, rsp, len);
 		s->len = len;
 		s->rw_offset = 0;
 		s->loc[l].state = VTIS_LOC_COMPLETION;
 		vtis_raise(tis, l, VTIS_INT_DATA_AVAIL | VTIS_INT_STS_VALID);
+		vtis_event(tis, VTIS_EV_COMPLETE, l, l, VTIS_EVR_OK,
+			   vtis_get_be32(s->buf + 6), 0, len);
 	}
 	vtis_update_irq(tis);
 	return true;

@@ -119,6 +119,48 @@ enum vtis_loc_state {
 
 struct vtis_tis;
 
+/* What a struct vtis_tis_event reports (vtis_tis.event). */
+enum vtis_tis_event_type {
+	VTIS_EV_LOCALITY = 1,	/* the active locality changed: from -> locality */
+	VTIS_EV_REJECT,		/* a guest command refused at tpmGo (reason, rc) */
+	VTIS_EV_SUBMIT,		/* a command goes to the backend */
+	VTIS_EV_COMPLETE,	/* the command at the backend ended (reason) */
+};
+
+/* struct vtis_tis_event.reason */
+enum vtis_tis_event_reason {
+	VTIS_EVR_NONE = 0,
+	/* VTIS_EV_REJECT */
+	VTIS_EVR_PREFIX,	/* swtpm's "TCG prefix" form */
+	VTIS_EVR_VENDOR,	/* the vendor set-locality ordinal */
+	VTIS_EVR_SIZE,		/* header size wrong, or bytes dropped */
+	VTIS_EVR_NO_BACKEND,	/* no submit callback */
+	/* VTIS_EV_COMPLETE */
+	VTIS_EVR_OK,		/* the backend's response goes to the guest */
+	VTIS_EVR_BAD_RESPONSE,	/* malformed response, replaced by a failure */
+	VTIS_EVR_FAILED,	/* vtis_tis_backend_error(): failure response */
+	VTIS_EVR_DROPPED,	/* aborted command: the answer is discarded */
+};
+
+/*
+ * An event for the owner's statistics and tracing; valid only during the
+ * call.  locality: the command's (or the new active) locality, or
+ * VTIS_NO_LOCALITY; from: the previous active locality (VTIS_EV_LOCALITY);
+ * rc: the TPM return code the guest will read (REJECT, COMPLETE; 0 for a
+ * dropped answer); ordinal: the command's ordinal (REJECT, SUBMIT; 0 when
+ * the command is shorter than a header); len: bytes of the command
+ * (REJECT, SUBMIT) or of the response the guest will read (COMPLETE).
+ */
+struct vtis_tis_event {
+	u8 type;		/* enum vtis_tis_event_type */
+	u8 locality;
+	u8 from;
+	u8 reason;		/* enum vtis_tis_event_reason */
+	u32 rc;
+	u32 ordinal;
+	u32 len;
+};
+
 /*
  * Callbacks from the core to its owner (backend glue and interrupt line).
  * All are called with the owner's serialisation held and must not block.
@@ -182,6 +224,13 @@ struct vtis_tis {
 	void *priv;		/* owner's pointer, untouched by the core */
 	bool irq_level;		/* last level given to ops->irq_line */
 	struct vtis_tis_state s;
+	/*
+	 * Optional, set by the owner after vtis_tis_init(): told about
+	 * locality changes, refused commands, submissions and completions.
+	 * Called like the ops (serialised, must not block); it must not call
+	 * back into the core.
+	 */
+	void (*event)(struct vtis_tis *tis, const struct vtis_tis_event *ev);
 };
 
 void vtis_tis_init(struct vtis_tis *tis, enum vtis_family family,

@@ -29,11 +29,16 @@ struct fake {
 	bool fail_on_cancel;
 };
 
+#define MAX_EVENTS	16
+
 struct ctx {
 	struct kunit *test;
 	struct vtis_tis tis;
 	struct fake fk;
 	int mmio;		/* guest accesses made through the helpers */
+	/* what tis.event reported, when a test listens */
+	struct vtis_tis_event ev[MAX_EVENTS];
+	int nev;
 };
 
 static void fake_submit(struct vtis_tis *tis, const u8 *cmd, u32 len, u8 loc)
@@ -288,6 +293,39 @@ static void expect_tpm2_error(struct ctx *c, u8 l, u32 rc)
 static void expect_tpm12_error(struct ctx *c, u8 l, u32 rc)
 {
 	expect_error_rsp(c, l, VTIS_TPM12_TAG_RSP_COMMAND, rc);
+}
+
+/* Record the core's events (tis.event). */
+static void rec_event(struct vtis_tis *tis, const struct vtis_tis_event *ev)
+{
+	struct ctx *c = tis->priv;
+
+	if (c->nev < MAX_EVENTS)
+		c->ev[c->nev] = *ev;
+	c->nev++;
+}
+
+static struct ctx *mk_listening(struct kunit *test)
+{
+	struct ctx *c = mk(test, VTIS_FAMILY_2_0);
+
+	c->tis.event = rec_event;
+	return c;
+}
+
+static void expect_event(struct ctx *c, int i, u8 type, u8 loc, u8 reason,
+			 u32 rc, u32 ordinal, u32 len)
+{
+	struct kunit *test = c->test;
+	const struct vtis_tis_event *e = &c->ev[i];
+
+	KUNIT_ASSERT_LT(test, i, c->nev);
+	KUNIT_EXPECT_EQ(test, e->type, type);
+	KUNIT_EXPECT_EQ(test, e->locality, loc);
+	KUNIT_EXPECT_EQ(test, e->reason, reason);
+	KUNIT_EXPECT_EQ(test, e->rc, rc);
+	KUNIT_EXPECT_EQ(test, e->ordinal, ordinal);
+	KUNIT_EXPECT_EQ(test, e->len, len);
 }
 
 /* ==== identification and fixed registers ==== */
@@ -1584,6 +1622,77 @@ static void t_synchronous_backend(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtis_tis_state_check(&c->tis.s), 0);
 }
 
+/* ==== events for the owner's statistics and tracing ==== */
+
+static void t_events_command_cycle(struct kunit *test)
+{
+	struct ctx *c = mk_listening(test);
+
+	request(c, 0);
+	expect_event(c, 0, VTIS_EV_LOCALITY, 0, VTIS_EVR_NONE, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, c->ev[0].from, VTIS_NO_LOCALITY);
+	submit_cmd(c, 0, tpm2_getrandom, sizeof(tpm2_getrandom));
+	expect_event(c, 1, VTIS_EV_SUBMIT, 0, VTIS_EVR_NONE, 0, 0x17b, 12);
+	vtis_tis_response(&c->tis, tpm2_getrandom_rsp,
+			  sizeof(tpm2_getrandom_rsp));
+	expect_event(c, 2, VTIS_EV_COMPLETE, 0, VTIS_EVR_OK, 0, 0, 20);
+	relinquish(c, 0);
+	expect_event(c, 3, VTIS_EV_LOCALITY, VTIS_NO_LOCALITY, VTIS_EVR_NONE,
+		     0, 0, 0);
+	KUNIT_EXPECT_EQ(test, c->ev[3].from, 0);
+	KUNIT_EXPECT_EQ(test, c->nev, 4);
+}
+
+static void t_events_rejects(struct kunit *test)
+{
+	struct ctx *c = mk_listening(test);
+	u8 *vendor = mkcmd(test, 0x8002, 11, VTIS_ORD_SET_LOCALITY, 11);
+	u8 *small = mkcmd(test, 0x8001, 9, 0x17b, 12);
+	static const u8 prefix[] = { 0x00, 0x00, 0x00, 0x08, 0x00 };
+
+	submit_cmd(c, 1, vendor, 11);
+	expect_event(c, 1, VTIS_EV_REJECT, 1, VTIS_EVR_VENDOR,
+		     VTIS_TPM2_RC_COMMAND_CODE, VTIS_ORD_SET_LOCALITY, 11);
+	cmd_ready(c, 1);
+	submit_cmd(c, 1, small, 12);
+	expect_event(c, 2, VTIS_EV_REJECT, 1, VTIS_EVR_SIZE,
+		     VTIS_TPM2_RC_COMMAND_SIZE, 0x17b, 12);
+	cmd_ready(c, 1);
+	/* five bytes: Expect stays set, so fill the buffer to get to GO */
+	send(c, 1, prefix, sizeof(prefix));
+	while (c->tis.s.len < VTIS_BUFFER_SIZE)
+		wr8(c, 1, VTIS_REG_DATA_FIFO, 0);
+	go(c, 1);
+	expect_event(c, 3, VTIS_EV_REJECT, 1, VTIS_EVR_PREFIX,
+		     VTIS_TPM2_RC_COMMAND_CODE, 0, VTIS_BUFFER_SIZE);
+	KUNIT_EXPECT_EQ(test, c->fk.submits, 0);
+	KUNIT_EXPECT_EQ(test, c->nev, 4);
+}
+
+static void t_events_completions(struct kunit *test)
+{
+	struct ctx *c = mk_listening(test);
+	u8 *bad = mkcmd(test, 0x8001, 12, 0, 10);
+
+	submit_cmd(c, 0, tpm2_getrandom, sizeof(tpm2_getrandom));
+	vtis_tis_response(&c->tis, bad, 10);
+	expect_event(c, 2, VTIS_EV_COMPLETE, 0, VTIS_EVR_BAD_RESPONSE,
+		     VTIS_TPM2_RC_FAILURE, 0, 10);
+	cmd_ready(c, 0);
+	submit_cmd(c, 0, tpm2_getrandom, sizeof(tpm2_getrandom));
+	vtis_tis_backend_error(&c->tis);
+	expect_event(c, 4, VTIS_EV_COMPLETE, 0, VTIS_EVR_FAILED,
+		     VTIS_TPM2_RC_FAILURE, 0, 10);
+	cmd_ready(c, 0);
+	submit_cmd(c, 0, tpm2_getrandom, sizeof(tpm2_getrandom));
+	cmd_ready(c, 0);	/* abort: deferred until the answer */
+	KUNIT_EXPECT_EQ(test, c->nev, 6);
+	vtis_tis_response(&c->tis, tpm2_getrandom_rsp,
+			  sizeof(tpm2_getrandom_rsp));
+	expect_event(c, 6, VTIS_EV_COMPLETE, 0, VTIS_EVR_DROPPED, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, c->nev, 7);
+}
+
 static void t_no_ops(struct kunit *test)
 {
 	struct vtis_tis *tis = kunit_kzalloc(test, sizeof(*tis), GFP_KERNEL);
@@ -2231,6 +2340,10 @@ static struct kunit_case vtis_tis_cases[] = {
 	KUNIT_CASE(t_response_max_size),
 	KUNIT_CASE(t_synchronous_backend),
 	KUNIT_CASE(t_no_ops),
+	/* events */
+	KUNIT_CASE(t_events_command_cycle),
+	KUNIT_CASE(t_events_rejects),
+	KUNIT_CASE(t_events_completions),
 	/* locality contention */
 	KUNIT_CASE(t_seize_during_execution),
 	KUNIT_CASE(t_higher_seize_overrides),

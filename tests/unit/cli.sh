@@ -88,6 +88,24 @@ usage "info: unknown option" -- info 1 --all
 usage "list: extra argument" "unexpected argument 'all'" -- list all
 usage "list: unknown option" -- list --all
 
+# stats
+usage "stats: no ID and no --watch" "ID is required" -- stats
+usage "stats: ID 0" -- stats 0
+usage "stats: ID not a number" "ID 'abc' must be a number" -- stats abc
+usage "stats: ID above 32 bits" -- stats 4294967296
+usage "stats: two IDs" "unexpected argument '2'" -- stats 1 2
+usage "stats: unknown option" "unknown option '--all'" -- stats 1 --all
+usage "stats: --json with --watch" "do not go together" -- stats --watch --json
+usage "stats: --interval without --watch" "need --watch" -- stats 1 --interval 2
+usage "stats: --count without --watch" "need --watch" -- stats 1 --count 2
+usage "stats: --interval 0" "--interval '0'" -- stats --watch --interval 0
+usage "stats: --interval above an hour" -- stats --watch --interval 3601
+usage "stats: --interval not a number" -- stats --watch --interval soon
+usage "stats: --interval without value" "needs a value" -- stats --watch --interval
+usage "stats: --count 0" "--count '0'" -- stats --watch --count 0
+usage "stats: --count negative" -- stats --watch --count -1
+usage "stats: --watch with a bad ID" -- stats --watch 1x
+
 # acpi
 usage "acpi: --tpm missing" "--tpm 2.0\|1.2 is required" -- acpi --out "$tmp/dir"
 usage "acpi: --out missing" "--out DIR is required" -- acpi --tpm 2.0
@@ -138,7 +156,7 @@ help_ok() {
 for h in --help -h help; do
 	check "cli: vtisctl $h prints usage" help_ok "$h"
 done
-for c in attach detach list info acpi; do
+for c in attach detach list info stats acpi; do
 	check "cli: vtisctl $c --help prints usage" help_ok "$c" --help
 	check "cli: vtisctl $c -h prints usage" help_ok "$c" -h
 	check "cli: vtisctl $c --help documents $c" grep -q "vtisctl $c" "$out"
@@ -155,7 +173,7 @@ fi
 man=$VTIS_ROOT/tools/vtisctl.8
 check "cli: vtisctl.8 renders without groff warnings" \
 	sh -c "groff -man -Tutf8 -ww -z '$man' 2>&1 | grep -q . && exit 1; exit 0"
-for w in attach detach list info acpi --vm-fd --pid --base --tpm --emulator --host-tpm \
+for w in attach detach list info stats --watch --interval --count acpi --vm-fd --pid --base --tpm --emulator --host-tpm \
 	--json --out --irq --log-area ssdt-tpm.aml tpm2.aml tcpa.aml "EXIT STATUS" EXAMPLES; do
 	check "cli: vtisctl.8 documents $w" grep -q -- "$(printf '%s' "$w" | sed 's/-/\\\\-/g')" "$man"
 done
@@ -248,7 +266,7 @@ else
 fi
 
 if [ ! -e /dev/kvm-vtis ]; then
-	for c in "detach 1" "info 1" "list" "list --json"; do
+	for c in "detach 1" "info 1" "list" "list --json" "stats 1" "stats --watch --count 1"; do
 		# shellcheck disable=SC2086
 		expect 1 "$c without /dev/kvm-vtis" "/dev/kvm-vtis not found" -- $c
 	done

@@ -29,13 +29,15 @@ static struct kvm_vtis_attach a;
 static struct kvm_vtis_detach d;
 static struct kvm_vtis_list l;
 static struct kvm_vtis_info i;
+static struct kvm_vtis_stats s;
 static const unsigned long nr[] = {
 	KVM_VTIS_GET_API_VERSION, KVM_VTIS_ATTACH, KVM_VTIS_DETACH,
-	KVM_VTIS_LIST, KVM_VTIS_INFO,
+	KVM_VTIS_LIST, KVM_VTIS_INFO, KVM_VTIS_STATS,
 };
 int main(void)
 {
-	return (int)(sizeof(a) + sizeof(d) + sizeof(l) + sizeof(i) + sizeof(nr));
+	return (int)(sizeof(a) + sizeof(d) + sizeof(l) + sizeof(i) + sizeof(s) +
+		     sizeof(nr));
 }
 EOF_C
 check "uapi: header alone compiles as C90 (gcc -std=c90 -pedantic -Wall -Wextra -Werror)" \
@@ -65,13 +67,15 @@ int main(void)
 	SZ(kvm_vtis_detach, KVM_VTIS_DETACH_SIZE_VER0);
 	SZ(kvm_vtis_list, KVM_VTIS_LIST_SIZE_VER0);
 	SZ(kvm_vtis_info, KVM_VTIS_INFO_SIZE_VER0);
+	SZ(kvm_vtis_stats, KVM_VTIS_STATS_SIZE_VER0);
+	OFF(kvm_vtis_stats, commands); OFF(kvm_vtis_stats, service_hist);
 	OFF(kvm_vtis_attach, base); OFF(kvm_vtis_attach, id);
 	OFF(kvm_vtis_attach, emu_name);
 	OFF(kvm_vtis_list, ids); OFF(kvm_vtis_list, count);
 	OFF(kvm_vtis_info, base); OFF(kvm_vtis_info, emu_name);
 	OFF(kvm_vtis_info, commands); OFF(kvm_vtis_info, bytes_from_tpm);
 	NR(KVM_VTIS_GET_API_VERSION); NR(KVM_VTIS_ATTACH); NR(KVM_VTIS_DETACH);
-	NR(KVM_VTIS_LIST); NR(KVM_VTIS_INFO);
+	NR(KVM_VTIS_LIST); NR(KVM_VTIS_INFO); NR(KVM_VTIS_STATS);
 	return 0;
 }
 EOF_C
@@ -86,7 +90,8 @@ if compiles "$tmp/m64.log" gcc -std=gnu11 -Wall -Werror -I"$inc" -o "$tmp/sizes6
 	ioc() { printf '0x%08x' $((($1 << 30) | ($4 << 16) | ($2 << 8) | $3)); }
 	for want in "KVM_VTIS_GET_API_VERSION $(ioc 0 0xB8 0 0)" \
 		    "KVM_VTIS_ATTACH $(ioc 3 0xB8 1 72)" "KVM_VTIS_DETACH $(ioc 1 0xB8 2 16)" \
-		    "KVM_VTIS_LIST $(ioc 3 0xB8 3 24)" "KVM_VTIS_INFO $(ioc 3 0xB8 4 128)"; do
+		    "KVM_VTIS_LIST $(ioc 3 0xB8 3 24)" "KVM_VTIS_INFO $(ioc 3 0xB8 4 128)" \
+		    "KVM_VTIS_STATS $(ioc 3 0xB8 5 520)"; do
 		check "uapi: ioctl ${want% *} is ${want#* }" grep -qx "ioctl $want" "$tmp/s64"
 	done
 else
@@ -105,6 +110,8 @@ _Static_assert(sizeof(struct kvm_vtis_attach) == KVM_VTIS_ATTACH_SIZE_VER0, "att
 _Static_assert(sizeof(struct kvm_vtis_detach) == KVM_VTIS_DETACH_SIZE_VER0, "detach");
 _Static_assert(sizeof(struct kvm_vtis_list) == KVM_VTIS_LIST_SIZE_VER0, "list");
 _Static_assert(sizeof(struct kvm_vtis_info) == KVM_VTIS_INFO_SIZE_VER0, "info");
+_Static_assert(sizeof(struct kvm_vtis_stats) == KVM_VTIS_STATS_SIZE_VER0, "stats");
+_Static_assert(offsetof(struct kvm_vtis_stats, commands) == 16, "stats.commands");
 _Static_assert(offsetof(struct kvm_vtis_info, commands) == 64, "info.commands");
 _Static_assert(offsetof(struct kvm_vtis_list, ids) == 8, "list.ids");
 _Static_assert(offsetof(struct kvm_vtis_attach, base) == 16, "attach.base");

@@ -35,7 +35,7 @@ _Static_assert(TIS_WINDOW_SIZE == KVM_VTIS_WINDOW_SIZE &&
 	       "TIS window follows the uapi header");
 
 /* Open /dev/kvm-vtis and check that the kernel speaks our ABI. */
-static int vtis_open(void)
+int vtis_open(void)
 {
 	int fd, ver;
 

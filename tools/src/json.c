@@ -85,3 +85,15 @@ void json_null(struct json_obj *o, const char *key)
 	json_key(o, key);
 	fputs("null", o->f);
 }
+
+void json_u64_array(struct json_obj *o, const char *key, const uint64_t *vals,
+		    size_t n)
+{
+	size_t i;
+
+	json_key(o, key);
+	fputc('[', o->f);
+	for (i = 0; i < n; i++)
+		fprintf(o->f, "%s%" PRIu64, i ? "," : "", vals[i]);
+	fputc(']', o->f);
+}

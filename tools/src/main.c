@@ -15,6 +15,7 @@ static const struct {
 	{ "detach", cmd_detach },
 	{ "list", cmd_list },
 	{ "info", cmd_info },
+	{ "stats", cmd_stats },
 	{ "acpi", cmd_acpi },
 };
 
@@ -31,6 +32,9 @@ static void help(void)
 	       "  detach ID           remove a device\n"
 	       "  list [--json]       list attached devices\n"
 	       "  info ID [--json]    describe one device\n"
+	       "  stats ID [--json]   one device's statistics\n"
+	       "  stats --watch [ID] [--interval SECS] [--count N]\n"
+	       "                      refresh the statistics of all devices (or one) live\n"
 	       "  acpi --tpm 2.0|1.2 --out DIR [--base ADDR] [--irq N] [--log-area ADDR:SIZE]\n"
 	       "                      write ACPI tables (ssdt-tpm.aml, tpm2.aml or tcpa.aml)\n"
 	       "\n"

@@ -58,12 +58,18 @@ void json_u64(struct json_obj *o, const char *key, uint64_t val);
 void json_s64(struct json_obj *o, const char *key, int64_t val);
 void json_bool(struct json_obj *o, const char *key, bool val);
 void json_null(struct json_obj *o, const char *key);
+void json_u64_array(struct json_obj *o, const char *key, const uint64_t *vals,
+		    size_t n);
 
 /* attach.c: commands that talk to the kernel */
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int vtis_open(void);
+
+/* stats.c: the stats command */
+int cmd_stats(int argc, char **argv);
 
 /* acpi.c: the acpi command */
 int cmd_acpi(int argc, char **argv);

@@ -154,4 +154,74 @@ struct kvm_vtis_info {
 #define KVM_VTIS_LIST		_IOWR(KVM_VTIS_MAGIC, 0x03, struct kvm_vtis_list)
 #define KVM_VTIS_INFO		_IOWR(KVM_VTIS_MAGIC, 0x04, struct kvm_vtis_info)
 
+/* Register classes of kvm_vtis_stats.mmio_reads[] / mmio_writes[]. */
+#define KVM_VTIS_REG_ACCESS	0	/* ACCESS */
+#define KVM_VTIS_REG_INT	1	/* INT_ENABLE, INT_VECTOR, INT_STATUS */
+#define KVM_VTIS_REG_STS	2	/* STS (with burstCount) */
+#define KVM_VTIS_REG_FIFO	3	/* DATA_FIFO, XDATA_FIFO */
+#define KVM_VTIS_REG_ID		4	/* INTF_CAPABILITY, INTERFACE_ID, DID_VID, RID */
+#define KVM_VTIS_REG_OTHER	5	/* offsets with no register */
+#define KVM_VTIS_REG_CLASSES	8	/* array length; unused entries read 0 */
+
+/*
+ * Backend service time histogram: bucket 0 counts commands answered in
+ * less than 2 us, bucket i (1 <= i < 31) those taking [2^i, 2^(i+1)) us,
+ * bucket 31 everything from 2^31 us on.
+ */
+#define KVM_VTIS_SERVICE_BUCKETS	32
+
+/*
+ * KVM_VTIS_STATS: the statistics of device id, read at one instant.
+ * in:  size, flags (none defined: 0), id.
+ * out: everything else.  The first five counters are those of
+ *      KVM_VTIS_INFO.  Counters start at 0 when the device is attached and
+ *      only grow.
+ *
+ * mmio_reads/mmio_writes: guest accesses by the class (KVM_VTIS_REG_*) of
+ *      the register their first byte falls into.
+ * status_polls: STS reads while a command was at the backend.
+ * locality_changes: changes of the active locality (to none included).
+ * rejected_commands: guest commands refused before the backend (the vendor
+ *      set-locality ordinal, the "TCG prefix" form, a wrong size); the
+ *      guest read a TPM error response.
+ * bad_responses: malformed backend responses (the guest read a failure).
+ * timeouts: commands the backend did not answer in time.
+ * backend_failures: commands failed because no emulator was connected, it
+ *      closed mid-command or refused the locality.
+ * cancelled: answers dropped because the guest aborted the command or
+ *      changed locality while it executed.
+ * service_*: time from handing a command to the backend until it ended
+ *      (answered, failed or dropped), over service_count commands; the
+ *      histogram has service_buckets (KVM_VTIS_SERVICE_BUCKETS) entries.
+ *
+ * Errors: ENOENT (no such device).
+ */
+struct kvm_vtis_stats {
+	__u32 size;
+	__u32 flags;
+	__u32 id;			/* in */
+	__u32 service_buckets;
+	__u64 commands;
+	__u64 responses;
+	__u64 errors;
+	__u64 bytes_to_tpm;
+	__u64 bytes_from_tpm;
+	__u64 mmio_reads[KVM_VTIS_REG_CLASSES];
+	__u64 mmio_writes[KVM_VTIS_REG_CLASSES];
+	__u64 status_polls;
+	__u64 locality_changes;
+	__u64 rejected_commands;
+	__u64 bad_responses;
+	__u64 timeouts;
+	__u64 backend_failures;
+	__u64 cancelled;
+	__u64 service_count;
+	__u64 service_total_ns;
+	__u64 service_max_ns;
+	__u64 service_hist[KVM_VTIS_SERVICE_BUCKETS];
+};
+#define KVM_VTIS_STATS_SIZE_VER0	520
+
+#define KVM_VTIS_STATS		_IOWR(KVM_VTIS_MAGIC, 0x05, struct kvm_vtis_stats)
+
 #endif /* _UAPI_LINUX_KVM_VTIS_H */

@@ -48,6 +48,7 @@ enum mb_op {
 	MB_OP_UD2,		/* raise #UD: checks the exception report */
 	MB_OP_SEND,		/* first half of MB_OP_TRANSMIT: up to go */
 	MB_OP_RECV,		/* second half: wait, read the response */
+	MB_OP_STORM,		/* arg1 random accesses, seed arg0 */
 };
 
 /* mailbox.flags for MB_OP_TRANSMIT */
@@ -113,7 +114,10 @@ struct mailbox {
 	uint32_t last_sts;	/* out: last STS value read */
 	uint32_t commands;	/* out: commands started with go, running */
 	uint32_t val[MB_V_COUNT];	/* out */
-	uint32_t reserved[32];
+	/* out: TIS accesses by register class (KVM_VTIS_REG_*), running */
+	uint32_t class_reads[8];
+	uint32_t class_writes[8];
+	uint32_t reserved[16];
 	uint32_t fault[3];	/* out at MB_FAULT_OFF: vector, error code, eip */
 
 	uint8_t cmd[MB_BUF_SIZE];

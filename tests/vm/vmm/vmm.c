@@ -47,6 +47,9 @@ static struct {
 	bool spawn_swtpm;
 	bool no_detach;
 	bool verbose;
+	bool expect_errors;		/* TPM failures are part of the run */
+	unsigned int storm;		/* accesses of the storm scenario */
+	const char *hold_file;
 	unsigned int timeout;		/* whole run, seconds */
 	unsigned int wait_emu;		/* seconds for an emulator to connect */
 	unsigned int guest_timeout_ms;
@@ -64,6 +67,7 @@ static struct {
 	.guest_duration_ms = 20000,
 	.poll_us = 1000,
 	.loop_secs = 5,
+	.storm = 20000,
 	.base = KVM_VTIS_DEFAULT_BASE,
 	.swtpm = "swtpm",
 };
@@ -143,6 +147,7 @@ struct vm {
 	bool own_state_dir;
 	bool emu_lost;			/* the emulator was killed on purpose */
 	bool detached_mid;		/* detach-mid ran: counts stop there */
+	uint32_t refused;		/* guest commands the device refuses */
 	uint64_t exits_at_detach;
 	uint32_t accesses_at_detach;
 
@@ -535,6 +540,14 @@ static int vtis_info(struct vm *vm, struct kvm_vtis_info *info)
 	info->size = sizeof(*info);
 	info->id = vm->id;
 	return ioctl(vm->vtis_fd, KVM_VTIS_INFO, info);
+}
+
+static int vtis_stats(struct vm *vm, struct kvm_vtis_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->id = vm->id;
+	return ioctl(vm->vtis_fd, KVM_VTIS_STATS, st);
 }
 
 static bool emu_name_ok(const char *name)
@@ -1804,6 +1817,171 @@ out:
 	free(vm2);
 }
 
+/*
+ * A known sequence for the observability checks: three commands that reach
+ * the TPM and three the device refuses, at localities 0 and 2; every
+ * counter of KVM_VTIS_STATS must move by exactly what the guest did.
+ * The sequence (the test of the tracepoints knows it too):
+ *   GetRandom(16) at 0, the vendor set-locality ordinal at 0 (refused,
+ *   TPM_RC_COMMAND_CODE), a 4096-byte "TCG prefix" command at 0 (refused,
+ *   TPM_RC_COMMAND_CODE), a 4096-byte command whose header says 4100 at 0
+ *   (refused, TPM_RC_COMMAND_SIZE), GetRandom(16) at 2, PCR_Read(16) at 0.
+ */
+#define TPM2_RC_COMMAND_CODE	0x143
+#define TPM2_RC_COMMAND_SIZE	0x142
+
+static void scenario_obs(struct vm *vm)
+{
+	struct kvm_vtis_stats a, b;
+	uint32_t cr[8], cw[8], sts_reads;
+	uint64_t to_tpm = 0, from_tpm = 0, hist = 0;
+	static struct cmdbuf big;
+	struct cmdbuf c;
+	struct resp r;
+	unsigned int i;
+	bool ok = true;
+
+	if (opt.tpm12) {
+		result(false, "obs: needs TPM 2.0");
+		return;
+	}
+	if (vtis_stats(vm, &a)) {
+		result(false, "obs: KVM_VTIS_STATS answers (%s)", strerror(errno));
+		return;
+	}
+	memcpy(cr, vm->mb->class_reads, sizeof(cr));
+	memcpy(cw, vm->mb->class_writes, sizeof(cw));
+
+	tpm2_cmd_get_random(&c, 16);
+	if (tpm_transmit(vm, 0, 0, &c, &r, "obs") || r.rc) {
+		result(false, "obs: GetRandom at locality 0 succeeds");
+		return;
+	}
+	to_tpm += c.n;
+	from_tpm += r.len;
+
+	vm->refused += 3;
+	cmd_start(&c, TPM2_ST_SESSIONS, 0x20001000);
+	put8(&c, 3);
+	cmd_end(&c);
+	if (tpm_transmit(vm, 0, 0, &c, &r, "obs"))
+		return;
+	result(r.rc == TPM2_RC_COMMAND_CODE && r.len == 10,
+	       "obs: the vendor set-locality ordinal from the guest is refused (rc %#x)",
+	       r.rc);
+
+	memset(big.d, 0x5a, sizeof(big.d));
+	big.d[0] = 0;
+	big.d[1] = 0;
+	big.d[2] = 0;
+	big.d[3] = 8;
+	big.n = sizeof(big.d);
+	big.overflow = false;
+	if (tpm_transmit(vm, 0, 0, &big, &r, "obs"))
+		return;
+	result(r.rc == TPM2_RC_COMMAND_CODE && r.len == 10,
+	       "obs: a TCG prefix command from the guest is refused (rc %#x)", r.rc);
+
+	cmd_start(&big, TPM2_ST_NO_SESSIONS, TPM2_CC_GET_RANDOM);
+	while (big.n < sizeof(big.d))
+		put8(&big, 0);
+	big.d[2] = 0;
+	big.d[3] = 0;
+	big.d[4] = 4100 >> 8;
+	big.d[5] = 4100 & 0xff;
+	if (tpm_transmit(vm, 0, 0, &big, &r, "obs"))
+		return;
+	result(r.rc == TPM2_RC_COMMAND_SIZE && r.len == 10,
+	       "obs: a command whose header size is wrong is refused (rc %#x)", r.rc);
+
+	tpm2_cmd_get_random(&c, 16);
+	if (tpm_transmit(vm, 2, 0, &c, &r, "obs") || r.rc) {
+		result(false, "obs: GetRandom at locality 2 succeeds");
+		return;
+	}
+	to_tpm += c.n;
+	from_tpm += r.len;
+
+	tpm2_cmd_pcr_read(&c, 16);
+	if (tpm_transmit(vm, 0, 0, &c, &r, "obs") || r.rc) {
+		result(false, "obs: PCR_Read at locality 0 succeeds");
+		return;
+	}
+	to_tpm += c.n;
+	from_tpm += r.len;
+
+	if (vtis_stats(vm, &b)) {
+		result(false, "obs: KVM_VTIS_STATS answers (%s)", strerror(errno));
+		return;
+	}
+#define DELTA(f)	((unsigned long long)(b.f - a.f))
+#define EXPECT(f, want) do {								if (DELTA(f) != (unsigned long long)(want)) {					diag("obs: %s moved by %llu, want %llu", #f,				     DELTA(f), (unsigned long long)(want));				ok = false;							}								} while (0)
+	EXPECT(commands, 3);
+	EXPECT(responses, 3);
+	EXPECT(errors, 0);
+	EXPECT(bytes_to_tpm, to_tpm);
+	EXPECT(bytes_from_tpm, from_tpm);
+	EXPECT(rejected_commands, 3);
+	EXPECT(bad_responses, 0);
+	EXPECT(timeouts, 0);
+	EXPECT(backend_failures, 0);
+	EXPECT(cancelled, 0);
+	EXPECT(locality_changes, 12);
+	EXPECT(service_count, 3);
+	for (i = 0; i < 8; i++) {
+		EXPECT(mmio_reads[i], vm->mb->class_reads[i] - cr[i]);
+		EXPECT(mmio_writes[i], vm->mb->class_writes[i] - cw[i]);
+	}
+	for (i = 0; i < KVM_VTIS_SERVICE_BUCKETS; i++)
+		hist += b.service_hist[i] - a.service_hist[i];
+	if (hist != 3 || b.service_buckets != KVM_VTIS_SERVICE_BUCKETS ||
+	    !b.service_max_ns || b.service_total_ns < b.service_max_ns) {
+		diag("obs: histogram holds %llu commands (%u buckets), max %llu ns, total %llu ns",
+		     (unsigned long long)hist, b.service_buckets,
+		     (unsigned long long)b.service_max_ns,
+		     (unsigned long long)b.service_total_ns);
+		ok = false;
+	}
+	sts_reads = vm->mb->class_reads[2] - cr[2];
+	if (DELTA(status_polls) > sts_reads) {
+		diag("obs: %llu status polls, but only %u STS reads",
+		     DELTA(status_polls), sts_reads);
+		ok = false;
+	}
+#undef EXPECT
+#undef DELTA
+	result(ok, "obs: KVM_VTIS_STATS moved by exactly the guest's 3 commands, 3 refused ones, %llu+%llu bytes, 12 locality changes and its accesses by register class",
+	       (unsigned long long)to_tpm, (unsigned long long)from_tpm);
+}
+
+/* Random accesses; the device must still answer afterwards. */
+static void scenario_storm(struct vm *vm)
+{
+	uint32_t seed = (uint32_t)getpid() ^ (uint32_t)now_ms();
+	struct kvm_vtis_stats s;
+	uint32_t v = 0;
+	int st;
+
+	vm->emu_lost = true;	/* random commands may fail or stay in flight */
+	vm->mb->arg0 = seed;
+	vm->mb->arg1 = opt.storm;
+	st = guest_op(vm, MB_OP_STORM, 0, 0);
+	result(st == 0, "storm: %u random guest accesses (seed %#x)", opt.storm,
+	       seed);
+	if (st)
+		return;
+	st = guest_read(vm, 0, 0xf00, 4, &v);
+	result(st == 0 && v == 0x00011014,
+	       "storm: the device still answers afterwards (DID_VID %#x)", v);
+	if (vtis_stats(vm, &s) == 0)
+		diag("storm: %llu commands reached the TPM, %llu refused, %llu answers dropped, %llu locality changes, %llu status polls",
+		     (unsigned long long)s.commands,
+		     (unsigned long long)s.rejected_commands,
+		     (unsigned long long)s.cancelled,
+		     (unsigned long long)s.locality_changes,
+		     (unsigned long long)s.status_polls);
+}
+
 /* The guest's exception report works (run last: the guest stops). */
 static void scenario_guest_fault(struct vm *vm)
 {
@@ -1833,6 +2011,8 @@ static const struct scenario scenarios[] = {
 	{ "two-vm", scenario_two_vm, false },
 	{ "emu-restart", scenario_emu_restart, false },
 	{ "detach-mid", scenario_detach_mid, false },	/* ends the device */
+	{ "obs", scenario_obs, true },
+	{ "storm", scenario_storm, false },
 	{ "guest-fault", scenario_guest_fault, false },	/* ends the guest */
 };
 
@@ -1898,6 +2078,10 @@ static void usage(FILE *f)
 		"  -l, --loop-secs SECS  duration of the loop scenario (default 5)\n"
 		"  -b, --base ADDR       guest-physical base of the window\n"
 		"      --swtpm PATH      swtpm binary (default: swtpm from PATH)\n"
+		"      --storm N         accesses of the storm scenario (default 20000)\n"
+		"      --expect-errors   TPM failure responses are expected (no count check)\n"
+		"      --hold FILE       at the end, write the device id to FILE and wait\n"
+		"                        until FILE is removed before detaching\n"
 		"      --selftest        check the SHA code, then exit\n"
 		"  -v, --verbose\n"
 		"scenarios:");
@@ -1941,7 +2125,8 @@ static bool select_scenarios(char *list)
 
 static bool parse_args(int argc, char **argv)
 {
-	enum { OPT_SWTPM = 256, OPT_SELFTEST };
+	enum { OPT_SWTPM = 256, OPT_SELFTEST, OPT_STORM, OPT_EXPECT_ERRORS,
+	       OPT_HOLD };
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, 's' },
 		{ "tpm", required_argument, NULL, 't' },
@@ -1958,6 +2143,9 @@ static bool parse_args(int argc, char **argv)
 		{ "base", required_argument, NULL, 'b' },
 		{ "swtpm", required_argument, NULL, OPT_SWTPM },
 		{ "selftest", no_argument, NULL, OPT_SELFTEST },
+		{ "storm", required_argument, NULL, OPT_STORM },
+		{ "expect-errors", no_argument, NULL, OPT_EXPECT_ERRORS },
+		{ "hold", required_argument, NULL, OPT_HOLD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -2033,6 +2221,17 @@ static bool parse_args(int argc, char **argv)
 			break;
 		case OPT_SELFTEST:
 			exit(selftest());
+		case OPT_STORM:
+			if (!parse_uint(optarg, 100000000, &v) || !v)
+				return false;
+			opt.storm = v;
+			break;
+		case OPT_EXPECT_ERRORS:
+			opt.expect_errors = true;
+			break;
+		case OPT_HOLD:
+			opt.hold_file = optarg;
+			break;
 		case 'v':
 			opt.verbose = true;
 			break;
@@ -2049,6 +2248,23 @@ static bool parse_args(int argc, char **argv)
 	if (opt.no_attach && opt.spawn_swtpm)
 		return false;
 	return true;
+}
+
+/*
+ * Let a test look at the live device: write its id to the hold file and
+ * wait (bounded by --timeout) until the file is removed.
+ */
+static void hold(struct vm *vm)
+{
+	FILE *f = fopen(opt.hold_file, "w");
+
+	if (!f || fprintf(f, "%u\n", vm->id) < 0 || fclose(f)) {
+		result(false, "hold: write %s (%s)", opt.hold_file, strerror(errno));
+		return;
+	}
+	diag("holding device %u until %s is removed", vm->id, opt.hold_file);
+	while (access(opt.hold_file, F_OK) == 0)
+		sleep_ms(50);
 }
 
 int main(int argc, char **argv)
@@ -2160,17 +2376,29 @@ int main(int argc, char **argv)
 		       (unsigned long long)info.mmio_reads,
 		       (unsigned long long)info.mmio_writes,
 		       vm->mb->mmio_reads, vm->mb->mmio_writes);
-		if (!vm->emu_lost)
-			result(info.commands == vm->mb->commands &&
-			       info.responses == vm->mb->commands &&
+		if (!vm->detached_mid) {
+			struct kvm_vtis_stats st;
+			bool same = vtis_stats(vm, &st) == 0;
+			unsigned int c;
+
+			for (c = 0; same && c < 8; c++)
+				same = st.mmio_reads[c] == vm->mb->class_reads[c] &&
+				       st.mmio_writes[c] == vm->mb->class_writes[c];
+			result(same, "exits: kvm_vtis counted the guest's accesses by register class (KVM_VTIS_STATS)");
+		}
+		if (!vm->emu_lost && !opt.expect_errors)
+			result(info.commands == vm->mb->commands - vm->refused &&
+			       info.responses == vm->mb->commands - vm->refused &&
 			       !info.errors,
-			       "device: %llu commands and %llu responses, %llu synthesised errors, for the guest's %u commands",
+			       "device: %llu commands and %llu responses, %llu synthesised errors, for the guest's %u commands (%u refused by design)",
 			       (unsigned long long)info.commands,
 			       (unsigned long long)info.responses,
 			       (unsigned long long)info.errors,
-			       vm->mb->commands);
+			       vm->mb->commands, vm->refused);
 	}
 
+	if (opt.hold_file && vm->attached)
+		hold(vm);
 out:
 	if (vm->attached && !opt.no_detach)
 		vtis_detach(vm);

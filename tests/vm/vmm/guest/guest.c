@@ -97,39 +97,79 @@ static volatile void *reg(unsigned int loc, uint32_t off)
 	return (volatile void *)(uintptr_t)(tis_base + (loc << 12) + off);
 }
 
-static uint8_t rd8(unsigned int loc, uint32_t off)
+/*
+ * The statistics class of the register at off, as kvm_vtis counts it
+ * (KVM_VTIS_REG_*: access, int, sts, fifo, id, other).
+ */
+static unsigned int reg_class(uint32_t off)
+{
+	off &= 0xfff;
+	if ((off >= 0x80 && off <= 0xbf) || (off & ~3u) == TIS_DATA_FIFO)
+		return 3;
+	switch (off & ~3u) {
+	case TIS_ACCESS:
+		return 0;
+	case TIS_INT_ENABLE:
+	case 0x0c:		/* INT_VECTOR */
+	case 0x10:		/* INT_STATUS */
+		return 1;
+	case TIS_STS:
+		return 2;
+	case TIS_INTF_CAPS:
+	case TIS_INTERFACE_ID:
+	case TIS_DID_VID:
+	case TIS_RID:
+		return 4;
+	default:
+		return 5;
+	}
+}
+
+static void count_read(uint32_t off)
 {
 	mb->mmio_reads++;
+	mb->class_reads[reg_class(off)]++;
+}
+
+static void count_write(uint32_t off)
+{
+	mb->mmio_writes++;
+	mb->class_writes[reg_class(off)]++;
+}
+
+static uint8_t rd8(unsigned int loc, uint32_t off)
+{
+	count_read(off);
 	return *(volatile uint8_t *)reg(loc, off);
 }
 
 static uint16_t rd16(unsigned int loc, uint32_t off)
 {
-	mb->mmio_reads++;
+	count_read(off);
 	return *(volatile uint16_t *)reg(loc, off);
 }
 
 static uint32_t rd32(unsigned int loc, uint32_t off)
 {
-	mb->mmio_reads++;
+	count_read(off);
 	return *(volatile uint32_t *)reg(loc, off);
 }
 
 static void wr8(unsigned int loc, uint32_t off, uint8_t v)
 {
-	mb->mmio_writes++;
+	count_write(off);
 	*(volatile uint8_t *)reg(loc, off) = v;
 }
 
 static void wr16(unsigned int loc, uint32_t off, uint16_t v)
 {
-	mb->mmio_writes++;
+	count_write(off);
 	*(volatile uint16_t *)reg(loc, off) = v;
 }
 
 static void wr32(unsigned int loc, uint32_t off, uint32_t v)
 {
-	mb->mmio_writes++;
+	count_write(off);
 	*(volatile uint32_t *)reg(loc, off) = v;
 }
 
@@ -474,6 +514,8 @@ static int reg_write(void)
 	return MB_E_BAD_ARG;
 }
 
+static int storm(void);
+
 static int run_op(void)
 {
 	uint32_t n = 0;
@@ -508,11 +550,95 @@ static int run_op(void)
 		rc = tx_recv(mb->locality, mb->resp, &n, mb->flags);
 		mb->resp_len = n;
 		return rc;
+	case MB_OP_STORM:
+		return storm();
 	case MB_OP_UD2:
 		__asm__ volatile("ud2");
 		return MB_OK;
 	}
 	return MB_E_BAD_OP;
+}
+
+/*
+ * A storm of random accesses: every locality, offsets biased towards the
+ * registers, widths 1, 2 and 4, reads and writes with values that set
+ * the bits that matter (requestUse, Seize, relinquish, commandReady, GO,
+ * responseRetry, commandCancel) and random FIFO bytes.
+ */
+static uint32_t rnd_state;
+
+static uint32_t rnd(void)
+{
+	rnd_state = rnd_state * 1664525u + 1013904223u;
+	return rnd_state >> 8;
+}
+
+static int storm(void)
+{
+	static const uint16_t offs[] = {
+		0x00, 0x08, 0x0c, 0x10, 0x14, 0x18, 0x19, 0x1a, 0x1b, 0x24,
+		0x25, 0x30, 0x80, 0x84, 0xbe, 0xf00, 0xf04, 0xffc,
+	};
+	static const uint32_t sts_bits[] = {
+		0x40, 0x20, 0x02, 0x01000000, 0x02000000, 0x60,
+	};
+	static const uint8_t access_bits[] = { 0x02, 0x08, 0x20, 0x10, 0x0a };
+	uint32_t i, r, off, width, loc, v;
+
+	rnd_state = mb->arg0 | 1;
+	for (i = 0; i < mb->arg1; i++) {
+		r = rnd();
+		loc = r % 5;
+		if (r % 97 == 0) {
+			/*
+			 * Now and then a whole well-formed GetRandom, then GO,
+			 * whatever state the locality is in: some reach the
+			 * TPM, some are aborted or seized while they execute.
+			 */
+			static const uint8_t get_random[] = {
+				0x80, 0x01, 0x00, 0x00, 0x00, 0x0c,
+				0x00, 0x00, 0x01, 0x7b, 0x00, 0x08,
+			};
+			uint32_t k;
+
+			for (k = 0; k < sizeof(get_random); k++)
+				wr8(loc, TIS_DATA_FIFO, get_random[k]);
+			wr8(loc, TIS_STS, STS_GO);
+			continue;
+		}
+		off = (r >> 3) & 1 ? offs[(r >> 4) % (sizeof(offs) / sizeof(offs[0]))] :
+				     rnd() & 0xfff;
+		width = 1u << (rnd() % 3);
+		if (off + width > 0x1000)
+			off = 0x1000 - width;
+		if (rnd() & 1) {
+			if (width == 1)
+				rd8(loc, off);
+			else if (width == 2)
+				rd16(loc, off);
+			else
+				rd32(loc, off);
+			continue;
+		}
+		switch (reg_class(off)) {
+		case 0:
+			v = access_bits[rnd() % sizeof(access_bits)];
+			break;
+		case 2:
+			v = sts_bits[rnd() % (sizeof(sts_bits) / sizeof(sts_bits[0]))];
+			break;
+		default:
+			v = rnd();
+			break;
+		}
+		if (width == 1)
+			wr8(loc, off, (uint8_t)v);
+		else if (width == 2)
+			wr16(loc, off, (uint16_t)v);
+		else
+			wr32(loc, off, v);
+	}
+	return MB_OK;
 }
 
 void guest_main(void);
