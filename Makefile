@@ -8,7 +8,8 @@
 #   make demo       boot the test host and show kvm_vtis at work
 #   make kunit | unit | vm | dkms | vm-6.12    one test layer
 #   make install    module, vtisctl, man page, uapi header, udev rule
-#                   (DESTDIR, PREFIX=/usr/local); make uninstall undoes it
+#                   (DESTDIR, PREFIX=/usr/local); make uninstall undoes it;
+#                   make install-tools: all of it but the module
 
 # The newest installed Debian 6.1 kernel's headers, unless told otherwise.
 KVER ?= $(shell ls -d /lib/modules/6.1.*/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
@@ -27,7 +28,7 @@ INSTALLED := $(MODDIR)/kvm_vtis.ko $(DESTDIR)$(PREFIX)/sbin/vtisctl \
 	$(UDEVDIR)/60-kvm-vtis.rules
 
 .PHONY: all module tools check demo kunit unit vm dkms vm-6.12 deps clean help \
-	install uninstall
+	install install-tools uninstall
 
 all: module tools
 
@@ -52,14 +53,17 @@ kunit unit vm dkms vm-6.12: deps
 
 # depmod only for the running system: a staging root (DESTDIR) gets the
 # files, and whoever installs them from there runs depmod.
-install: all
+install: all install-tools
 	install -D -m 644 kvm_vtis.ko $(MODDIR)/kvm_vtis.ko
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
+
+# Everything but the module (which DKMS installs).
+install-tools: tools
 	install -D -m 755 tools/vtisctl $(DESTDIR)$(PREFIX)/sbin/vtisctl
 	install -D -m 644 tools/vtisctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/vtisctl.8
 	install -D -m 644 uapi/linux/kvm_vtis.h $(DESTDIR)$(PREFIX)/include/linux/kvm_vtis.h
 	install -D -m 644 udev/60-kvm-vtis.rules $(UDEVDIR)/60-kvm-vtis.rules
-	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
-		udevadm control --reload 2>/dev/null || true; fi
+	@if [ -z "$(DESTDIR)" ]; then udevadm control --reload 2>/dev/null || true; fi
 
 uninstall:
 	rm -f $(INSTALLED)
@@ -72,4 +76,4 @@ clean:
 	rm -f kmod/compat_probed.h
 
 help:
-	@sed -n '3,11p' Makefile
+	@sed -n '3,12p' Makefile
