@@ -246,7 +246,7 @@ static void vtis_host_cancel_work(struct work_struct *work)
 	if (host->in_xmit && !host->cancel_sent &&
 	    host->cancel_seq == host->xmit_seq) {
 		host->cancel_sent = true;
-		if (__ratelimit(&host->cancel_rs)) {
+		if (host->chip->ops->cancel && __ratelimit(&host->cancel_rs)) {
 			host->chip->ops->cancel(host->chip);
 			pr_debug("device %u: asked the host TPM to cancel\n",
 				 host->dev->id);
