@@ -42,7 +42,6 @@
 #include <linux/tpm.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
-#include <asm/unaligned.h>
 
 #include <linux/kvm_vtis.h>
 
@@ -94,15 +93,15 @@ struct vtis_host {
 	u64 cancel_seq;			/* command to cancel, or 0 */
 };
 
-/* Which chips are held, by number; the xarray's own lock serialises. */
-static DEFINE_XARRAY(vtis_host_held);
-
 static struct vtis_host *vtis_host_of(struct vtis_dev *dev)
 {
 	return dev->host;
 }
 
 #ifdef VTIS_HOST_TPM
+
+/* Which chips are held, by number; the xarray's own lock serialises. */
+static DEFINE_XARRAY(vtis_host_held);
 
 static int vtis_host_match(struct device *d, const void *data)
 {
@@ -291,18 +290,20 @@ static void vtis_host_fail(struct vtis_dev *dev)
 /* TPM_RC_CANCELED for a TPM 2.0 guest; a plain failure for TPM 1.2. */
 static void vtis_host_canceled(struct vtis_dev *dev)
 {
-	u8 rsp[VTIS_HEADER_SIZE];
+	struct tpm_header rsp = {
+		.tag = cpu_to_be16(VTIS_TPM2_ST_NO_SESSIONS),
+		.length = cpu_to_be32(VTIS_HEADER_SIZE),
+		.return_code = cpu_to_be32(VTIS_TPM2_RC_CANCELED),
+	};
 
+	BUILD_BUG_ON(sizeof(rsp) != VTIS_HEADER_SIZE);
 	lockdep_assert_held(&dev->lock);
 	if (dev->family != KVM_VTIS_TPM_2_0 || !vtis_tis_busy(&dev->tis)) {
 		vtis_host_fail(dev);
 		return;
 	}
-	put_unaligned_be16(VTIS_TPM2_ST_NO_SESSIONS, rsp);
-	put_unaligned_be32(VTIS_HEADER_SIZE, rsp + 2);
-	put_unaligned_be32(VTIS_TPM2_RC_CANCELED, rsp + 6);
 	dev->stats.errors++;
-	vtis_tis_response(&dev->tis, rsp, sizeof(rsp));
+	vtis_tis_response(&dev->tis, (const u8 *)&rsp, sizeof(rsp));
 	vtis_dev_done(dev);
 }
 
@@ -310,7 +311,7 @@ static void vtis_host_canceled(struct vtis_dev *dev)
 static void vtis_host_answer(struct vtis_dev *dev, ssize_t ret)
 {
 	struct vtis_host *host = vtis_host_of(dev);
-	const u8 *rsp = host->buf.data;
+	const struct tpm_header *hdr = (const void *)host->buf.data;
 	u32 len;
 
 	lockdep_assert_held(&dev->lock);
@@ -325,14 +326,14 @@ static void vtis_host_answer(struct vtis_dev *dev, ssize_t ret)
 		return;
 	}
 	/* The TPM core checked it already; never trust a length twice. */
-	len = get_unaligned_be32(rsp + 2);
+	len = be32_to_cpu(hdr->length);
 	if (len < VTIS_HEADER_SIZE || len > VTIS_BUFFER_SIZE) {
 		vtis_host_fail(dev);
 		return;
 	}
 	dev->stats.responses++;
 	dev->stats.bytes_from_tpm += len;
-	vtis_tis_response(&dev->tis, rsp, len);
+	vtis_tis_response(&dev->tis, host->buf.data, len);
 	vtis_dev_done(dev);
 }
 
