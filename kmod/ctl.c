@@ -4,6 +4,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bits.h>
+#include <linux/capability.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/kvm_host.h>
@@ -15,6 +16,7 @@
 
 #include <linux/kvm_vtis.h>
 
+#include "backend_host.h"
 #include "ctl.h"
 #include "device.h"
 #include "kvm_bus.h"
@@ -52,9 +54,7 @@ static int vtis_check_attach(struct kvm_vtis_attach *a)
 	if (a->flags || a->reserved0)
 		return -EINVAL;
 	switch (a->family) {
-	case KVM_VTIS_TPM_DEFAULT:
-		a->family = KVM_VTIS_TPM_2_0;
-		break;
+	case KVM_VTIS_TPM_DEFAULT:	/* the host TPM's own, else 2.0 */
 	case KVM_VTIS_TPM_1_2:
 	case KVM_VTIS_TPM_2_0:
 		break;
@@ -68,9 +68,14 @@ static int vtis_check_attach(struct kvm_vtis_attach *a)
 		return -EINVAL;
 	switch (a->backend) {
 	case KVM_VTIS_BACKEND_EMULATOR:
-		return a->tpm_index ? -EINVAL : 0;
+		if (a->tpm_index)
+			return -EINVAL;
+		if (a->family == KVM_VTIS_TPM_DEFAULT)
+			a->family = KVM_VTIS_TPM_2_0;
+		return 0;
 	case KVM_VTIS_BACKEND_HOST_TPM:
-		return -EOPNOTSUPP;
+		/* The chip is the host's: its PCRs, its keys, its owner. */
+		return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
 	default:
 		return -EINVAL;
 	}
@@ -79,6 +84,7 @@ static int vtis_check_attach(struct kvm_vtis_attach *a)
 static long vtis_ctl_attach(void __user *uarg)
 {
 	struct kvm_vtis_attach a;
+	struct vtis_host *host = NULL;
 	struct vtis_dev *dev;
 	struct kvm *kvm;
 	u32 usize;
@@ -96,23 +102,39 @@ static long vtis_ctl_attach(void __user *uarg)
 	kvm = vtis_kvm_get_vm(a.vm_fd);
 	if (IS_ERR(kvm))
 		return PTR_ERR(kvm);
+	if (a.backend == KVM_VTIS_BACKEND_HOST_TPM) {
+		/* Exclusive from here; a.family becomes the chip's. */
+		host = vtis_host_claim(a.tpm_index, a.family, &a.family);
+		if (IS_ERR(host)) {
+			ret = PTR_ERR(host);
+			goto out_put_kvm;
+		}
+	}
 	dev = vtis_dev_create(kvm, a.family, a.backend, a.base);
 	if (IS_ERR(dev)) {
 		ret = PTR_ERR(dev);
-		goto out_put_kvm;
+		goto out_unclaim;
 	}
+	/* From here the device owns the claim. */
+	if (host)
+		vtis_host_dev_bind(dev, host);
 
 	/* The caller has its answer before anyone can see the device. */
 	a.id = dev->id;
 	memset(a.emu_name, 0, sizeof(a.emu_name));
-	snprintf(a.emu_name, sizeof(a.emu_name), "vtis-emu%u", dev->id);
+	if (a.backend == KVM_VTIS_BACKEND_EMULATOR)
+		snprintf(a.emu_name, sizeof(a.emu_name), "vtis-emu%u", dev->id);
 	ret = vtis_copy_out(uarg, &a, sizeof(a), usize);
 	if (ret) {
 		vtis_dev_abort(dev);
 		goto out_put_kvm;
 	}
 	ret = vtis_dev_activate(dev);
+	goto out_put_kvm;
 
+out_unclaim:
+	if (host)
+		vtis_host_unclaim(host);
 out_put_kvm:
 	vtis_kvm_put(kvm);
 	return ret;
@@ -174,8 +196,9 @@ static void vtis_fill_info(struct vtis_dev *dev, struct kvm_vtis_info *info)
 		info->state |= KVM_VTIS_STATE_CMD_IN_FLIGHT;
 	info->active_locality = dev->tis.s.active_locality;
 	memset(info->emu_name, 0, sizeof(info->emu_name));
-	snprintf(info->emu_name, sizeof(info->emu_name), "vtis-emu%u",
-		 dev->id);
+	if (dev->backend == KVM_VTIS_BACKEND_EMULATOR)
+		snprintf(info->emu_name, sizeof(info->emu_name), "vtis-emu%u",
+			 dev->id);
 	info->commands = dev->stats.commands;
 	info->responses = dev->stats.responses;
 	info->errors = dev->stats.errors;

@@ -12,6 +12,7 @@
 
 #include <linux/kvm_vtis.h>
 
+#include "backend_host.h"
 #include "device.h"
 #include "kvm_bus.h"
 #include "mmio.h"
@@ -26,6 +27,35 @@ struct workqueue_struct *vtis_wq;
  */
 static DEFINE_MUTEX(vtis_devs_lock);
 static DEFINE_XARRAY_ALLOC1(vtis_devs);
+
+/*
+ * Backend dispatch.  The TIS core reaches the backend through the ops
+ * chosen at creation; the lifetime steps below are the only other places
+ * that differ per backend.
+ */
+static bool vtis_dev_on_host(const struct vtis_dev *dev)
+{
+	return dev->backend == KVM_VTIS_BACKEND_HOST_TPM;
+}
+
+/* The device is dead: under its lock, stop whatever the backend does. */
+static void vtis_backend_hangup(struct vtis_dev *dev)
+{
+	lockdep_assert_held(&dev->lock);
+	if (vtis_dev_on_host(dev))
+		vtis_host_dev_hangup(dev);
+	else
+		vtis_emu_dev_hangup(dev);
+}
+
+/* After hangup (or for a device never activated), outside the lock. */
+static void vtis_backend_destroy(struct vtis_dev *dev)
+{
+	if (vtis_dev_on_host(dev))
+		vtis_host_dev_destroy(dev);
+	else
+		vtis_emu_dev_destroy(dev);
+}
 
 static void vtis_dev_release(struct kref *ref)
 {
@@ -61,7 +91,8 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 	kvm_iodevice_init(&dev->iodev, &vtis_mmio_ops);
 	vtis_tis_init(&dev->tis, family == KVM_VTIS_TPM_1_2 ?
 		      VTIS_FAMILY_1_2 : VTIS_FAMILY_2_0,
-		      &vtis_emu_tis_ops, dev);
+		      vtis_dev_on_host(dev) ? &vtis_host_tis_ops :
+					      &vtis_emu_tis_ops, dev);
 	vtis_obs_dev_init(dev);
 	vtis_emu_dev_init(dev);
 
@@ -87,6 +118,7 @@ static void vtis_dev_release_id(struct vtis_dev *dev)
 
 void vtis_dev_abort(struct vtis_dev *dev)
 {
+	vtis_backend_destroy(dev);
 	vtis_dev_release_id(dev);
 	vtis_dev_put(dev);
 }
@@ -95,12 +127,14 @@ int vtis_dev_activate(struct vtis_dev *dev)
 {
 	int ret;
 
-	ret = vtis_emu_dev_create_node(dev);
-	if (ret)
-		goto err_abort;
+	if (!vtis_dev_on_host(dev)) {
+		ret = vtis_emu_dev_create_node(dev);
+		if (ret)
+			goto err_abort;
+	}
 	ret = vtis_obs_dev_add(dev);
 	if (ret)
-		goto err_destroy_node;
+		goto err_abort;
 	ret = vtis_kvm_bus_register(dev->kvm, dev->base, KVM_VTIS_WINDOW_SIZE,
 				    &dev->iodev);
 	if (ret)
@@ -116,8 +150,6 @@ int vtis_dev_activate(struct vtis_dev *dev)
 
 err_obs_del:
 	vtis_obs_dev_del(dev);
-err_destroy_node:
-	vtis_emu_dev_destroy(dev);
 err_abort:
 	vtis_dev_abort(dev);
 	return ret;
@@ -133,12 +165,12 @@ static void vtis_dev_teardown(struct vtis_dev *dev)
 
 	mutex_lock(&dev->lock);
 	dev->dead = true;
-	vtis_emu_dev_hangup(dev);
+	vtis_backend_hangup(dev);
 	vtis_dev_done(dev);
 	mutex_unlock(&dev->lock);
 
 	vtis_obs_dev_del(dev);
-	vtis_emu_dev_destroy(dev);
+	vtis_backend_destroy(dev);
 	vtis_dev_release_id(dev);
 	vtis_dev_put(dev);
 	pr_debug("device %u detached\n", id);

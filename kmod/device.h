@@ -33,6 +33,7 @@
 #define VTIS_MAX_DEVICES	256
 
 struct kvm;
+struct vtis_host;
 
 /*
  * Counters reported by KVM_VTIS_INFO, KVM_VTIS_STATS (see the uapi header
@@ -91,6 +92,8 @@ struct vtis_dev {
 	struct vtis_stats stats;
 	struct vtis_emu emu;
 	struct vtis_tis tis;
+	/* Host TPM backend state (backend_host.c), or NULL; fixed while live. */
+	struct vtis_host *host;
 
 	/* A vCPU waiting after GO for the completion (done_seq changes). */
 	wait_queue_head_t done_wq;
@@ -138,6 +141,17 @@ static inline void vtis_dev_done(struct vtis_dev *dev)
 	lockdep_assert_held(&dev->lock);
 	WRITE_ONCE(dev->done_seq, dev->done_seq + 1);
 	wake_up_all(&dev->done_wq);
+}
+
+/*
+ * Whether the device's state may be saved for migration.  A save-state
+ * ioctl must refuse (EOPNOTSUPP) a device on the host TPM: the chip's
+ * state (PCRs, keys, sessions, NV) stays with the host and cannot follow
+ * the VM.
+ */
+static inline bool vtis_dev_migratable(const struct vtis_dev *dev)
+{
+	return dev->backend != KVM_VTIS_BACKEND_HOST_TPM;
 }
 
 static inline struct vtis_dev *vtis_dev_of_tis(struct vtis_tis *tis)

@@ -26,7 +26,7 @@ echo "#define KVM_VTIS_COMPAT_PROBED_H"
 if have_sym kvm_io_bus_register_dev && have_sym kvm_io_bus_unregister_dev; then
 	echo "#define VTIS_HAVE_EXPORTED_IO_BUS 1"
 fi
-if have_sym tpm_try_get_ops && have_sym tpm_transmit_cmd; then
+if have_sym tpm_try_get_ops && have_sym tpm_transmit_cmd && have_sym tpm_default_chip; then
 	echo "#define VTIS_HAVE_TPM_TRANSMIT_CMD 1"
 fi
 if have_hdr include/linux/file.h 'CLASS\(fd,'; then

@@ -72,6 +72,13 @@ usage "attach: --base window past 4 GiB" "below 4 GiB" -- "${A[@]}" --emulator -
 usage "attach: --base above 4 GiB" -- "${A[@]}" --emulator --base 0x100000000
 usage "attach: --base 0x without digits" -- "${A[@]}" --emulator --base 0x
 usage "attach: extra argument" "unexpected argument 'extra'" -- "${A[@]}" --emulator extra
+usage "attach: --tpm-index without --host-tpm" "--tpm-index needs --host-tpm" -- "${A[@]}" --emulator --tpm-index 0
+usage "attach: --tpm-index without value" "needs a value" -- "${A[@]}" --host-tpm --tpm-index
+usage "attach: --tpm-index not a number" "--tpm-index 'x' must be a number from 0 to 65535" -- "${A[@]}" --host-tpm --tpm-index x
+usage "attach: --tpm-index negative" "--tpm-index" -- "${A[@]}" --host-tpm --tpm-index -1
+usage "attach: --tpm-index above 65535" "--tpm-index '65536'" -- "${A[@]}" --host-tpm --tpm-index 65536
+usage "attach: --tpm-index empty" "--tpm-index" -- "${A[@]}" --host-tpm --tpm-index ''
+usage "attach: --tpm-index with trailing junk" "--tpm-index" -- "${A[@]}" --host-tpm --tpm-index 1x
 
 # detach, info, list
 usage "detach: no ID" "ID is required" -- detach
@@ -173,7 +180,7 @@ fi
 man=$VTIS_ROOT/tools/vtisctl.8
 check "cli: vtisctl.8 renders without groff warnings" \
 	sh -c "groff -man -Tutf8 -ww -z '$man' 2>&1 | grep -q . && exit 1; exit 0"
-for w in attach detach list info stats --watch --interval --count acpi --vm-fd --pid --base --tpm --emulator --host-tpm \
+for w in attach detach list info stats --watch --interval --count acpi --vm-fd --pid --base --tpm --emulator --host-tpm --tpm-index \
 	--json --out --irq --log-area ssdt-tpm.aml tpm2.aml tcpa.aml "EXIT STATUS" EXAMPLES; do
 	check "cli: vtisctl.8 documents $w" grep -q -- "$(printf '%s' "$w" | sed 's/-/\\\\-/g')" "$man"
 done

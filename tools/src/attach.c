@@ -175,7 +175,7 @@ static bool valid_name(const char *s, size_t len)
 static void attach_help(void)
 {
 	printf("Usage: vtisctl attach --vm-fd N [--pid PID] [--base ADDR] [--tpm 2.0|1.2]\n"
-	       "                      (--emulator | --host-tpm) [--json]\n"
+	       "                      (--emulator | --host-tpm [--tpm-index N]) [--json]\n"
 	       "\n"
 	       "Attach a TPM TIS device to the KVM VM behind fd N, open in vtisctl or,\n"
 	       "with --pid, in process PID (taken with pidfd_getfd, which needs ptrace\n"
@@ -186,9 +186,12 @@ static void attach_help(void)
 	       "  --pid PID        take the fd from process PID (e.g. the VMM)\n"
 	       "  --base ADDR      TIS window base (default 0xfed40000): a non-zero\n"
 	       "                   multiple of 4 KiB, window below 4 GiB\n"
-	       "  --tpm 2.0|1.2    TPM family (default 2.0)\n"
+	       "  --tpm 2.0|1.2    TPM family (default 2.0; with --host-tpm the chip's,\n"
+	       "                   and it must match)\n"
 	       "  --emulator       commands go to an emulator (swtpm) on /dev/vtis-emuN\n"
-	       "  --host-tpm       commands go to the host's TPM\n"
+	       "  --host-tpm       commands go to the host's TPM chip, held by this VM\n"
+	       "                   alone (needs CAP_SYS_ADMIN; shares PCRs with the host)\n"
+	       "  --tpm-index N    the host TPM /dev/tpmN (default 0)\n"
 	       "  --json           print JSON instead of text\n"
 	       "  -h, --help       this help\n"
 	       "\n"
@@ -200,13 +203,19 @@ static void attach_help(void)
 
 static void attach_error(int err, const struct kvm_vtis_attach *a, int vmfd_arg)
 {
+	bool host = a->backend == KVM_VTIS_BACKEND_HOST_TPM;
+
 	switch (err) {
 	case EBADF:
 		err_msg("attach: fd %d is not open", vmfd_arg);
 		break;
 	case EINVAL:
-		err_msg("attach: the kernel refused the attach (EINVAL): %s %d %s 0x%llx or TPM %s",
-			"fd", vmfd_arg, "is not a KVM VM, or it rejected base", (unsigned long long)a->base, family_name(a->family));
+		if (host)
+			err_msg("attach: the kernel refused the attach (EINVAL): fd %d is not a KVM VM, or it rejected base 0x%llx",
+				vmfd_arg, (unsigned long long)a->base);
+		else
+			err_msg("attach: the kernel refused the attach (EINVAL): %s %d %s 0x%llx or TPM %s",
+				"fd", vmfd_arg, "is not a KVM VM, or it rejected base", (unsigned long long)a->base, family_name(a->family));
 		break;
 	case EEXIST:
 		err_msg("attach: the window 0x%llx-0x%llx overlaps another device of this VM",
@@ -219,10 +228,22 @@ static void attach_error(int err, const struct kvm_vtis_attach *a, int vmfd_arg)
 								: "emulator");
 		break;
 	case EBUSY:
-		err_msg("attach: the host TPM is in use by another VM");
+		err_msg("attach: the host TPM tpm%u is in use by another VM (vtisctl list shows it; detach it first)",
+			a->tpm_index);
+		break;
+	case ENXIO:
+		err_msg("attach: no host TPM tpm%u (see /sys/class/tpm), or its driver is gone",
+			a->tpm_index);
+		break;
+	case EPROTONOSUPPORT:
+		err_msg("attach: the host TPM tpm%u is not a TPM %s; leave out --tpm to use the chip's family",
+			a->tpm_index, family_name(a->family));
 		break;
 	case EPERM:
-		err_msg("attach: not permitted: --host-tpm needs CAP_SYS_ADMIN");
+		if (host)
+			err_msg("attach: not permitted: --host-tpm needs CAP_SYS_ADMIN");
+		else
+			err_msg("attach: KVM_VTIS_ATTACH failed: %s", strerror(err));
 		break;
 	case ENODEV:
 		err_msg("attach: the VM is being destroyed");
@@ -244,14 +265,16 @@ int cmd_attach(int argc, char **argv)
 		{ "tpm", required_argument, NULL, 't' },
 		{ "emulator", no_argument, NULL, 'e' },
 		{ "host-tpm", no_argument, NULL, 'H' },
+		{ "tpm-index", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kvm_vtis_attach a;
 	enum tpm_family family = FAMILY_2_0;
-	uint64_t vmfd_arg = 0, pid = 0, base = KVM_VTIS_DEFAULT_BASE;
+	uint64_t vmfd_arg = 0, pid = 0, base = KVM_VTIS_DEFAULT_BASE, index = 0;
 	bool have_fd = false, emu = false, host = false, json = false, owned;
+	bool have_tpm = false, have_index = false;
 	char emu_path[sizeof("/dev/") + KVM_VTIS_NAME_LEN];
 	int c, rc, vfd, vmfd;
 
@@ -277,12 +300,19 @@ int cmd_attach(int argc, char **argv)
 		case 't':
 			if (parse_family(optarg, &family))
 				return usage_err("attach", "--tpm '%s' must be 2.0 or 1.2", optarg);
+			have_tpm = true;
 			break;
 		case 'e':
 			emu = true;
 			break;
 		case 'H':
 			host = true;
+			break;
+		case 'i':
+			if (parse_uint_range(optarg, 0, TPM_INDEX_MAX, &index))
+				return usage_err("attach", "--tpm-index '%s' must be a number from 0 to %u",
+						 optarg, TPM_INDEX_MAX);
+			have_index = true;
 			break;
 		case 'j':
 			json = true;
@@ -302,6 +332,8 @@ int cmd_attach(int argc, char **argv)
 		return usage_err("attach", "--vm-fd N is required");
 	if (emu == host)
 		return usage_err("attach", "give exactly one of --emulator and --host-tpm");
+	if (have_index && !host)
+		return usage_err("attach", "--tpm-index needs --host-tpm");
 
 	vmfd = get_vm_fd((int)vmfd_arg, (int)pid, &owned);
 	if (vmfd < 0)
@@ -316,9 +348,11 @@ int cmd_attach(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
 	a.vm_fd = vmfd;
-	a.family = family;
+	/* For the host TPM, 0 lets the kernel take the chip's family. */
+	a.family = host && !have_tpm ? KVM_VTIS_TPM_DEFAULT : family;
 	a.base = base;
 	a.backend = emu ? KVM_VTIS_BACKEND_EMULATOR : KVM_VTIS_BACKEND_HOST_TPM;
+	a.tpm_index = (uint32_t)index;
 	rc = ioctl(vfd, KVM_VTIS_ATTACH, &a);
 	if (owned)
 		close(vmfd);
@@ -330,7 +364,8 @@ int cmd_attach(int argc, char **argv)
 
 	/* Check what the kernel handed back before printing it. */
 	if (a.id == 0 || !valid_name(a.emu_name, sizeof(a.emu_name)) ||
-	    (emu && !a.emu_name[0])) {
+	    (emu && !a.emu_name[0]) ||
+	    (a.family != FAMILY_1_2 && a.family != FAMILY_2_0)) {
 		struct kvm_vtis_detach d = { .size = sizeof(d), .id = a.id };
 
 		err_msg("attach: the kernel returned an invalid id or emulator name; detaching");
@@ -352,7 +387,7 @@ int cmd_attach(int argc, char **argv)
 		else
 			json_null(&o, "emulator");
 		json_u64(&o, "base", a.base);
-		json_str(&o, "tpm", family_name(family));
+		json_str(&o, "tpm", family_name(a.family));
 		json_str(&o, "backend", emu ? "emulator" : "host-tpm");
 		json_end(&o);
 		putchar('\n');
@@ -361,7 +396,7 @@ int cmd_attach(int argc, char **argv)
 		if (a.emu_name[0])
 			printf("emulator %s\n", emu_path);
 		printf("base 0x%llx\n", (unsigned long long)a.base);
-		printf("tpm %s\n", family_name(family));
+		printf("tpm %s\n", family_name(a.family));
 		printf("backend %s\n", emu ? "emulator" : "host-tpm");
 	}
 	return finish_output();

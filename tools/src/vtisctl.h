@@ -26,6 +26,9 @@
 #define TIS_BASE_ALIGN		0x1000ULL
 #define TIS_BASE_LIMIT		0x100000000ULL	/* window must end at or below 4 GiB */
 
+/* Host TPM chips are /dev/tpm0 .. /dev/tpm65535. */
+#define TPM_INDEX_MAX		65535U
+
 /* Families as the tool names them (the same values as the uapi header). */
 enum tpm_family {
 	FAMILY_1_2 = 1,

@@ -46,11 +46,23 @@
  *      within the 52-bit guest-physical space), family, backend, tpm_index
  *      (host TPM only, else 0), reserved0 (0).  id and emu_name are ignored
  *      on input.
- * out: id (> 0), emu_name (for the emulator backend: the char device's
- *      name below /dev, e.g. "vtis-emu3"; empty otherwise).  They are
- *      written before the device becomes visible; if writing them fails the
- *      attach is undone (EFAULT), and after any other error they mean
- *      nothing.
+ * out: id (> 0), family (resolved: KVM_VTIS_TPM_1_2 or KVM_VTIS_TPM_2_0),
+ *      emu_name (for the emulator backend: the char device's name below
+ *      /dev, e.g. "vtis-emu3"; empty otherwise).  They are written before
+ *      the device becomes visible; if writing them fails the attach is
+ *      undone (EFAULT), and after any other error they mean nothing.
+ *
+ * KVM_VTIS_BACKEND_HOST_TPM: the guest's commands go to the host's TPM chip
+ * /dev/tpm<tpm_index> through the kernel's TPM API, run by a kernel worker.
+ * Needs CAP_SYS_ADMIN.  One device at a time holds a chip; detach or the
+ * VM's destruction releases it.  family 0 takes the chip's family; any
+ * other family must be the chip's.  Commands run at the host driver's
+ * locality, whatever locality the guest uses (the emulator's set-locality
+ * command does not exist here).  A commandCancel from the guest is passed
+ * to the chip's driver while the command executes there.  When the chip's
+ * driver goes away the guest reads TPM failure responses; the device stays
+ * until detached.  The chip's state cannot follow the VM: such a device
+ * can never be migrated (a state save is refused).
  *
  * The device lives as long as the VM: closing the file that attached it
  * does not detach it; KVM_VTIS_DETACH or the VM's destruction does.  The
@@ -61,7 +73,9 @@
  * non-zero for the emulator; EEXIST when the window overlaps another device
  * on the VM's MMIO bus; EOPNOTSUPP for a backend this build does not
  * provide; EBUSY when the host TPM is held by another VM; EPERM for the
- * host TPM without CAP_SYS_ADMIN; ENODEV when the VM is being destroyed;
+ * host TPM without CAP_SYS_ADMIN; ENXIO when there is no host TPM
+ * tpm_index (or its driver is gone); EPROTONOSUPPORT when family is not
+ * the host TPM's family; ENODEV when the VM is being destroyed;
  * ENOSPC when the device limit (256) is reached or the VM's bus is full;
  * ENOMEM.
  */
