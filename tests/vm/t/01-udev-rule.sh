@@ -19,17 +19,7 @@ echo "# $(stat -c '%n %U:%G %a' /dev/kvm-vtis)"
 check "/dev/kvm-vtis is root:kvm 0660" \
 	test "$(stat -c '%U:%G %a' /dev/kvm-vtis)" = "root:kvm 660"
 
-cat >/tmp/vmfd.py <<'PY'
-import fcntl, os, sys
-kvm = os.open("/dev/kvm", os.O_RDWR)
-vm = fcntl.ioctl(kvm, 0xAE01, 0)
-if vm != 5:
-    os.dup2(vm, 5)
-else:
-    os.set_inheritable(5, True)
-os.execvp(sys.argv[1], sys.argv[1:])
-PY
-python3 /tmp/vmfd.py sleep 600 &
+python3 "$VTIS_ROOT/tests/vm/vmfd.py" sleep 600 &
 holder=$!
 wait_for 10 sh -c "[ \"\$(readlink /proc/$holder/fd/5)\" = anon_inode:kvm-vm ]"
 check "vtisctl attach" sh -c "'$v' attach --pid $holder --vm-fd 5 --emulator --json >/tmp/a.json"

@@ -8,20 +8,7 @@ set -u
 v=$VTIS_ROOT/tools/vtisctl
 
 check "load kvm_vtis" vtis_load
-# vmfd.py ARGS...: run ARGS with a new KVM VM fd as fd 5, as a VMM holds one
-cat >/tmp/vmfd.py <<'PY'
-import fcntl, os, sys
-kvm = os.open("/dev/kvm", os.O_RDWR)
-vm = fcntl.ioctl(kvm, 0xAE01, 0)
-if vm != 5:
-    os.dup2(vm, 5); os.close(vm)
-else:
-    os.set_inheritable(5, True)
-if kvm != 5:
-    os.close(kvm)
-os.execvp(sys.argv[1], sys.argv[1:])
-PY
-python3 /tmp/vmfd.py sleep 600 &
+python3 "$VTIS_ROOT/tests/vm/vmfd.py" sleep 600 &
 holder=$!
 wait_for 10 sh -c "[ \"\$(readlink /proc/$holder/fd/5)\" = anon_inode:kvm-vm ]"
 check "holder has a VM fd" test "$(readlink /proc/$holder/fd/5)" = anon_inode:kvm-vm
@@ -46,7 +33,7 @@ check "attach 1.2 at 0xfed50000: text output" \
 	sh -c "grep -q '^id [0-9]' /tmp/b.out && grep -q '^emulator /dev/vtis-emu' /tmp/b.out && grep -qx 'base 0xfed50000' /tmp/b.out && grep -qx 'tpm 1.2' /tmp/b.out"
 id2=$(sed -n 's/^id //p' /tmp/b.out)
 
-python3 /tmp/vmfd.py "$v" attach --vm-fd 5 --host-tpm >/tmp/h.out 2>/tmp/h.err
+python3 "$VTIS_ROOT/tests/vm/vmfd.py" "$v" attach --vm-fd 5 --host-tpm >/tmp/h.out 2>/tmp/h.err
 rc=$?
 echo "# host-tpm: rc=$rc $(cat /tmp/h.out /tmp/h.err)"
 check "attach --host-tpm on an inherited fd: success or one clear line" \

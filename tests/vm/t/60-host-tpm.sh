@@ -26,22 +26,9 @@ dyndbg=/sys/kernel/debug/dynamic_debug/control
 echo "# the chip's driver was asked to cancel: $(dmesg | grep -c 'asked the host TPM to cancel') time(s)"
 
 # --- exclusivity, errors, release ----------------------------------------
-# vmfd.py ARGS...: run ARGS with a new KVM VM fd as fd 5, as a VMM holds one
-cat >/tmp/vmfd.py <<'PY'
-import fcntl, os, sys
-kvm = os.open("/dev/kvm", os.O_RDWR)
-vm = fcntl.ioctl(kvm, 0xAE01, 0)
-if vm != 5:
-    os.dup2(vm, 5); os.close(vm)
-else:
-    os.set_inheritable(5, True)
-if kvm != 5:
-    os.close(kvm)
-os.execvp(sys.argv[1], sys.argv[1:])
-PY
-python3 /tmp/vmfd.py sleep 600 &
+python3 "$VTIS_ROOT/tests/vm/vmfd.py" sleep 600 &
 h1=$!
-python3 /tmp/vmfd.py sleep 600 &
+python3 "$VTIS_ROOT/tests/vm/vmfd.py" sleep 600 &
 h2=$!
 has_vm() { [ "$(readlink "/proc/$1/fd/5")" = anon_inode:kvm-vm ]; }
 check "two processes hold a VM fd each" wait_for 10 eval "has_vm $h1 && has_vm $h2"
@@ -90,7 +77,7 @@ check "after the VM's exit the chip can be attached again" test "$rc" -eq 0 -a -
 [ -n "$id3" ] && "$v" detach "$id3"
 
 setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin \
-	python3 /tmp/vmfd.py "$v" attach --vm-fd 5 --host-tpm >/tmp/np.out 2>/tmp/np.err
+	python3 "$VTIS_ROOT/tests/vm/vmfd.py" "$v" attach --vm-fd 5 --host-tpm >/tmp/np.out 2>/tmp/np.err
 rc=$?
 echo "# without CAP_SYS_ADMIN: exit $rc: $(cat /tmp/np.out /tmp/np.err)"
 check "attach --host-tpm without CAP_SYS_ADMIN is refused: exit 1, 'needs CAP_SYS_ADMIN'" \
