@@ -58,7 +58,7 @@ guest_start() {
 	qemu-system-x86_64 -enable-kvm -cpu host,-xsave -m 384 -smp 1 \
 		-display none -no-reboot -nodefaults -S \
 		-serial "file:$GUEST_LOG" -qmp "unix:$GUEST_QMP,server=on,wait=off" \
-		-kernel "/boot/vmlinuz-$VTIS_KVER" -initrd "$VTIS_GUEST_INITRD" \
+		-kernel "${VTIS_VMLINUZ:-/boot/vmlinuz-$VTIS_KVER}" -initrd "$VTIS_GUEST_INITRD" \
 		-append "console=ttyS0 quiet panic=-1 vtis.root=$VTIS_ROOT vtis.script=$script ${GUEST_APPEND:-}" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		"$@" >"/tmp/$name.qemu.log" 2>&1 &
