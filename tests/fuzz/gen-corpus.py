@@ -19,6 +19,7 @@ DID_VID, RID = 0xF00, 0xF04
 WIDTH = {1: 0, 2: 1, 4: 2, 8: 3}
 
 CFG_TPM12, CFG_SYNC, CFG_FAIL_CANCEL, CFG_EVENTS = 1, 2, 4, 8
+CFG_NO_SUBMIT, CFG_NO_OPS = 0x10, 0x20
 
 
 class Seq:
@@ -109,6 +110,15 @@ class Seq:
         self.rd(loc, STS, 1)
         return self.wr(loc, STS, 0x20)   # tpmGo
 
+    def fill(self, data, loc=0):
+        """commandReady, then the bytes as 8-byte XDATA_FIFO writes"""
+        self.request_locality(loc).wr(loc, STS, 0x40)
+        for i in range(0, len(data), 8):
+            chunk = data[i:i + 8].ljust(8, b"\0")
+            self.wr(loc, XFIFO, int.from_bytes(chunk, "little"), 8)
+        self.rd(loc, STS, 4)
+        return self.wr(loc, STS, 0x20)
+
     def recv(self, n, loc=0, w=1, reg=FIFO):
         self.rd(loc, STS, 1)     # dataAvail | stsValid
         got = 0
@@ -197,6 +207,18 @@ def seeds():
         .wr(0, INT_ENABLE, 0x8000008F, 4).send(GETRANDOM2) \
         .rsp(GETRANDOM2_RSP).rd(0, INT_STATUS, 4) \
         .wr(0, INT_STATUS, 0x87, 4).recv(len(GETRANDOM2_RSP))
+    s["tcg-prefix-full-buffer"] = Seq().fill(TCG_PREFIX.ljust(4096, b"\0")) \
+        .recv(10)
+    s["overflow-full-buffer"] = Seq().fill(
+        tpm2_cmd(0x17B).ljust(4104, b"\1")).recv(10)
+    s["no-backend"] = Seq(CFG_EVENTS | CFG_NO_SUBMIT).send(GETRANDOM2) \
+        .recv(10)
+    s["no-ops"] = Seq(CFG_NO_OPS).send(GETRANDOM2).recv(10)
+    s["reset-establishment-loc3"] = Seq().owner(True) \
+        .request_locality(3).wr(3, STS, 0x02000000, 4).rd(3, ACCESS, 1)
+    s["withdraw-during-deferral"] = Seq().send(GETRANDOM2) \
+        .wr(2, ACCESS, 0x02).relinquish(0).relinquish(2) \
+        .cancel_ack().rd(0, ACCESS, 1)
     s["locality4-and-outside"] = Seq().rd(4, STS, 8).wr(4, ACCESS, 2) \
         .rd(0, 0xFFE, 4).rd(0xF, 0x000, 4)
     return s

@@ -10,7 +10,8 @@
  *   byte 0          configuration: bit 0 family (0 = TPM 2.0, 1 = 1.2),
  *                   bit 1 backend answers from inside submit(),
  *                   bit 2 backend fails from inside cancel(),
- *                   bit 3 the owner listens to events
+ *                   bit 3 the owner listens to events,
+ *                   bit 4 no submit or cancel callback, bit 5 no ops at all
  *   then steps, each an opcode byte; op & 7 selects:
  *   0, 1  MMIO: op bit 3 write, bits 4-5 width (1, 2, 4, 8),
  *         u16 le: page offset (bits 0-11), locality (bits 12-15, mod 5;
@@ -212,6 +213,12 @@ static const struct vtis_tis_ops fz_ops = {
 	.cancel = fz_cancel,
 	.irq_line = fz_irq,
 };
+
+static const struct vtis_tis_ops fz_ops_irq_only = {
+	.irq_line = fz_irq,
+};
+
+static const struct vtis_tis_ops *ops;
 
 /* Hand the core an answer (NULL: backend failure) and track what it took */
 static void deliver(const u8 *rsp, u32 len)
@@ -449,7 +456,7 @@ static void reinit(u8 op)
 {
 	if (op & 8) {
 		h.family = (op & 0x10) ? VTIS_FAMILY_1_2 : VTIS_FAMILY_2_0;
-		vtis_tis_init(&h.tis, h.family, &fz_ops, &h);
+		vtis_tis_init(&h.tis, h.family, ops, &h);
 		h.tis.event = fz_event;
 		h.irq_known = false;
 	} else {
@@ -505,7 +512,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.family = (cfg & 1) ? VTIS_FAMILY_1_2 : VTIS_FAMILY_2_0;
 	h.sync_submit = cfg & 2;
 	h.fail_on_cancel = cfg & 4;
-	vtis_tis_init(&h.tis, h.family, &fz_ops, &h);
+	ops = (cfg & 0x20) ? NULL : (cfg & 0x10) ? &fz_ops_irq_only : &fz_ops;
+	vtis_tis_init(&h.tis, h.family, ops, &h);
 	if (cfg & 8)
 		h.tis.event = fz_event;
 	check_state();
