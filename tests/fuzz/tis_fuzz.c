@@ -224,6 +224,7 @@ static const struct vtis_tis_ops *ops;
 static void deliver(const u8 *rsp, u32 len)
 {
 	bool was = h.inflight;
+	bool aborting = h.tis.s.flags & VTIS_FLAG_ABORT;
 	bool wellformed = rsp && len >= VTIS_HEADER_SIZE &&
 			  len <= VTIS_BUFFER_SIZE && get_be32(rsp + 2) == len;
 	u8 copy[VTIS_BUFFER_SIZE];
@@ -239,6 +240,15 @@ static void deliver(const u8 *rsp, u32 len)
 		return;
 	h.inflight = false;
 	h.cancel_asked = false;
+	if (aborting) {
+		int l;
+
+		/* the answer to an aborted command is never shown */
+		h.rsp_valid = false;
+		for (l = 0; l < VTIS_NUM_LOCALITIES; l++)
+			CHECK(h.tis.s.loc[l].state != VTIS_LOC_COMPLETION);
+		return;
+	}
 	h.rsp_valid = wellformed;
 	if (wellformed) {
 		memcpy(h.rsp, copy, len);
@@ -291,6 +301,17 @@ static void check_state(void)
 
 	CHECK(vtis_tis_state_check(s) == 0);
 	CHECK(s->busy == h.inflight);
+	/* the interrupt line follows the active locality's sources */
+	if (ops) {
+		bool level = false;
+
+		if (a < VTIS_NUM_LOCALITIES)
+			level = (s->loc[a].int_enable &
+				 VTIS_INT_GLOBAL_ENABLE) &&
+				(s->loc[a].int_status & s->loc[a].int_enable &
+				 VTIS_INT_SUPPORTED);
+		CHECK(h.irq_level == level);
+	}
 	if (h.inflight)
 		CHECK(s->next_locality == h.inflight_loc);
 
@@ -458,7 +479,9 @@ static void reinit(u8 op)
 		h.family = (op & 0x10) ? VTIS_FAMILY_1_2 : VTIS_FAMILY_2_0;
 		vtis_tis_init(&h.tis, h.family, ops, &h);
 		h.tis.event = fz_event;
+		/* a new instance starts with its line low */
 		h.irq_known = false;
+		h.irq_level = false;
 	} else {
 		vtis_tis_reset(&h.tis);
 	}
