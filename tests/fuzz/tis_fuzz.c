@@ -31,9 +31,11 @@
  *   6     a response with nothing pending: must be refused, state unchanged
  *         (skipped while a command is in flight)
  *   7     owner: bit 3 set establishment to bit 4; bit 5 save + reload the
- *         state; bit 6 toggle synchronous answers; next byte INT_VECTOR
+ *         state; bit 6 toggle synchronous answers; next byte INT_VECTOR;
+ *         bit 7 load a state blob: the current state with up to 7
+ *         (u16 le offset, byte) changes (count in the next byte), as a
+ *         migration stream from an untrusted VMM could carry
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +137,7 @@ static void take_fill(struct input *in, u8 *out, size_t n)
 /* --- the backend the core talks to -------------------------------------- */
 
 static void deliver(const u8 *rsp, u32 len);
+static void check_forwarded(const u8 *cmd, u32 len);
 
 static void fz_submit(struct vtis_tis *tis, const u8 *cmd, u32 len, u8 loc)
 {
@@ -147,10 +150,7 @@ static void fz_submit(struct vtis_tis *tis, const u8 *cmd, u32 len, u8 loc)
 	CHECK(loc < VTIS_NUM_LOCALITIES && loc != 4);
 	CHECK(s->active_locality == loc);
 	CHECK(s->loc[loc].state == VTIS_LOC_EXECUTION);
-	CHECK(len >= VTIS_HEADER_SIZE && len <= VTIS_BUFFER_SIZE);
-	CHECK(get_be32(cmd + 2) == len);
-	CHECK(get_be32(cmd) != VTIS_TCG_PREFIX);
-	CHECK(get_be32(cmd + 6) != VTIS_ORD_SET_LOCALITY);
+	check_forwarded(cmd, len);
 	CHECK(!(s->flags & VTIS_FLAG_OVERFLOW));
 	h.inflight = true;
 	h.inflight_loc = loc;
@@ -507,6 +507,52 @@ static void stray_answer(struct input *in)
 	CHECK(!memcmp(&before, &h.tis.s, sizeof(before)));
 }
 
+/* The checks the backend applies to a command it is handed. */
+static void check_forwarded(const u8 *cmd, u32 len)
+{
+	CHECK(len >= VTIS_HEADER_SIZE && len <= VTIS_BUFFER_SIZE);
+	CHECK(get_be32(cmd + 2) == len);
+	CHECK(get_be32(cmd) != VTIS_TCG_PREFIX);
+	CHECK(get_be32(cmd + 6) != VTIS_ORD_SET_LOCALITY);
+}
+
+/*
+ * Load a changed copy of the state.  If the core accepts it, the owner
+ * resubmits a command in flight (tis.h), so that command must be one the
+ * core would have forwarded, and a response held must be well-formed.
+ */
+static void load_blob(struct input *in)
+{
+	static struct vtis_tis_state st;
+	const struct vtis_tis_state *s = &h.tis.s;
+	u8 n = take8(in, 0) & 7, raw[3];
+	u8 a;
+
+	memcpy(&st, s, sizeof(st));
+	while (n-- && take(in, raw, 3))
+		((u8 *)&st)[(raw[0] | raw[1] << 8) % sizeof(st)] = raw[2];
+	if (vtis_tis_load_state(&h.tis, &st))
+		return;
+	CHECK(!memcmp(&st, s, sizeof(st)));
+	h.family = s->family;
+	h.inflight = s->busy;
+	h.inflight_loc = s->next_locality;
+	h.cancel_asked = false;
+	h.rsp_valid = false;
+	a = s->active_locality;
+	if (h.inflight)
+		check_forwarded(s->buf, s->len);
+	if (a < VTIS_NUM_LOCALITIES &&
+	    s->loc[a].state == VTIS_LOC_COMPLETION) {
+		/* what the guest will read is this response: it must be sound */
+		CHECK(s->len >= VTIS_HEADER_SIZE && s->len <= VTIS_BUFFER_SIZE);
+		CHECK(get_be32(s->buf + 2) == s->len);
+		memcpy(h.rsp, s->buf, s->len);
+		h.rsp_len = s->len;
+		h.rsp_valid = true;
+	}
+}
+
 static void owner(struct input *in, u8 op)
 {
 	static struct vtis_tis_state st;
@@ -522,11 +568,13 @@ static void owner(struct input *in, u8 op)
 	if (op & 0x40)
 		h.sync_submit = !h.sync_submit;
 	vtis_tis_set_int_vector(&h.tis, vec);
+	if (op & 0x80)
+		load_blob(in);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct input in = { data, size };
 	u8 cfg = take8(&in, 0), op;
