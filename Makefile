@@ -7,6 +7,7 @@
 #                   end with "N passed, N failed"
 #   make demo       boot the test host and show kvm_vtis at work
 #   make kunit | unit | vm | dkms | vm-6.12    one test layer
+#   make fuzz       fuzz the TIS core for FUZZ_TIME seconds (default 600)
 #   make install    module, vtisctl, man page, uapi header, udev rule
 #                   (DESTDIR, PREFIX=/usr/local); make uninstall undoes it;
 #                   make install-tools: all of it but the module
@@ -28,7 +29,7 @@ INSTALLED := $(MODDIR)/kvm_vtis.ko $(DESTDIR)$(PREFIX)/sbin/vtisctl \
 	$(UDEVDIR)/60-kvm-vtis.rules
 
 .PHONY: all module tools check demo kunit unit vm dkms vm-6.12 deps clean help \
-	install install-tools uninstall
+	install install-tools uninstall fuzz
 
 all: module tools
 
@@ -50,6 +51,10 @@ demo: deps
 
 kunit unit vm dkms vm-6.12: deps
 	tests/check.sh $@
+
+FUZZ_TIME ?= 600
+fuzz: deps
+	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/fuzz.sh
 
 # depmod only for the running system: a staging root (DESTDIR) gets the
 # files, and whoever installs them from there runs depmod.
@@ -76,4 +81,4 @@ clean:
 	rm -f kmod/compat_probed.h
 
 help:
-	@sed -n '3,12p' Makefile
+	@sed -n '3,13p' Makefile

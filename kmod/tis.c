@@ -823,7 +823,7 @@ static int vtis_loc_check(const struct vtis_tis_loc *loc)
 
 int vtis_tis_state_check(const struct vtis_tis_state *st)
 {
-	u8 active, state = VTIS_LOC_IDLE;
+	u8 active, state = VTIS_LOC_IDLE, reason;
 	bool executing;
 	u32 seizers;
 	int l;
@@ -870,6 +870,14 @@ int vtis_tis_state_check(const struct vtis_tis_state *st)
 	if (seizers && (!(st->flags & VTIS_FLAG_ABORT) ||
 			(seizers & (seizers - 1))))
 		return -EINVAL;
+	/*
+	 * A seizer is above the active locality, and the deferred switch
+	 * goes to it or to a higher pending locality.
+	 */
+	if (seizers && ((vtis_is_loc(active) && (1U << active) >= seizers) ||
+			!vtis_is_loc(st->aborting_locality) ||
+			(1U << st->aborting_locality) < seizers))
+		return -EINVAL;
 	if ((st->flags & VTIS_FLAG_OVERFLOW) &&
 	    (state != VTIS_LOC_RECEPTION || st->len != VTIS_BUFFER_SIZE))
 		return -EINVAL;
@@ -884,8 +892,14 @@ int vtis_tis_state_check(const struct vtis_tis_state *st)
 		if (!st->len || st->rw_offset != st->len)
 			return -EINVAL;
 		break;
-	default:	/* a whole command, or a response */
-		if (st->len < VTIS_HEADER_SIZE)
+	case VTIS_LOC_EXECUTION:
+		/* the owner resubmits it: only what tpmGo would forward */
+		if (vtis_check_command(st, &reason))
+			return -EINVAL;
+		break;
+	default:	/* a response, as the core hands them out */
+		if (st->len < VTIS_HEADER_SIZE ||
+		    vtis_get_be32(st->buf + 2) != st->len)
 			return -EINVAL;
 		break;
 	}

@@ -191,7 +191,11 @@ struct vtis_tis_ops {
  * Invariants (checked by vtis_tis_state_check()): only the active locality
  * is ever out of VTIS_LOC_IDLE; busy is set exactly while the active
  * locality is in EXECUTION, and next_locality is then the active locality;
- * rw_offset <= len <= VTIS_BUFFER_SIZE; reserved fields are zero.
+ * rw_offset <= len <= VTIS_BUFFER_SIZE; reserved fields are zero; a
+ * command in flight is one tpmGo would forward (header size == len, not
+ * the TCG prefix form, not the vendor set-locality ordinal); a response
+ * held has 10 <= len and a header size == len; a seizing locality is
+ * above the active one and at or below the deferred switch's target.
  */
 struct vtis_tis_loc {
 	u8 access;		/* beenSeized, and Seize while a seize waits */

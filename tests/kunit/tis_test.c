@@ -1964,6 +1964,58 @@ static void t_state_check_rejects(struct kunit *test)
 	BAD_STATE(st->active_locality = VTIS_NO_LOCALITY);	/* owns state */
 }
 
+/*
+ * Found by tests/fuzz: state blobs a live device never reaches were
+ * accepted, and a device loaded from them then broke its own guarantees.
+ * The owner resubmits a command in flight after a load, so such a command
+ * must be one tpmGo would forward; a response held must be well-formed;
+ * a seize must be by a locality above the active one, with the deferred
+ * switch going to it (or higher), or its Seize bit outlives the switch.
+ */
+static void t_state_check_fuzz_regressions(struct kunit *test)
+{
+	struct ctx *c = mk(test, VTIS_FAMILY_2_0);
+	struct vtis_tis_state *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	u8 *set_loc = mkcmd(test, 0x8001, 11, VTIS_ORD_SET_LOCALITY, 11);
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	/* a command in flight at locality 0, and locality 2 seizing */
+	submit_cmd(c, 0, tpm2_getrandom, sizeof(tpm2_getrandom));
+	wr8(c, 2, VTIS_REG_ACCESS, VTIS_ACCESS_SEIZE);
+	KUNIT_ASSERT_EQ(test, vtis_tis_state_check(&c->tis.s), 0);
+	/* the vendor set-locality command, the TCG prefix, a size mismatch */
+	BAD_STATE(memcpy(st->buf, set_loc, 11); st->len = 11);
+	BAD_STATE(st->buf[0] = 0; st->buf[1] = 0; st->buf[2] = 0;
+		  st->buf[3] = 8);
+	BAD_STATE(st->buf[5]++);
+	BAD_STATE(st->len--);
+	/* the seizer at or below the active locality, or not switched to */
+	BAD_STATE(st->loc[2].access = 0; st->loc[0].access = VTIS_ACCESS_SEIZE;
+		  st->aborting_locality = 0);
+	BAD_STATE(st->aborting_locality = 1);
+	BAD_STATE(st->aborting_locality = VTIS_NO_LOCALITY);
+	/* a higher deferred target (a pending request) is fine */
+	memcpy(st, &c->tis.s, sizeof(*st));
+	st->aborting_locality = 3;
+	st->pending = 1U << 3;
+	KUNIT_EXPECT_EQ(test, vtis_tis_state_check(st), 0);
+
+	/* a response held: its header size must match */
+	vtis_tis_response(&c->tis, tpm2_getrandom_rsp, sizeof(tpm2_getrandom_rsp));
+	request(c, 1);
+	relinquish(c, 2);
+	relinquish(c, 1);
+	request(c, 0);
+	submit_cmd(c, 0, tpm2_getrandom, sizeof(tpm2_getrandom));
+	vtis_tis_response(&c->tis, tpm2_getrandom_rsp, sizeof(tpm2_getrandom_rsp));
+	KUNIT_ASSERT_EQ(test, state(c, 0), (u8)VTIS_LOC_COMPLETION);
+	KUNIT_ASSERT_EQ(test, vtis_tis_state_check(&c->tis.s), 0);
+	BAD_STATE(st->buf[5]++);
+	BAD_STATE(st->len--);
+	BAD_STATE(st->buf[2] = 0x80);
+	KUNIT_EXPECT_EQ(test, vtis_tis_load_state(&c->tis, st), -EINVAL);
+}
+
 static void t_state_migrates(struct kunit *test)
 {
 	struct ctx *a = mk(test, VTIS_FAMILY_2_0);
@@ -2356,6 +2408,7 @@ static struct kunit_case vtis_tis_cases[] = {
 	KUNIT_CASE(t_reset_forgets_command),
 	KUNIT_CASE(t_state_check_accepts_live_states),
 	KUNIT_CASE(t_state_check_rejects),
+	KUNIT_CASE(t_state_check_fuzz_regressions),
 	KUNIT_CASE(t_state_migrates),
 	/* Linux's tpm_tis, replayed */
 	KUNIT_CASE(t_linux_probe_tpm2),
