@@ -51,8 +51,9 @@ check "tpm2_getcap properties-fixed through /dev/tpmrm0" \
 
 if [ -e /var/tmp/vtis-detach-wanted ]; then
 	echo "vtis-guest: ready for detach"
-	wait_for 120 test -e /var/tmp/vtis-detached
-	export TPM2TOOLS_TCTI=device:/dev/tpm0
-	check "after detach, a command fails cleanly" sh -c '! tpm2_getrandom 8 >/dev/null'
+	if check "the test host detached the device" wait_for 120 test -e /var/tmp/vtis-detached; then
+		export TPM2TOOLS_TCTI=device:/dev/tpm0
+		check "after detach, a command fails cleanly" sh -c '! tpm2_getrandom 8 >/dev/null'
+	fi
 	check "after detach, the guest kernel is healthy" no_splat
 fi
