@@ -68,6 +68,21 @@ guest_start() {
 		sed 's/^/#   /' "/tmp/$name.qemu.log"
 		return 1
 	fi
+	# The QMP socket is bound before the accelerator is set up; QEMU
+	# only accepts on it from its main loop, after the machine (and its
+	# KVM VM) exists.  Wait for both, so callers find the VM fd.
+	if ! wait_for 120 guest_ready; then
+		echo "# QEMU did not get ready (no answer on QMP, or no KVM VM fd):"
+		sed 's/^/#   /' "/tmp/$name.qemu.log"
+		return 1
+	fi
+}
+
+# guest_ready: QEMU answers on QMP and holds its KVM VM fd.
+guest_ready() {
+	guest_running || return 1
+	qmp "$GUEST_QMP" query-status >/dev/null 2>&1 &&
+		vm_fd_of "$GUEST_PID" >/dev/null
 }
 
 # guest_running: QEMU is still there.
