@@ -99,7 +99,10 @@ struct kvm_vtis_attach {
  * abandoned; a connected emulator sees POLLHUP and EOF (its writes then
  * fail with ENODEV).  If the VM is already being destroyed, the device
  * goes away with it and detach returns 0.  reserved0 must be 0.
- * Errors: ENOENT (no such device).
+ * Only the user who attached the device (the same effective uid) or a
+ * caller with CAP_SYS_ADMIN may detach it.
+ * Errors: ENOENT (no such device); EPERM (neither its attacher nor
+ * CAP_SYS_ADMIN).
  */
 struct kvm_vtis_detach {
 	__u32 size;
