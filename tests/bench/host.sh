@@ -162,7 +162,7 @@ run_path() {
 	case $p in vtis-*) check "$p: vtisctl attach (device ${id:-none})" test -n "$id" ;; esac
 	echo "# $p: QEMU pid $GUEST_PID, VM fd $vmfd, debugfs $(ls -d /sys/kernel/debug/kvm/$GUEST_PID-$vmfd 2>&1)"
 	check "$p: QMP cont starts the guest" qmp "$GUEST_QMP" cont
-	serve "$p"
+	serve "$p" || kill -9 "$GUEST_PID" 2>/dev/null
 	check "$p: guest program finished" guest_wait 900
 	tr -d '\r' <"$GUEST_LOG" | grep -E '^(vtis-bench|# guest)' | sed 's/^/# /'
 	tr -d '\r' <"$GUEST_LOG" | sed -n "s/^vtis-bench: result /# vtis-bench-data result path=$p /p"

@@ -19,7 +19,9 @@ CMD_DESC = {
     "pcrread": "TPM2_PCR_Read (sha256 PCR 10)",
     "extend": "TPM2_PCR_Extend (sha256 PCR 10, as IMA)",
     "createprimary": "TPM2_CreatePrimary (ECC P-256 storage key) + untimed FlushContext",
-    "max": "4096-byte TPM2_Hash (TPM_PT_MAX_COMMAND_SIZE; refused with TPM_RC_SIZE)",
+    "max": "3968-byte TPM2_Hash (QEMU CRB's buffer size, near TPM_PT_MAX_COMMAND_SIZE; "
+           "the TPM reads it whole and answers TPM_RC_SIZE: no command that succeeds "
+           "carries more than ~1 KiB on swtpm)",
 }
 PATH_DESC = {
     "tis": "QEMU -device tpm-tis (TIS in userspace)",

@@ -15,7 +15,8 @@
  *   vtis-bench: result NAME n=N ok=N median_us=X p99_us=X min_us=X max_us=X
  * plus "vtis-bench: info ..." and "vtis-bench: error ..." lines.
  *
- * usage: tpmbench [-d DEV | -f FD] [-n ITER] [-N ITER_LONG] [-g GODIR] [CMD...]
+ * usage: tpmbench [-d DEV | -f FD] [-n ITER] [-N ITER_LONG] [-M MAX_BYTES]
+ *                 [-g GODIR] [CMD...]
  *   CMD: getrandom pcrread extend createprimary max (default: all)
  */
 #include <errno.h>
@@ -39,7 +40,7 @@
 static const char *dev;
 static const char *godir;
 static int fd = -1;
-static unsigned int iter = 500, iter_long = 100;
+static unsigned int iter = 500, iter_long = 100, max_bytes = 3968;
 static uint8_t resp[BUF_SIZE];
 static unsigned int seq;
 static int failed;
@@ -241,10 +242,13 @@ static uint32_t get_property(uint32_t prop)
 }
 
 /*
- * The largest command this TPM receives: a TPM2_Hash whose data fills
- * TPM_PT_MAX_COMMAND_SIZE (at most 4096, Linux's buffer).  Its data is
- * larger than any digest buffer, so the TPM reads it whole and answers
- * TPM_RC_SIZE: the cost is the transport of a maximal command.
+ * A command near the largest: a TPM2_Hash of max_bytes (default 3968, the
+ * command buffer of QEMU's CRB; the TIS paths take 4096), or the TPM's
+ * TPM_PT_MAX_COMMAND_SIZE if that is smaller.  Its data is larger than
+ * any digest buffer, so the TPM reads it whole and answers TPM_RC_SIZE:
+ * the cost is the transport of a maximal command.  No TPM 2.0 command
+ * that succeeds carries that much on swtpm: its digest, NV and
+ * capability buffers are 1024 bytes.
  */
 static size_t build_max(void)
 {
@@ -257,8 +261,8 @@ static size_t build_max(void)
 
 	say("vtis-bench: info max_command_size=%u max_response_size=%u input_buffer=%u nv_buffer_max=%u",
 	    max, maxr, in, nv);
-	if (!max || max > BUF_SIZE)
-		max = BUF_SIZE;
+	if (!max || max > max_bytes)
+		max = max_bytes;
 	data = max - 18;
 	cmd_begin(b, 0x8001, 0x17d);
 	put16(b, data);
@@ -427,8 +431,11 @@ int main(int argc, char **argv)
 	};
 	int c, i, rc = 0;
 
-	while ((c = getopt(argc, argv, "d:f:n:N:g:")) != -1) {
+	while ((c = getopt(argc, argv, "d:f:n:N:g:M:")) != -1) {
 		switch (c) {
+		case 'M':
+			max_bytes = strtoul(optarg, NULL, 0);
+			break;
 		case 'f':
 			fd = atoi(optarg);
 			dev = "fd";
@@ -447,11 +454,13 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: tpmbench [-d DEV | -f FD] [-n ITER] [-N ITER_LONG] [-g GODIR] [CMD...]\n");
+				"usage: tpmbench [-d DEV | -f FD] [-n ITER] [-N ITER_LONG] [-M MAX_BYTES]\n"
+				"                [-g GODIR] [CMD...]\n");
 			return 2;
 		}
 	}
-	if (iter > 1000000 || iter_long > 1000000)
+	if (iter > 1000000 || iter_long > 1000000 || max_bytes < 64 ||
+	    max_bytes > BUF_SIZE)
 		return 2;
 	if (fd >= 0) {
 		/* -f FD: an open connection to a TPM (e.g. swtpm chardev --fd) */
