@@ -8,6 +8,7 @@ failed.  No check looks at a time: the figures are reported, not judged.
 """
 import argparse
 import csv
+import math
 import os
 import shlex
 import subprocess
@@ -302,11 +303,15 @@ def main():
                 vals.append("%.1f" % r["median_us"] if r and r.get("median_us") else "NaN")
             f.write(c + " " + " ".join(vals) + "\n")
     png = os.path.join(a.out, "results.png")
+    meds = [r["median_us"] for r in rows if r.get("median_us")]
+    ymin = 10 ** math.floor(math.log10(min(meds) / 2)) if meds else 1
     gp = """set terminal pngcairo size 1000,560 noenhanced
 set output '%s'
 set title 'Median latency per TPM command (testbed: KVM nested under QEMU TCG, %s run)'
 set ylabel 'median latency, microseconds (log scale)'
 set logscale y
+set yrange [%g:*]
+set format y '%%.0f'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
@@ -314,7 +319,7 @@ set boxwidth 0.9
 set key outside right top
 set grid ytics
 plot '%s' using 2:xtic(1) title columnheader(2)%s
-""" % (png, a.label, dat, "".join(", '' using %d title columnheader(%d)" % (i, i)
+""" % (png, a.label, ymin, dat, "".join(", '' using %d title columnheader(%d)" % (i, i)
                                       for i in range(3, len(paths) + 2)))
     try:
         subprocess.run(["gnuplot"], input=gp.encode(), check=True,
