@@ -27,7 +27,6 @@ set -u
 v=$VTIS_ROOT/tools/vtisctl
 vmm=$VTIS_ROOT/tests/vm/vmm/vtis-vmm
 bench=$VTIS_ROOT/tests/bench
-conf=/var/tmp/vtis-bench-conf
 iter=${BENCH_ITER:-500}
 iter_long=${BENCH_ITER_LONG:-100}
 paths=${BENCH_PATHS:-tis crb vtis-emu vtis-host}
@@ -41,7 +40,8 @@ mkdir -p "$go" "$state" /tmp/acpi
 echo "-n $iter -N $iter_long" >"$go/args"
 data() { echo "# vtis-bench-data $*"; }
 data conf iter=$iter iter_long=$iter_long accesses=$accesses
-data machine kernel=$(uname -r) cpu=\"$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)\"
+cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
+data machine "kernel=$(uname -r)" "cpu=\"$cpu\""
 
 check "load kvm_vtis" vtis_load
 check "vtisctl acpi --tpm 2.0" "$v" acpi --tpm 2.0 --out /tmp/acpi
@@ -124,8 +124,8 @@ run_path() {
 			--log file=/tmp/swtpm-$p.log,level=1 &
 		sw=$!
 		wait_for 10 test -S /tmp/swtpm.sock
-		qargs=(-chardev socket,id=chrtpm,path=/tmp/swtpm.sock
-		       -tpmdev emulator,id=tpm0,chardev=chrtpm
+		qargs=(-chardev "socket,id=chrtpm,path=/tmp/swtpm.sock"
+		       -tpmdev "emulator,id=tpm0,chardev=chrtpm"
 		       -device "tpm-$p,tpmdev=tpm0")
 		;;
 	vtis-*)
