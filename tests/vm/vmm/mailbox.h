@@ -49,6 +49,7 @@ enum mb_op {
 	MB_OP_SEND,		/* first half of MB_OP_TRANSMIT: up to go */
 	MB_OP_RECV,		/* second half: wait, read the response */
 	MB_OP_STORM,		/* arg1 random accesses, seed arg0 */
+	MB_OP_READ_REPEAT,	/* read arg0 with width arg1, arg2 times */
 };
 
 /* mailbox.flags for MB_OP_TRANSMIT */

@@ -41,6 +41,8 @@ extern const uint8_t guest_image[], guest_image_end[];
 
 /* ---- options, results -------------------------------------------------- */
 
+#define SCALE_MAX_VMS	64
+
 static struct {
 	bool tpm12;
 	bool host_tpm;			/* attach to the host's TPM chip */
@@ -51,6 +53,8 @@ static struct {
 	bool verbose;
 	bool expect_errors;		/* TPM failures are part of the run */
 	unsigned int storm;		/* accesses of the storm scenario */
+	unsigned int vms;		/* VMs of the scale scenario */
+	unsigned int extends;		/* extends per VM of the scale scenario */
 	const char *hold_file;
 	unsigned int timeout;		/* whole run, seconds */
 	unsigned int wait_emu;		/* seconds for an emulator to connect */
@@ -70,6 +74,8 @@ static struct {
 	.poll_us = 1000,
 	.loop_secs = 5,
 	.storm = 20000,
+	.vms = 16,
+	.extends = 1000,
 	.base = KVM_VTIS_DEFAULT_BASE,
 	.swtpm = "swtpm",
 };
@@ -1723,6 +1729,240 @@ static void scenario_read_loop(struct vm *vm)
 	       (unsigned long long)n, (unsigned long long)ms, v);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* One hand-over in which the guest reads DID_VID n times; its duration. */
+static int time_reads(struct vm *vm, uint32_t n, uint64_t *ns)
+{
+	uint64_t t0 = now_ns();
+
+	vm->mb->arg0 = 0xf00;
+	vm->mb->arg1 = 4;
+	vm->mb->arg2 = n;
+	if (guest_op(vm, MB_OP_READ_REPEAT, 0, 0))
+		return -1;
+	*ns = now_ns() - t0;
+	return 0;
+}
+
+/*
+ * The cost of one guest MMIO access: DID_VID read --storm N times in one
+ * hand-over, minus a hand-over with no read (the best of five of each).
+ * With the device attached, the kvm_vtis handler answers in the kernel;
+ * with --no-attach, every read exits to this VMM.
+ */
+static void scenario_access_cost(struct vm *vm)
+{
+	uint64_t t, t0 = UINT64_MAX, tn = UINT64_MAX, per;
+	uint64_t exits = vm->exits_mmio_tis;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		if (time_reads(vm, 0, &t)) {
+			result(false, "access-cost: empty hand-over");
+			return;
+		}
+		t0 = t < t0 ? t : t0;
+		if (time_reads(vm, opt.storm, &t)) {
+			result(false, "access-cost: %u DID_VID reads", opt.storm);
+			return;
+		}
+		tn = t < tn ? t : tn;
+	}
+	per = tn > t0 ? (tn - t0) / opt.storm : 0;
+	exits = vm->exits_mmio_tis - exits;
+	printf("# access-cost-ns %llu %s\n", (unsigned long long)per,
+	       opt.no_attach ? "userspace" : "in-kernel");
+	result(per > 0 && exits == (opt.no_attach ? 5ULL * opt.storm : 0),
+	       "access-cost: DID_VID read %llu ns each (%s, best of 5 x %u), %llu exits here",
+	       (unsigned long long)per,
+	       opt.no_attach ? "exits to this VMM" : "kvm_vtis in the kernel",
+	       opt.storm, (unsigned long long)exits);
+}
+
+/* Kernel memory in kB (Slab + VmallocUsed + Percpu of /proc/meminfo). */
+static long kernel_kb(void)
+{
+	static const char *const keys[] = { "Slab:", "VmallocUsed:", "Percpu:" };
+	char line[256];
+	long sum = 0, v;
+	size_t i;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		for (i = 0; i < ARRAY_SIZE(keys); i++)
+			if (!strncmp(line, keys[i], strlen(keys[i])) &&
+			    sscanf(line + strlen(keys[i]), "%ld", &v) == 1)
+				sum += v;
+	fclose(f);
+	return sum;
+}
+
+static struct vm *scale_vm_new(void)
+{
+	struct vm *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->kvm_fd = -1;
+	x->vm_fd = -1;
+	x->vcpu_fd = -1;
+	x->vtis_fd = -1;
+	x->fault_vector = -1;
+	return x;
+}
+
+static void scale_vm_free(struct vm *x)
+{
+	if (x->attached)
+		vtis_detach(x);
+	vm_destroy(x);
+	if (x->swtpm_pid > 0)
+		swtpm_reap(x, 5000);
+	remove_state_dir(x);
+	if (x->vtis_fd >= 0)
+		close(x->vtis_fd);
+	if (x->kvm_fd >= 0)
+		close(x->kvm_fd);
+	if (x->mem && x->mem != MAP_FAILED)
+		munmap(x->mem, MB_GUEST_MEM);
+	free(x);
+}
+
+/* The digest VM i extends in round r: unique to both. */
+static void scale_digest(unsigned int i, unsigned int r, uint8_t d[32])
+{
+	char label[64];
+
+	snprintf(label, sizeof(label), "scale vm %u extend %u", i, r);
+	sha256(label, strlen(label), d);
+}
+
+/*
+ * --vms VMs at once (this one and --vms - 1 more, each with its own device
+ * and swtpm), in one thread: in every round each VM sends a PCR 16 extend
+ * with a value of its own, then each receives its answer, so up to --vms
+ * commands are at the backends together.  Every VM checks its PCR 16
+ * against its own SHA-256 chain at the end: a misrouted or lost answer
+ * breaks a chain.  Also: one VM alone for comparison, per-VM backend
+ * service time (fairness), kernel memory per attached device.
+ */
+static void scenario_scale(struct vm *vm)
+{
+	unsigned int nv = opt.vms, i, r, alone = opt.extends < 200 ? opt.extends : 200;
+	struct vm *v[SCALE_MAX_VMS] = { vm };
+	uint8_t (*chain)[32] = calloc(nv, 32), d[32], cat[64], now[32];
+	uint64_t t0, ms_alone, ms_all;
+	long kb0, kb1;
+	double svc_max = 0, svc_min = 1e30;
+	bool ok = true;
+	struct cmdbuf b;
+	struct resp rs;
+
+	if (!chain || !opt.spawn_swtpm) {
+		result(false, "scale: needs --spawn-swtpm (and memory)");
+		free(chain);
+		return;
+	}
+	for (i = 1; i < nv; i++) {
+		v[i] = scale_vm_new();
+		if (!v[i] || vm_create(v[i])) {
+			result(false, "scale: create VM %u", i);
+			goto out;
+		}
+	}
+	kb0 = kernel_kb();
+	for (i = 1; i < nv; i++)
+		if (vtis_attach(v[i]))
+			goto out;
+	kb1 = kernel_kb();
+	printf("# scale-mem-kb-per-device %.1f\n",
+	       kb0 < 0 || kb1 < 0 ? -1.0 : (double)(kb1 - kb0) / (nv - 1));
+	for (i = 1; i < nv; i++)
+		if (swtpm_spawn(v[i]) || wait_emulator(v[i]) || guest_boot(v[i])) {
+			result(false, "scale: VM %u gets its swtpm and boots", i);
+			goto out;
+		}
+
+	/* one VM alone */
+	t0 = now_ms();
+	for (r = 0; r < alone; r++) {
+		scale_digest(0, opt.extends + r, d);
+		if (tpm2_pcr_extend(vm, 0, 0, 16, d, "scale alone")) {
+			result(false, "scale: VM 0 alone, extend %u", r);
+			goto out;
+		}
+	}
+	ms_alone = now_ms() - t0;
+
+	for (i = 0; i < nv; i++)
+		if (tpm2_pcr_read(v[i], 0, 0, 16, chain[i], "scale start"))
+			goto out;
+	t0 = now_ms();
+	for (r = 0; r < opt.extends && ok; r++) {
+		for (i = 0; i < nv && ok; i++) {
+			scale_digest(i, r, d);
+			tpm2_cmd_pcr_extend(&b, 16, d);
+			ok = !tpm_op(v[i], MB_OP_SEND, 0, 0, &b, &rs, "scale send");
+		}
+		for (i = 0; i < nv && ok; i++) {
+			ok = !tpm_op(v[i], MB_OP_RECV, 0, 0, NULL, &rs, "scale recv") &&
+			     rs.rc == TPM2_RC_SUCCESS;
+			if (!ok) {
+				result(false, "scale: VM %u extend %u answered (rc %#x)",
+				       i, r, rs.rc);
+				break;
+			}
+			scale_digest(i, r, d);
+			memcpy(cat, chain[i], 32);
+			memcpy(cat + 32, d, 32);
+			sha256(cat, sizeof(cat), chain[i]);
+		}
+	}
+	ms_all = now_ms() - t0;
+	if (!ok)
+		goto out;
+	for (i = 0; i < nv; i++) {
+		struct kvm_vtis_stats st;
+
+		if (tpm2_pcr_read(v[i], 0, 0, 16, now, "scale end") ||
+		    !hex_eq(now, chain[i], 32)) {
+			result(false, "scale: VM %u's PCR 16 equals its own chain of %u extends",
+			       i, opt.extends);
+			ok = false;
+			continue;
+		}
+		if (!vtis_stats(v[i], &st) && st.service_count) {
+			double svc = (double)st.service_total_ns / st.service_count;
+
+			svc_max = svc > svc_max ? svc : svc_max;
+			svc_min = svc < svc_min ? svc : svc_min;
+		}
+		if (v[i]->exits_mmio_tis)
+			ok = false;
+	}
+	printf("# scale-data vms=%u extends=%u alone_per_s=%.1f all_per_s=%.1f service_fairness=%.3f\n",
+	       nv, opt.extends, ms_alone ? alone * 1000.0 / ms_alone : 0,
+	       ms_all ? (double)nv * opt.extends * 1000.0 / ms_all : 0,
+	       svc_min > 0 && svc_min < 1e30 ? svc_max / svc_min : 0);
+	result(ok, "scale: %u VMs x %u extends with VM-specific values, every VM's PCR 16 equals its own chain, 0 TIS exits to userspace (%llu ms; one VM alone: %u in %llu ms)",
+	       nv, opt.extends, (unsigned long long)ms_all, alone,
+	       (unsigned long long)ms_alone);
+out:
+	for (i = 1; i < nv; i++)
+		if (v[i])
+			scale_vm_free(v[i]);
+	free(chain);
+}
+
 /*
  * A second VM in this process, with its own device and swtpm; the two
  * take turns (one thread: the vCPUs never run at the same time), each
@@ -2239,6 +2479,8 @@ static const struct scenario scenarios[] = {
 	{ "host-pcr", scenario_host_pcr, true },
 	{ "cancel", scenario_cancel, true },
 	{ "host-loss", scenario_host_loss, true },
+	{ "access-cost", scenario_access_cost, false },
+	{ "scale", scenario_scale, true },
 	{ "guest-fault", scenario_guest_fault, false },	/* ends the guest */
 };
 
@@ -2306,7 +2548,10 @@ static void usage(FILE *f)
 		"  -l, --loop-secs SECS  duration of the loop scenario (default 5)\n"
 		"  -b, --base ADDR       guest-physical base of the window\n"
 		"      --swtpm PATH      swtpm binary (default: swtpm from PATH)\n"
-		"      --storm N         accesses of the storm scenario (default 20000)\n"
+		"      --storm N         accesses of the storm and access-cost scenarios\n"
+		"                        (default 20000)\n"
+		"      --vms N           VMs of the scale scenario (2..64, default 16)\n"
+		"      --extends N       extends per VM of the scale scenario (default 1000)\n"
 		"      --expect-errors   TPM failure responses are expected (no count check)\n"
 		"      --hold FILE       at the end, write the device id to FILE and wait\n"
 		"                        until FILE is removed before detaching\n"
@@ -2354,7 +2599,7 @@ static bool select_scenarios(char *list)
 static bool parse_args(int argc, char **argv)
 {
 	enum { OPT_SWTPM = 256, OPT_SELFTEST, OPT_STORM, OPT_EXPECT_ERRORS,
-	       OPT_HOLD };
+	       OPT_HOLD, OPT_VMS, OPT_EXTENDS };
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, 's' },
 		{ "tpm", required_argument, NULL, 't' },
@@ -2376,6 +2621,8 @@ static bool parse_args(int argc, char **argv)
 		{ "storm", required_argument, NULL, OPT_STORM },
 		{ "expect-errors", no_argument, NULL, OPT_EXPECT_ERRORS },
 		{ "hold", required_argument, NULL, OPT_HOLD },
+		{ "vms", required_argument, NULL, OPT_VMS },
+		{ "extends", required_argument, NULL, OPT_EXTENDS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -2470,6 +2717,16 @@ static bool parse_args(int argc, char **argv)
 		case OPT_HOLD:
 			opt.hold_file = optarg;
 			break;
+		case OPT_VMS:
+			if (!parse_uint(optarg, SCALE_MAX_VMS, &v) || v < 2)
+				return false;
+			opt.vms = v;
+			break;
+		case OPT_EXTENDS:
+			if (!parse_uint(optarg, 1000000, &v) || !v)
+				return false;
+			opt.extends = v;
+			break;
 		case 'v':
 			opt.verbose = true;
 			break;
@@ -2553,6 +2810,7 @@ int main(int argc, char **argv)
 			continue;
 		if (opt.no_attach && (!strcmp(scenarios[i].name, "guest-fault") ||
 				      !strcmp(scenarios[i].name, "read-loop") ||
+				      !strcmp(scenarios[i].name, "access-cost") ||
 				      !strcmp(scenarios[i].name, "two-vm"))) {
 			scenarios[i].fn(vm);
 			continue;

@@ -516,6 +516,20 @@ static int reg_write(void)
 
 static int storm(void);
 
+/* The same register read arg2 times: the cost of one access, timed. */
+static int reg_read_repeat(void)
+{
+	unsigned int l = mb->locality;
+	uint32_t i, v = 0;
+
+	if (mb->arg1 != 1 && mb->arg1 != 4)
+		return MB_E_BAD_ARG;
+	for (i = 0; i < mb->arg2; i++)
+		v = mb->arg1 == 1 ? rd8(l, mb->arg0) : rd32(l, mb->arg0);
+	mb->val[0] = v;
+	return MB_OK;
+}
+
 static int run_op(void)
 {
 	uint32_t n = 0;
@@ -552,6 +566,8 @@ static int run_op(void)
 		return rc;
 	case MB_OP_STORM:
 		return storm();
+	case MB_OP_READ_REPEAT:
+		return reg_read_repeat();
 	case MB_OP_UD2:
 		__asm__ volatile("ud2");
 		return MB_OK;
