@@ -17,6 +17,7 @@
 #include <linux/crc32.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include <linux/kvm_vtis.h>
@@ -308,9 +309,11 @@ int vtis_dev_restore_state(struct vtis_dev *dev, const void __user *ubuf,
 		vtis_emu_dev_reset(dev);
 		ret = vtis_tis_load_state(tis, st);
 		/* The source's answer did not come along: ask again. */
-		if (!ret && vtis_tis_busy(tis))
+		if (!ret && vtis_tis_busy(tis)) {
+			dev->obs.submit_ns = ktime_get_ns();
 			tis->ops->submit(tis, tis->s.buf, tis->s.len,
 					 tis->s.next_locality);
+		}
 		if (!ret)
 			vtis_dev_done(dev);
 	}
