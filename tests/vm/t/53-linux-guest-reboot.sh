@@ -46,8 +46,10 @@ grep -E '^# ' "$GUEST_LOG" | tr -d '\r'
 grep -q '^not ok - ' "$GUEST_LOG" && VTIS_FAILED=1
 check "the guest reported boot 2 checks" grep -q '^ok - boot 2' "$GUEST_LOG"
 sed 's/^/# watcher: /' /tmp/watch.log
-check "the watcher reset device $id once on the guest's reboot" \
-	sh -c "[ \$(grep -c 'guest reset: device $id reset' /tmp/watch.log) -eq 1 ]"
+# Linux's reboot writes the keyboard controller's reset command up to 10
+# times; one more may reach QEMU after the first pause: 1 or 2 resets.
+check "the watcher reset device $id on the guest's reboot (1 or 2 reset requests)" \
+	sh -c "n=\$(grep -c 'guest reset: device $id reset' /tmp/watch.log); [ \$n -ge 1 ] && [ \$n -le 2 ]"
 # Without ACPI the guest can only halt, not power off: quit QEMU.
 guest_running && qmp "$GUEST_QMP" quit >/dev/null
 check "QEMU exits" wait_for 20 sh -c "! kill -0 $GUEST_PID 2>/dev/null"
