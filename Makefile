@@ -27,6 +27,7 @@ DESTDIR ?=
 MODDIR := $(DESTDIR)/lib/modules/$(KVER)/extra
 UDEVDIR := $(DESTDIR)/etc/udev/rules.d
 INSTALLED := $(MODDIR)/kvm_vtis.ko $(DESTDIR)$(PREFIX)/sbin/vtisctl \
+	$(DESTDIR)$(PREFIX)/sbin/vtis-qemu-reset \
 	$(DESTDIR)$(PREFIX)/share/man/man8/vtisctl.8 \
 	$(DESTDIR)$(PREFIX)/include/linux/kvm_vtis.h \
 	$(UDEVDIR)/60-kvm-vtis.rules
@@ -72,6 +73,7 @@ install: all install-tools
 # Everything but the module (which DKMS installs).
 install-tools: tools
 	install -D -m 755 tools/vtisctl $(DESTDIR)$(PREFIX)/sbin/vtisctl
+	install -D -m 755 tools/vtis-qemu-reset $(DESTDIR)$(PREFIX)/sbin/vtis-qemu-reset
 	install -D -m 644 tools/vtisctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/vtisctl.8
 	install -D -m 644 uapi/linux/kvm_vtis.h $(DESTDIR)$(PREFIX)/include/linux/kvm_vtis.h
 	install -D -m 644 udev/60-kvm-vtis.rules $(UDEVDIR)/60-kvm-vtis.rules
