@@ -271,7 +271,7 @@ static long vtis_ctl_reset(void __user *uarg)
 	dev = vtis_dev_get(r.id);
 	if (!dev)
 		return -ENOENT;
-	ret = vtis_dev_reset(dev);
+	ret = vtis_dev_may_manage(dev) ? vtis_dev_reset(dev) : -EPERM;
 	vtis_dev_put(dev);
 	return ret;
 }
@@ -292,6 +292,11 @@ static long vtis_ctl_state(void __user *uarg, bool save)
 	dev = vtis_dev_get(s.id);
 	if (!dev)
 		return -ENOENT;
+	/* The state holds the guest's command or response bytes. */
+	if (!vtis_dev_may_manage(dev)) {
+		vtis_dev_put(dev);
+		return -EPERM;
+	}
 	if (!save) {
 		ret = vtis_dev_restore_state(dev, u64_to_user_ptr(s.data),
 					     s.len);

@@ -241,6 +241,9 @@ int cmd_reset(int argc, char **argv)
 	if (rc < 0) {
 		if (errno == ENOENT)
 			err_msg("reset: no device with id %" PRIu32, id);
+		else if (errno == EPERM)
+			err_msg("reset: device %" PRIu32 " was attached by another user (needs that user or CAP_SYS_ADMIN)",
+				id);
 		else
 			err_msg("reset: KVM_VTIS_RESET failed: %s", strerror(errno));
 		return EXIT_FAIL;
@@ -342,6 +345,9 @@ int cmd_save(int argc, char **argv)
 	if (rc < 0) {
 		if (errno == ENOENT)
 			err_msg("save: no device with id %" PRIu32, id);
+		else if (errno == EPERM)
+			err_msg("save: device %" PRIu32 " was attached by another user (needs that user or CAP_SYS_ADMIN)",
+				id);
 		else if (errno == EOPNOTSUPP)
 			err_msg("save: device %" PRIu32 " is on the host's TPM: its state (PCRs, keys, sessions, NV) stays in the host's chip and cannot be migrated",
 				id);
@@ -449,6 +455,9 @@ int cmd_restore(int argc, char **argv)
 	if (rc < 0) {
 		if (errno == ENOENT)
 			err_msg("restore: no device with id %" PRIu32, id);
+		else if (errno == EPERM)
+			err_msg("restore: device %" PRIu32 " was attached by another user (needs that user or CAP_SYS_ADMIN)",
+				id);
 		else if (errno == EOPNOTSUPP)
 			err_msg("restore: device %" PRIu32 " is on the host's TPM, which cannot take a migrated state",
 				id);

@@ -251,8 +251,10 @@ struct kvm_vtis_stats {
  * is not touched: restart the emulator's TPM (swtpm's CMD_INIT on its
  * control channel, which "vtisctl reset --ctrl" sends) so the guest's
  * TPM2_Startup / TPM_Startup succeeds after the reset.  Call it while the
- * VM's vCPUs are stopped.  reserved0 must be 0.
- * Errors: ENOENT (no such device).
+ * VM's vCPUs are stopped.  reserved0 must be 0.  Like detach, only the
+ * user who attached the device or CAP_SYS_ADMIN may reset it.
+ * Errors: ENOENT (no such device); EPERM (neither its attacher nor
+ * CAP_SYS_ADMIN).
  */
 struct kvm_vtis_reset {
 	__u32 size;
@@ -291,7 +293,11 @@ struct kvm_vtis_reset {
  *      command in flight in the blob goes to the emulator at once (connect
  *      it first, or the guest reads a TPM failure response).
  *
- * Errors: ENOENT (no such device); EOPNOTSUPP (the device is on the host
+ * The state holds the guest's command or response bytes: only the user
+ * who attached the device or CAP_SYS_ADMIN may save or restore it.
+ *
+ * Errors: ENOENT (no such device); EPERM (neither its attacher nor
+ * CAP_SYS_ADMIN); EOPNOTSUPP (the device is on the host
  * TPM: its chip's state cannot follow the VM); ENOSPC (save: len too
  * small); EINVAL (restore: a blob that is truncated, corrupted, of an
  * unknown version or of another family or backend; len 0 or above

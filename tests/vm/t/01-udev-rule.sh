@@ -64,6 +64,13 @@ rc=$?
 echo "# $(cat /tmp/d.err)"
 check "user nobody (group kvm) cannot detach root's device $id: exit 1, one line" \
 	sh -c "[ $rc -eq 1 ] && [ \$(wc -l </tmp/d.err) -eq 1 ] && grep -q 'attached by another user' /tmp/d.err"
+for op in reset save; do
+	nobody_kvm "$v" $op "$id" $([ $op = save ] && echo /tmp/nobody.blob) 2>/tmp/o.err
+	rc=$?
+	check "user nobody (group kvm) cannot $op root's device $id: exit 1, one line" \
+		sh -c "[ $rc -eq 1 ] && [ \$(wc -l </tmp/o.err) -eq 1 ] && grep -q 'attached by another user' /tmp/o.err"
+done
+check "... and no state file was written for nobody" test ! -s /tmp/nobody.blob
 check "root's device $id is still attached" \
 	sh -c "'$v' list --json | python3 -c 'import json,sys; assert [x for x in json.load(sys.stdin) if x[\"id\"]==$id]'"
 
