@@ -11,7 +11,6 @@ must be served normally."""
 import errno
 import os
 import random
-import select
 import signal
 import struct
 import subprocess
@@ -23,8 +22,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vtis import *  # noqa: E402,F401,F403
 import vtis  # noqa: E402
 
-PARAM = "/sys/module/kvm_vtis/parameters/"
-ST2_OK = bytes.fromhex("80010000000a00000000")
 TIMEOUT_MS = 3000		# emu_timeout_ms during this test
 KILLS = int(os.environ.get("VTIS_KILLS", "100"))
 
@@ -43,42 +40,6 @@ def _timed_op(self, op, addr, val=0):
 
 
 vtis.VCPU._op = _timed_op
-
-
-def param(name, val=None):
-    if val is None:
-        with open(PARAM + name) as f:
-            return f.read().strip()
-    with open(PARAM + name, "w") as f:
-        f.write(str(val))
-
-
-def set_loc(loc):
-    return struct.pack(">HIIB", 0x8002, 11, 0x20001000, loc)
-
-
-def emu_read(efd, size=4096, timeout=5.0):
-    p = select.poll()
-    p.register(efd, select.POLLIN)
-    if not p.poll(int(timeout * 1000)):
-        return None
-    return os.read(efd, size)
-
-
-def errno_of(fn, *args):
-    try:
-        fn(*args)
-        return 0
-    except OSError as e:
-        return e.errno
-
-
-def rsp2(body=b"", rc=0):
-    return struct.pack(">HII", 0x8001, 10 + len(body), rc) + body
-
-
-def is_failure(rsp):
-    return len(rsp) == 10 and rc_of(rsp) != 0
 
 
 def next_command(efd):

@@ -19,47 +19,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vtis import *  # noqa: E402,F401,F403
 
-PARAM = "/sys/module/kvm_vtis/parameters/"
-ST2_OK = bytes.fromhex("80010000000a00000000")
-ST12_OK = bytes.fromhex("00c40000000a00000000")
-
-
-def set_loc(loc, tpm12=False):
-    return struct.pack(">HIIB", 0x00C1 if tpm12 else 0x8002, 11,
-                       0x20001000, loc)
-
-
-def emu_read(efd, size=4096, timeout=5.0):
-    p = select.poll()
-    p.register(efd, select.POLLIN)
-    if not p.poll(int(timeout * 1000)):
-        return None
-    return os.read(efd, size)
-
-
-def errno_of(fn, *args):
-    try:
-        fn(*args)
-        return 0
-    except OSError as e:
-        return e.errno
-
-
-def rsp2(body=b""):
-    return struct.pack(">HII", 0x8001, 10 + len(body), 0) + body
-
-
-def is_failure(rsp):
-    return len(rsp) == 10 and rc_of(rsp) != 0
-
-
-def param(name, val=None):
-    if val is None:
-        with open(PARAM + name) as f:
-            return f.read().strip()
-    with open(PARAM + name, "w") as f:
-        f.write(str(val))
-
 
 ctl = ctl_open()
 vm = VM()

@@ -10,6 +10,7 @@ import errno
 import fcntl
 import mmap
 import os
+import select
 import struct
 import sys
 import time
@@ -336,6 +337,53 @@ def tpm12_getrandom(n):
 
 def rc_of(rsp):
     return struct.unpack(">I", rsp[6:10])[0]
+
+
+# --- the emulator's side (/dev/vtis-emuN) and module parameters -----------
+
+PARAM = "/sys/module/kvm_vtis/parameters/"
+ST2_OK = bytes.fromhex("80010000000a00000000")
+ST12_OK = bytes.fromhex("00c40000000a00000000")
+
+
+def param(name, val=None):
+    """Read a parameter of kvm_vtis, or write it when val is given."""
+    if val is None:
+        with open(PARAM + name) as f:
+            return f.read().strip()
+    with open(PARAM + name, "w") as f:
+        f.write(str(val))
+
+
+def set_loc(loc, tpm12=False):
+    """The locality announcement the module sends before a command."""
+    return struct.pack(">HIIB", 0x00C1 if tpm12 else 0x8002, 11,
+                       0x20001000, loc)
+
+
+def emu_read(efd, size=4096, timeout=5.0):
+    """The next message on an emulator fd, or None after timeout seconds."""
+    p = select.poll()
+    p.register(efd, select.POLLIN)
+    if not p.poll(int(timeout * 1000)):
+        return None
+    return os.read(efd, size)
+
+
+def errno_of(fn, *args):
+    try:
+        fn(*args)
+        return 0
+    except OSError as e:
+        return e.errno
+
+
+def rsp2(body=b"", rc=0):
+    return struct.pack(">HII", 0x8001, 10 + len(body), rc) + body
+
+
+def is_failure(rsp):
+    return len(rsp) == 10 and rc_of(rsp) != 0
 
 
 # --- result lines ----------------------------------------------------------
