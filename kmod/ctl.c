@@ -19,6 +19,7 @@
 #include "backend_host.h"
 #include "ctl.h"
 #include "device.h"
+#include "irq.h"
 #include "kvm_bus.h"
 
 /* Guest-physical addresses above this do not exist on x86-64. */
@@ -254,6 +255,19 @@ static long vtis_ctl_stats(void __user *uarg)
 	return vtis_copy_out(uarg, &st, sizeof(st), usize);
 }
 
+static long vtis_ctl_set_irq(void __user *uarg)
+{
+	struct kvm_vtis_irq req;
+	u32 usize;
+	int ret;
+
+	ret = vtis_copy_in(&req, sizeof(req), KVM_VTIS_IRQ_SIZE_VER0, uarg,
+			   &usize);
+	if (ret)
+		return ret;
+	return vtis_irq_set(&req);
+}
+
 static long vtis_ctl_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -272,6 +286,8 @@ static long vtis_ctl_ioctl(struct file *file, unsigned int cmd,
 		return vtis_ctl_info(uarg);
 	case KVM_VTIS_STATS:
 		return vtis_ctl_stats(uarg);
+	case KVM_VTIS_SET_IRQ:
+		return vtis_ctl_set_irq(uarg);
 	default:
 		return -ENOTTY;
 	}

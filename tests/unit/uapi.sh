@@ -30,14 +30,15 @@ static struct kvm_vtis_detach d;
 static struct kvm_vtis_list l;
 static struct kvm_vtis_info i;
 static struct kvm_vtis_stats s;
+static struct kvm_vtis_irq q;
 static const unsigned long nr[] = {
 	KVM_VTIS_GET_API_VERSION, KVM_VTIS_ATTACH, KVM_VTIS_DETACH,
-	KVM_VTIS_LIST, KVM_VTIS_INFO, KVM_VTIS_STATS,
+	KVM_VTIS_LIST, KVM_VTIS_INFO, KVM_VTIS_STATS, KVM_VTIS_SET_IRQ,
 };
 int main(void)
 {
 	return (int)(sizeof(a) + sizeof(d) + sizeof(l) + sizeof(i) + sizeof(s) +
-		     sizeof(nr));
+		     sizeof(q) + sizeof(nr));
 }
 EOF_C
 check "uapi: header alone compiles as C90 (gcc -std=c90 -pedantic -Wall -Wextra -Werror)" \
@@ -68,6 +69,7 @@ int main(void)
 	SZ(kvm_vtis_list, KVM_VTIS_LIST_SIZE_VER0);
 	SZ(kvm_vtis_info, KVM_VTIS_INFO_SIZE_VER0);
 	SZ(kvm_vtis_stats, KVM_VTIS_STATS_SIZE_VER0);
+	SZ(kvm_vtis_irq, KVM_VTIS_IRQ_SIZE_VER0);
 	OFF(kvm_vtis_stats, commands); OFF(kvm_vtis_stats, service_hist);
 	OFF(kvm_vtis_attach, base); OFF(kvm_vtis_attach, id);
 	OFF(kvm_vtis_attach, emu_name);
@@ -76,6 +78,7 @@ int main(void)
 	OFF(kvm_vtis_info, commands); OFF(kvm_vtis_info, bytes_from_tpm);
 	NR(KVM_VTIS_GET_API_VERSION); NR(KVM_VTIS_ATTACH); NR(KVM_VTIS_DETACH);
 	NR(KVM_VTIS_LIST); NR(KVM_VTIS_INFO); NR(KVM_VTIS_STATS);
+	NR(KVM_VTIS_SET_IRQ);
 	return 0;
 }
 EOF_C
@@ -91,7 +94,7 @@ if compiles "$tmp/m64.log" gcc -std=gnu11 -Wall -Werror -I"$inc" -o "$tmp/sizes6
 	for want in "KVM_VTIS_GET_API_VERSION $(ioc 0 0xB8 0 0)" \
 		    "KVM_VTIS_ATTACH $(ioc 3 0xB8 1 72)" "KVM_VTIS_DETACH $(ioc 1 0xB8 2 16)" \
 		    "KVM_VTIS_LIST $(ioc 3 0xB8 3 24)" "KVM_VTIS_INFO $(ioc 3 0xB8 4 128)" \
-		    "KVM_VTIS_STATS $(ioc 3 0xB8 5 520)"; do
+		    "KVM_VTIS_STATS $(ioc 3 0xB8 5 520)" "KVM_VTIS_SET_IRQ $(ioc 1 0xB8 6 32)"; do
 		check "uapi: ioctl ${want% *} is ${want#* }" grep -qx "ioctl $want" "$tmp/s64"
 	done
 else
@@ -111,6 +114,7 @@ _Static_assert(sizeof(struct kvm_vtis_detach) == KVM_VTIS_DETACH_SIZE_VER0, "det
 _Static_assert(sizeof(struct kvm_vtis_list) == KVM_VTIS_LIST_SIZE_VER0, "list");
 _Static_assert(sizeof(struct kvm_vtis_info) == KVM_VTIS_INFO_SIZE_VER0, "info");
 _Static_assert(sizeof(struct kvm_vtis_stats) == KVM_VTIS_STATS_SIZE_VER0, "stats");
+_Static_assert(sizeof(struct kvm_vtis_irq) == KVM_VTIS_IRQ_SIZE_VER0, "irq");
 _Static_assert(offsetof(struct kvm_vtis_stats, commands) == 16, "stats.commands");
 _Static_assert(offsetof(struct kvm_vtis_info, commands) == 64, "info.commands");
 _Static_assert(offsetof(struct kvm_vtis_list, ids) == 8, "list.ids");
