@@ -19,10 +19,13 @@
  *
  * Direct: the module sets the GSI of the VM's in-kernel irqchip to the
  * line's level itself (kvm_bus.c).  The VM's routes may only be used while
- * the VM is alive, and dropping a VM reference may destroy the VM (and
- * tear the device down), so the level is applied by direct_work: it pins
- * the VM, sets the current level under the device lock, and drops the VM
- * after the lock.  A queued direct_work holds a device reference.
+ * the VM is alive.  A vCPU's access (the guest acknowledging INT_STATUS,
+ * say) runs with the VM alive, and sets the level at once, so the guest's
+ * EOI finds the line already low.  Elsewhere (the emulator's answer, a
+ * timeout) dropping a VM reference could destroy the VM and tear the
+ * device down, so the level is applied by direct_work: it pins the VM,
+ * sets the current level under the device lock, and drops the VM after
+ * the lock.  A queued direct_work holds a device reference.
  *
  * The device holds the eventfd files (not only their contexts): KVM drops
  * an irqfd when its eventfd file is released, so the irqfd lives as long
@@ -218,7 +221,11 @@ void vtis_irq_line(struct vtis_tis *tis, bool level)
 
 	lockdep_assert_held(&dev->lock);
 	if (dev->irq.source >= 0) {
-		vtis_irq_direct_kick(dev);
+		if (vtis_kvm_in_vcpu_of(dev->kvm))
+			vtis_kvm_irq_set(dev->kvm, dev->irq.source,
+					 dev->irq.gsi, level);
+		else
+			vtis_irq_direct_kick(dev);
 	} else if (efd && level) {
 		if (eventfd_signal_allowed())
 			vtis_eventfd_signal(efd->ctx);

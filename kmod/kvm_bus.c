@@ -157,6 +157,13 @@ void vtis_kvm_put(struct kvm *kvm)
 	kvm_put_kvm(kvm);
 }
 
+bool vtis_kvm_in_vcpu_of(const struct kvm *kvm)
+{
+	struct kvm_vcpu *vcpu = kvm_get_running_vcpu();
+
+	return vcpu && vcpu->kvm == kvm;
+}
+
 pid_t vtis_kvm_owner_pid(const struct kvm *kvm)
 {
 	return kvm->userspace_pid;

@@ -20,6 +20,12 @@ struct kvm *vtis_kvm_get_vm(int fd);
 bool vtis_kvm_get_safe(struct kvm *kvm);
 void vtis_kvm_put(struct kvm *kvm);
 
+/*
+ * True when the caller runs a vCPU of @kvm (a vCPU's MMIO access): the VM
+ * cannot be destroyed meanwhile.
+ */
+bool vtis_kvm_in_vcpu_of(const struct kvm *kvm);
+
 /* The tgid that created the VM, as KVM recorded it. */
 pid_t vtis_kvm_owner_pid(const struct kvm *kvm);
 
