@@ -6,7 +6,8 @@
 # guest's tpm_tis driver and tpm2-tools use the TPM (tests/vm/guest/tpm2.sh).
 # The device has interrupt 7 (vtisctl acpi --irq and attach --irq: kvm_vtis
 # drives QEMU's in-kernel IOAPIC itself), which nothing else uses in a
-# -nodefaults pc machine; the guest checks that its driver takes it.
+# -nodefaults pc machine; the guest (booted with tpm_tis.interrupts=1)
+# checks that its driver takes it.
 # Then the device is detached under the running guest.
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
@@ -18,6 +19,8 @@ check "vtisctl acpi --tpm 2.0 --irq $irq writes ssdt-tpm.aml and tpm2.aml" \
 	sh -c "mkdir -p /tmp/acpi && $vtisctl acpi --tpm 2.0 --irq $irq --out /tmp/acpi"
 touch /var/tmp/vtis-detach-wanted
 echo "$irq" >/var/tmp/vtis-irq
+# Since Linux 6.5 tpm_tis uses an interrupt only when told to.
+GUEST_APPEND="tpm_tis.interrupts=1"
 check "QEMU starts (paused)" guest_start tpm2 "$VTIS_ROOT/tests/vm/guest/tpm2.sh" \
 	-acpitable file=/tmp/acpi/ssdt-tpm.aml -acpitable file=/tmp/acpi/tpm2.aml
 vmfd=$(vm_fd_of "$GUEST_PID")
