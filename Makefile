@@ -8,6 +8,9 @@
 #   make demo       boot the test host and show kvm_vtis at work
 #   make kunit | unit | vm | dkms | vm-6.12    one test layer
 #   make fuzz       fuzz the TIS core for FUZZ_TIME seconds (default 600)
+#   make bench      benchmark kvm_vtis against QEMU's tpm-tis and tpm-crb
+#                   in the test host (BENCH_ITER, BENCH_ITER_LONG,
+#                   BENCH_PATHS, BENCH_OUT); results in bench-results/
 #   make install    module, vtisctl, man page, uapi header, udev rule
 #                   (DESTDIR, PREFIX=/usr/local); make uninstall undoes it;
 #                   make install-tools: all of it but the module
@@ -24,12 +27,13 @@ DESTDIR ?=
 MODDIR := $(DESTDIR)/lib/modules/$(KVER)/extra
 UDEVDIR := $(DESTDIR)/etc/udev/rules.d
 INSTALLED := $(MODDIR)/kvm_vtis.ko $(DESTDIR)$(PREFIX)/sbin/vtisctl \
+	$(DESTDIR)$(PREFIX)/sbin/vtis-qemu-reset \
 	$(DESTDIR)$(PREFIX)/share/man/man8/vtisctl.8 \
 	$(DESTDIR)$(PREFIX)/include/linux/kvm_vtis.h \
 	$(UDEVDIR)/60-kvm-vtis.rules
 
 .PHONY: all module tools check demo kunit unit vm dkms vm-6.12 deps clean help \
-	install install-tools uninstall fuzz
+	install install-tools uninstall fuzz bench
 
 all: module tools
 
@@ -56,6 +60,10 @@ FUZZ_TIME ?= 600
 fuzz: deps
 	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/fuzz.sh
 
+# Not part of make check's pass/fail (its smoke run, tests/bench/run, is).
+bench: deps
+	tests/bench/run --full
+
 # depmod only for the running system: a staging root (DESTDIR) gets the
 # files, and whoever installs them from there runs depmod.
 install: all install-tools
@@ -65,6 +73,7 @@ install: all install-tools
 # Everything but the module (which DKMS installs).
 install-tools: tools
 	install -D -m 755 tools/vtisctl $(DESTDIR)$(PREFIX)/sbin/vtisctl
+	install -D -m 755 tools/vtis-qemu-reset $(DESTDIR)$(PREFIX)/sbin/vtis-qemu-reset
 	install -D -m 644 tools/vtisctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/vtisctl.8
 	install -D -m 644 uapi/linux/kvm_vtis.h $(DESTDIR)$(PREFIX)/include/linux/kvm_vtis.h
 	install -D -m 644 udev/60-kvm-vtis.rules $(UDEVDIR)/60-kvm-vtis.rules

@@ -92,6 +92,7 @@ static void vtis_emu_clear(struct vtis_emu *emu)
 	emu->state = VTIS_EMU_IDLE;
 	emu->announcing = false;
 	emu->fail_pending = false;
+	emu->discard = false;
 	emu->cmd = NULL;
 	emu->cmd_len = 0;
 }
@@ -247,6 +248,29 @@ void vtis_emu_dev_hangup(struct vtis_dev *dev)
 	wake_up_interruptible_poll(&emu->wq, EPOLLHUP);
 }
 
+void vtis_emu_dev_reset(struct vtis_dev *dev)
+{
+	struct vtis_emu *emu = vtis_emu_of(dev);
+
+	lockdep_assert_held(&dev->lock);
+	if (emu->state == VTIS_EMU_WAIT_RSP) {
+		/* The emulator works on it: keep the timeout, drop the answer. */
+		emu->discard = true;
+		emu->fail_pending = false;
+		emu->cmd = NULL;
+		emu->cmd_len = 0;
+		return;
+	}
+	cancel_delayed_work(&emu->timeout);
+	vtis_emu_clear(emu);
+}
+
+bool vtis_emu_dev_idle(struct vtis_dev *dev)
+{
+	lockdep_assert_held(&dev->lock);
+	return dev->emu.state == VTIS_EMU_IDLE && !dev->emu.fail_pending;
+}
+
 void vtis_emu_dev_destroy(struct vtis_dev *dev)
 {
 	struct vtis_emu *emu = vtis_emu_of(dev);
@@ -400,6 +424,16 @@ static void vtis_emu_answer(struct vtis_dev *dev, const u8 *p, u32 len)
 
 	lockdep_assert_held(&dev->lock);
 	emu->state = VTIS_EMU_IDLE;
+	if (emu->discard) {
+		/* Its command was abandoned by a reset. */
+		if (emu->announcing && vtis_emu_set_loc_ok(p, len))
+			emu->announced = emu->cmd_locality;
+		else if (emu->announcing)
+			emu->announced = VTIS_NO_LOCALITY;
+		cancel_delayed_work(&emu->timeout);
+		vtis_emu_clear(emu);
+		return;
+	}
 	if (emu->announcing) {
 		emu->announcing = false;
 		if (vtis_emu_set_loc_ok(p, len)) {

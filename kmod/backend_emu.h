@@ -38,6 +38,7 @@ struct vtis_emu {
 	u8 state;			/* enum vtis_emu_state */
 	bool announcing;		/* the message is the set-locality command */
 	bool fail_pending;		/* fail the guest's command from the work */
+	bool discard;			/* drop the answer to the message read */
 	u8 announced;			/* locality the emulator was told, or none */
 	u8 cmd_locality;		/* locality of the guest's command */
 	u32 cmd_len;			/* length of the guest's command, or 0 */
@@ -60,6 +61,14 @@ void vtis_emu_dev_init(struct vtis_dev *dev);
 int vtis_emu_dev_create_node(struct vtis_dev *dev);
 /* The device is dead (dev->dead set under the lock): wake everyone. */
 void vtis_emu_dev_hangup(struct vtis_dev *dev);
+/*
+ * Platform reset or state restore, under the lock: forget the guest's
+ * command.  A message not yet read is withdrawn; the answer to one the
+ * emulator has read is dropped when it comes.
+ */
+void vtis_emu_dev_reset(struct vtis_dev *dev);
+/* Nothing is at the emulator (restore may load a command in flight). */
+bool vtis_emu_dev_idle(struct vtis_dev *dev);
 /* After hangup, outside the lock: stop the work, remove the node. */
 void vtis_emu_dev_destroy(struct vtis_dev *dev);
 

@@ -21,6 +21,7 @@
 #include "device.h"
 #include "irq.h"
 #include "kvm_bus.h"
+#include "state.h"
 
 /* Guest-physical addresses above this do not exist on x86-64. */
 #define VTIS_GPA_LIMIT	BIT_ULL(52)
@@ -268,6 +269,63 @@ static long vtis_ctl_set_irq(void __user *uarg)
 	return vtis_irq_set(&req);
 }
 
+static long vtis_ctl_reset(void __user *uarg)
+{
+	struct kvm_vtis_reset r;
+	struct vtis_dev *dev;
+	u32 usize;
+	int ret;
+
+	ret = vtis_copy_in(&r, sizeof(r), KVM_VTIS_RESET_SIZE_VER0, uarg,
+			   &usize);
+	if (ret)
+		return ret;
+	if (r.flags || r.reserved0)
+		return -EINVAL;
+	dev = vtis_dev_get(r.id);
+	if (!dev)
+		return -ENOENT;
+	ret = vtis_dev_may_manage(dev) ? vtis_dev_reset(dev) : -EPERM;
+	vtis_dev_put(dev);
+	return ret;
+}
+
+static long vtis_ctl_state(void __user *uarg, bool save)
+{
+	struct kvm_vtis_state s;
+	struct vtis_dev *dev;
+	u32 usize;
+	int ret, wret;
+
+	ret = vtis_copy_in(&s, sizeof(s), KVM_VTIS_STATE_SIZE_VER0, uarg,
+			   &usize);
+	if (ret)
+		return ret;
+	if (s.flags)
+		return -EINVAL;
+	dev = vtis_dev_get(s.id);
+	if (!dev)
+		return -ENOENT;
+	/* The state holds the guest's command or response bytes. */
+	if (!vtis_dev_may_manage(dev)) {
+		vtis_dev_put(dev);
+		return -EPERM;
+	}
+	if (!save) {
+		ret = vtis_dev_restore_state(dev, u64_to_user_ptr(s.data),
+					     s.len);
+		vtis_dev_put(dev);
+		return ret;
+	}
+	ret = vtis_dev_save_state(dev, u64_to_user_ptr(s.data), &s.len);
+	vtis_dev_put(dev);
+	if (ret && ret != -ENOSPC)
+		return ret;
+	/* The length needed goes back on ENOSPC too. */
+	wret = vtis_copy_out(uarg, &s, sizeof(s), usize);
+	return ret ? ret : wret;
+}
+
 static long vtis_ctl_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -288,6 +346,12 @@ static long vtis_ctl_ioctl(struct file *file, unsigned int cmd,
 		return vtis_ctl_stats(uarg);
 	case KVM_VTIS_SET_IRQ:
 		return vtis_ctl_set_irq(uarg);
+	case KVM_VTIS_RESET:
+		return vtis_ctl_reset(uarg);
+	case KVM_VTIS_SAVE_STATE:
+		return vtis_ctl_state(uarg, true);
+	case KVM_VTIS_RESTORE_STATE:
+		return vtis_ctl_state(uarg, false);
 	default:
 		return -ENOTTY;
 	}

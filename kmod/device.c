@@ -3,6 +3,8 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -88,6 +90,7 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 	dev->base = base;
 	dev->kvm = kvm;
 	dev->owner_pid = vtis_kvm_owner_pid(kvm);
+	dev->owner_uid = current_euid();
 	kvm_iodevice_init(&dev->iodev, &vtis_mmio_ops);
 	vtis_tis_init(&dev->tis, family == KVM_VTIS_TPM_1_2 ?
 		      VTIS_FAMILY_1_2 : VTIS_FAMILY_2_0,
@@ -197,6 +200,12 @@ struct vtis_dev *vtis_dev_get(u32 id)
 	return dev;
 }
 
+bool vtis_dev_may_manage(const struct vtis_dev *dev)
+{
+	return uid_eq(current_euid(), dev->owner_uid) ||
+	       capable(CAP_SYS_ADMIN);
+}
+
 int vtis_dev_detach(u32 id)
 {
 	struct vtis_dev *dev;
@@ -208,6 +217,10 @@ int vtis_dev_detach(u32 id)
 	if (!dev || !dev->registered) {
 		mutex_unlock(&vtis_devs_lock);
 		return -ENOENT;
+	}
+	if (!vtis_dev_may_manage(dev)) {
+		mutex_unlock(&vtis_devs_lock);
+		return -EPERM;
 	}
 	/*
 	 * While the device is registered its destructor has not run, so the

@@ -71,6 +71,8 @@ struct vtis_dev {
 	u32 backend;			/* KVM_VTIS_BACKEND_* */
 	u64 base;			/* guest-physical base of the window */
 	pid_t owner_pid;
+	/* Effective uid of the attacher: it (or CAP_SYS_ADMIN) manages it. */
+	kuid_t owner_uid;
 	/*
 	 * No reference is held: the pointer is valid while the device is on
 	 * the VM's bus, i.e. until teardown (see the lifetime comment above).
@@ -105,6 +107,13 @@ struct vtis_dev {
 	/* The interrupt line (irq.h). */
 	struct vtis_irq irq;
 };
+
+/*
+ * May the calling task manage (detach, reset, save, restore) @dev?  Its
+ * attacher may, and so may CAP_SYS_ADMIN: group kvm lets other users open
+ * /dev/kvm-vtis, not take apart each other's devices.
+ */
+bool vtis_dev_may_manage(const struct vtis_dev *dev);
 
 int vtis_devices_init(void);
 void vtis_devices_exit(void);

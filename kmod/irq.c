@@ -271,6 +271,10 @@ int vtis_irq_set(const struct kvm_vtis_irq *req)
 	dev = vtis_dev_get(req->id);
 	if (!dev)
 		return -ENOENT;
+	if (!vtis_dev_may_manage(dev)) {
+		ret = -EPERM;
+		goto out_put_dev;
+	}
 	/* Pinned: a direct line, old or new, may be set and released. */
 	kvm = vtis_dev_pin_vm(dev);
 	if (!kvm) {

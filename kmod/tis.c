@@ -25,17 +25,20 @@
  * guest drives: as in QEMU, every write to locality 4 is dropped, so
  * HASH_START, HASH_DATA and HASH_END are not implemented.  Reads work.
  *
- * Access sizes and alignment: an access of 1, 2, 4 or 8 bytes at any
- * offset inside one locality's page is split by register.  Every byte
+ * Access sizes and alignment: an access of 1 to 8 bytes at any offset
+ * inside one locality's page is split by register.  Guests make 1-, 2-, 4-
+ * and 8-byte accesses; KVM splits one that crosses a 4 KiB page (from one
+ * locality into the next) into a piece per page, so pieces of 3, 5, 6 and
+ * 7 bytes arrive too and are served the same way.  Every byte
  * belongs to the register it falls into; the bytes that fall into one
  * 32-bit register form one access to it (a partial write changes only
  * those bytes).  ACCESS, INT_VECTOR and RID are one byte wide and the
  * three bytes above them read 0.  A byte inside DATA_FIFO or XDATA_FIFO
  * moves one FIFO byte, in order of increasing address (an 8-byte access
  * at 0x80 moves 8 bytes; one at 0x24 moves 4 and reads 0xff for
- * 0x28-0x2b).  Bytes at no register read 0xff.  Any other length, an
- * access that leaves the window or crosses into the next locality reads
- * all-ones and writes nothing.
+ * 0x28-0x2b).  Bytes at no register read 0xff.  Any other length (0, or
+ * more than 8), an access that leaves the window or crosses into the next
+ * locality reads all-ones and writes nothing.
  *
  * STS: stsValid always reads 1 (the model changes state atomically);
  * responseRetry, tpmGo and bit 0 always read 0, as do commandCancel and
@@ -643,7 +646,7 @@ static void vtis_reg_write(struct vtis_tis *tis, u8 l, enum vtis_reg reg,
 
 static bool vtis_access_ok(u32 offset, u32 len)
 {
-	if (len != 1 && len != 2 && len != 4 && len != 8)
+	if (len < 1 || len > 8)
 		return false;
 	if (offset >= VTIS_WINDOW_SIZE || len > VTIS_WINDOW_SIZE - offset)
 		return false;

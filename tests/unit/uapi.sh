@@ -31,14 +31,17 @@ static struct kvm_vtis_list l;
 static struct kvm_vtis_info i;
 static struct kvm_vtis_stats s;
 static struct kvm_vtis_irq q;
+static struct kvm_vtis_reset r;
+static struct kvm_vtis_state st;
 static const unsigned long nr[] = {
 	KVM_VTIS_GET_API_VERSION, KVM_VTIS_ATTACH, KVM_VTIS_DETACH,
 	KVM_VTIS_LIST, KVM_VTIS_INFO, KVM_VTIS_STATS, KVM_VTIS_SET_IRQ,
+	KVM_VTIS_RESET, KVM_VTIS_SAVE_STATE, KVM_VTIS_RESTORE_STATE,
 };
 int main(void)
 {
 	return (int)(sizeof(a) + sizeof(d) + sizeof(l) + sizeof(i) + sizeof(s) +
-		     sizeof(q) + sizeof(nr));
+		     sizeof(q) + sizeof(r) + sizeof(st) + sizeof(nr));
 }
 EOF_C
 check "uapi: header alone compiles as C90 (gcc -std=c90 -pedantic -Wall -Wextra -Werror)" \
@@ -70,6 +73,10 @@ int main(void)
 	SZ(kvm_vtis_info, KVM_VTIS_INFO_SIZE_VER0);
 	SZ(kvm_vtis_stats, KVM_VTIS_STATS_SIZE_VER0);
 	SZ(kvm_vtis_irq, KVM_VTIS_IRQ_SIZE_VER0);
+	SZ(kvm_vtis_reset, KVM_VTIS_RESET_SIZE_VER0);
+	SZ(kvm_vtis_state, KVM_VTIS_STATE_SIZE_VER0);
+	OFF(kvm_vtis_state, data);
+	NR(KVM_VTIS_RESET); NR(KVM_VTIS_SAVE_STATE); NR(KVM_VTIS_RESTORE_STATE);
 	OFF(kvm_vtis_stats, commands); OFF(kvm_vtis_stats, service_hist);
 	OFF(kvm_vtis_attach, base); OFF(kvm_vtis_attach, id);
 	OFF(kvm_vtis_attach, emu_name);
@@ -94,7 +101,10 @@ if compiles "$tmp/m64.log" gcc -std=gnu11 -Wall -Werror -I"$inc" -o "$tmp/sizes6
 	for want in "KVM_VTIS_GET_API_VERSION $(ioc 0 0xB8 0 0)" \
 		    "KVM_VTIS_ATTACH $(ioc 3 0xB8 1 72)" "KVM_VTIS_DETACH $(ioc 1 0xB8 2 16)" \
 		    "KVM_VTIS_LIST $(ioc 3 0xB8 3 24)" "KVM_VTIS_INFO $(ioc 3 0xB8 4 128)" \
-		    "KVM_VTIS_STATS $(ioc 3 0xB8 5 520)" "KVM_VTIS_SET_IRQ $(ioc 1 0xB8 6 32)"; do
+		    "KVM_VTIS_STATS $(ioc 3 0xB8 5 520)" "KVM_VTIS_SET_IRQ $(ioc 1 0xB8 6 32)" \
+		    "KVM_VTIS_RESET $(ioc 1 0xB8 7 16)" \
+		    "KVM_VTIS_SAVE_STATE $(ioc 3 0xB8 8 24)" \
+		    "KVM_VTIS_RESTORE_STATE $(ioc 1 0xB8 9 24)"; do
 		check "uapi: ioctl ${want% *} is ${want#* }" grep -qx "ioctl $want" "$tmp/s64"
 	done
 else
@@ -119,6 +129,9 @@ _Static_assert(offsetof(struct kvm_vtis_stats, commands) == 16, "stats.commands"
 _Static_assert(offsetof(struct kvm_vtis_info, commands) == 64, "info.commands");
 _Static_assert(offsetof(struct kvm_vtis_list, ids) == 8, "list.ids");
 _Static_assert(offsetof(struct kvm_vtis_attach, base) == 16, "attach.base");
+_Static_assert(sizeof(struct kvm_vtis_reset) == KVM_VTIS_RESET_SIZE_VER0, "reset");
+_Static_assert(sizeof(struct kvm_vtis_state) == KVM_VTIS_STATE_SIZE_VER0, "state");
+_Static_assert(offsetof(struct kvm_vtis_state, data) == 16, "state.data");
 EOF_C
 then
 	pass "uapi: 32-bit x86 sizes and 64-bit field offsets equal the 64-bit ones (compile-time)"

@@ -17,6 +17,9 @@ static const struct {
 	{ "info", cmd_info },
 	{ "stats", cmd_stats },
 	{ "acpi", cmd_acpi },
+	{ "reset", cmd_reset },
+	{ "save", cmd_save },
+	{ "restore", cmd_restore },
 };
 
 static void help(void)
@@ -37,6 +40,11 @@ static void help(void)
 	       "                      refresh the statistics of all devices (or one) live\n"
 	       "  acpi --tpm 2.0|1.2 --out DIR [--base ADDR] [--irq N] [--log-area ADDR:SIZE]\n"
 	       "                      write ACPI tables (ssdt-tpm.aml, tpm2.aml or tcpa.aml)\n"
+	       "  reset ID [--ctrl PATH]\n"
+	       "                      power-on state (platform reset); --ctrl: swtpm CMD_INIT\n"
+	       "  save ID FILE [--wait SECS]\n"
+	       "                      write the device's TIS state to FILE (migration)\n"
+	       "  restore ID FILE     load a saved TIS state into a device\n"
 	       "\n"
 	       "'vtisctl COMMAND --help' describes a command.  Exit status: 0 success,\n"
 	       "1 failure, 2 bad command line.  See vtisctl(8).\n");

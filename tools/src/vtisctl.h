@@ -74,6 +74,11 @@ int vtis_open(void);
 /* stats.c: the stats command */
 int cmd_stats(int argc, char **argv);
 
+/* state.c: reset, save, restore */
+int cmd_reset(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+
 /* acpi.c: the acpi command */
 int cmd_acpi(int argc, char **argv);
 

@@ -99,7 +99,10 @@ struct kvm_vtis_attach {
  * abandoned; a connected emulator sees POLLHUP and EOF (its writes then
  * fail with ENODEV).  If the VM is already being destroyed, the device
  * goes away with it and detach returns 0.  reserved0 must be 0.
- * Errors: ENOENT (no such device).
+ * Only the user who attached the device (the same effective uid) or a
+ * caller with CAP_SYS_ADMIN may detach it.
+ * Errors: ENOENT (no such device); EPERM (neither its attacher nor
+ * CAP_SYS_ADMIN).
  */
 struct kvm_vtis_detach {
 	__u32 size;
@@ -290,5 +293,81 @@ struct kvm_vtis_irq {
 #define KVM_VTIS_IRQ_SIZE_VER0		32
 
 #define KVM_VTIS_SET_IRQ	_IOW(KVM_VTIS_MAGIC, 0x06, struct kvm_vtis_irq)
+
+/*
+ * KVM_VTIS_RESET: put device id into its power-on state, as a platform
+ * reset does: no active locality, no pending request, every locality idle
+ * with its power-on INT_ENABLE, an empty FIFO.  The TPM's establishment
+ * flag and INT_VECTOR are kept.  A command in flight is abandoned: its
+ * answer, when the backend gives it, is dropped (a new guest command that
+ * arrives before that answer gets a TPM failure response).  The TPM itself
+ * is not touched: restart the emulator's TPM (swtpm's CMD_INIT on its
+ * control channel, which "vtisctl reset --ctrl" sends) so the guest's
+ * TPM2_Startup / TPM_Startup succeeds after the reset.  Call it while the
+ * VM's vCPUs are stopped.  reserved0 must be 0.  Like detach, only the
+ * user who attached the device or CAP_SYS_ADMIN may reset it.
+ * Errors: ENOENT (no such device); EPERM (neither its attacher nor
+ * CAP_SYS_ADMIN).
+ */
+struct kvm_vtis_reset {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 reserved0;		/* must be 0 */
+};
+#define KVM_VTIS_RESET_SIZE_VER0	16
+
+/* Largest state blob any version of the module produces. */
+#define KVM_VTIS_STATE_MAX		8192
+
+/*
+ * KVM_VTIS_SAVE_STATE / KVM_VTIS_RESTORE_STATE: the device's TIS state
+ * (registers of every locality, the FIFO and the command or response in
+ * it, a command in flight) as an opaque, versioned, self-checking blob of
+ * at most KVM_VTIS_STATE_MAX bytes, for migration.  The TPM's own state is
+ * not in it: move it with the emulator (swtpm's GET/SET_STATEBLOB on its
+ * control channel, or its state directory while it is stopped).  Take and
+ * load it while the VM's vCPUs are stopped.
+ *
+ * Blob layout (all fields little-endian): magic "VTIS" (0x53495456),
+ * u16 format version (1), u16 header size (32), u32 total length, u32
+ * family, u32 backend, u32 flags (0), u32 CRC-32 (IEEE 802.3, as zlib's
+ * crc32()) of the whole blob computed with this field zero, u32 reserved
+ * (0); then the TIS state, field by field.
+ *
+ * Save: in: id, data (user pointer), len (its capacity in bytes).
+ *      out: len (the blob's length; also on ENOSPC, the length needed).
+ *      A command in flight is saved with the state; it is resubmitted to
+ *      the backend on restore (the source's answer to it is not moved).
+ * Restore: in: id, data, len (the blob's length).  The device must be an
+ *      emulator device of the blob's family, with no command in flight
+ *      and no emulator answer outstanding.  Everything is checked before
+ *      the device is touched; on any error it is left as it was.  A
+ *      command in flight in the blob goes to the emulator at once (connect
+ *      it first, or the guest reads a TPM failure response).
+ *
+ * The state holds the guest's command or response bytes: only the user
+ * who attached the device or CAP_SYS_ADMIN may save or restore it.
+ *
+ * Errors: ENOENT (no such device); EPERM (neither its attacher nor
+ * CAP_SYS_ADMIN); EOPNOTSUPP (the device is on the host
+ * TPM: its chip's state cannot follow the VM); ENOSPC (save: len too
+ * small); EINVAL (restore: a blob that is truncated, corrupted, of an
+ * unknown version or of another family or backend; len 0 or above
+ * KVM_VTIS_STATE_MAX); EBUSY (restore: a command is in flight on the
+ * device); ENOMEM.
+ */
+struct kvm_vtis_state {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 len;
+	__u64 data;
+};
+#define KVM_VTIS_STATE_SIZE_VER0	24
+
+#define KVM_VTIS_RESET		_IOW(KVM_VTIS_MAGIC, 0x07, struct kvm_vtis_reset)
+#define KVM_VTIS_SAVE_STATE	_IOWR(KVM_VTIS_MAGIC, 0x08, struct kvm_vtis_state)
+#define KVM_VTIS_RESTORE_STATE	_IOW(KVM_VTIS_MAGIC, 0x09, struct kvm_vtis_state)
 
 #endif /* _UAPI_LINUX_KVM_VTIS_H */

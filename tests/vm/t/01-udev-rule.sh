@@ -3,7 +3,8 @@
 # The udev rule that make install ships (udev/60-kvm-vtis.rules), applied
 # by a real systemd-udevd: /dev/kvm-vtis and each /dev/vtis-emuN belong to
 # group kvm with mode 0660, and as a user in neither root nor group kvm
-# they cannot be opened.
+# they cannot be opened; a user in group kvm can neither take another
+# user's VM fd nor detach another user's device.
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 v=$VTIS_ROOT/tools/vtisctl
@@ -14,20 +15,20 @@ cp "$VTIS_ROOT/udev/60-kvm-vtis.rules" /run/udev/rules.d/
 check "systemd-udevd runs" wait_for 20 pgrep -x systemd-udevd
 modprobe -r -d "$VTIS_MODROOT" kvm_vtis 2>/dev/null
 check "modprobe kvm_vtis" modprobe -d "$VTIS_MODROOT" kvm_vtis
-udevadm settle -t 60
+# udevadm settle does nothing in a chroot: wait for udevd's work instead.
+mode_is() {
+	[ "$(stat -c '%U:%G %a' "$1" 2>/dev/null)" = "$2" ]
+}
+check "/dev/kvm-vtis is root:kvm 0660" wait_for 30 mode_is /dev/kvm-vtis "root:kvm 660"
 echo "# $(stat -c '%n %U:%G %a' /dev/kvm-vtis)"
-check "/dev/kvm-vtis is root:kvm 0660" \
-	test "$(stat -c '%U:%G %a' /dev/kvm-vtis)" = "root:kvm 660"
 
 python3 "$VTIS_ROOT/tests/vm/vmfd.py" sleep 600 &
 holder=$!
 wait_for 10 sh -c "[ \"\$(readlink /proc/$holder/fd/5)\" = anon_inode:kvm-vm ]"
 check "vtisctl attach" sh -c "'$v' attach --pid $holder --vm-fd 5 --emulator --json >/tmp/a.json"
 emu=$(python3 -c 'import json; print(json.load(open("/tmp/a.json"))["emulator"])' 2>/dev/null)
-udevadm settle -t 60
+check "the emulator device $emu is root:kvm 0660" wait_for 30 mode_is "$emu" "root:kvm 660"
 echo "# $(stat -c '%n %U:%G %a' "$emu" 2>&1)"
-check "the emulator device $emu is root:kvm 0660" \
-	test "$(stat -c '%U:%G %a' "$emu" 2>/dev/null)" = "root:kvm 660"
 
 # An ordinary user outside group kvm: nobody (65534).
 cat >/tmp/try-open.py <<'PY'
@@ -45,6 +46,51 @@ check "user nobody cannot open $emu" \
 kvm_gid=$(getent group kvm | cut -d: -f3)
 check "user nobody in group kvm can use /dev/kvm-vtis (vtisctl list)" \
 	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" "$v" list
+
+
+# Group kvm opens the control device; it does not hand out other users'
+# VMs or devices.
+id=$(python3 -c 'import json; print(json.load(open("/tmp/a.json"))["id"])' 2>/dev/null)
+nobody_kvm() {
+	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" "$@"
+}
+nobody_kvm "$v" attach --pid "$holder" --vm-fd 5 --emulator >/tmp/p.out 2>/tmp/p.err
+rc=$?
+echo "# $(cat /tmp/p.err)"
+check "user nobody (group kvm) cannot attach to root's VM with --pid: exit 1, one line" \
+	sh -c "[ $rc -eq 1 ] && [ \$(wc -l </tmp/p.err) -eq 1 ] && grep -q 'not permitted to take fd 5 from process $holder' /tmp/p.err"
+nobody_kvm "$v" detach "$id" 2>/tmp/d.err
+rc=$?
+echo "# $(cat /tmp/d.err)"
+check "user nobody (group kvm) cannot detach root's device $id: exit 1, one line" \
+	sh -c "[ $rc -eq 1 ] && [ \$(wc -l </tmp/d.err) -eq 1 ] && grep -q 'attached by another user' /tmp/d.err"
+for op in reset save; do
+	nobody_kvm "$v" $op "$id" $([ $op = save ] && echo /tmp/nobody.blob) 2>/tmp/o.err
+	rc=$?
+	check "user nobody (group kvm) cannot $op root's device $id: exit 1, one line" \
+		sh -c "[ $rc -eq 1 ] && [ \$(wc -l </tmp/o.err) -eq 1 ] && grep -q 'attached by another user' /tmp/o.err"
+done
+check "... and no state file was written for nobody" test ! -s /tmp/nobody.blob
+check "root's device $id is still attached" \
+	sh -c "'$v' list --json | python3 -c 'import json,sys; assert [x for x in json.load(sys.stdin) if x[\"id\"]==$id]'"
+
+# nobody's own VM (fd inherited, no ptrace needed): nobody attaches two
+# devices and detaches one; root (CAP_SYS_ADMIN) detaches the other.
+chmod 1777 /tmp
+# /dev/kvm as Debian's udev rules make it (it predates this udevd).
+chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+nobody_kvm python3 "$VTIS_ROOT/tests/vm/vmfd.py" sh -c \
+	"'$v' attach --vm-fd 5 --emulator --json >/tmp/n1.json 2>/tmp/n.err &&
+	 '$v' attach --vm-fd 5 --base 0xfed50000 --emulator --json >/tmp/n2.json 2>>/tmp/n.err;
+	 exec sleep 600" &
+nholder=$!
+check "user nobody (group kvm) attaches two devices to its own VM" wait_for 20 test -s /tmp/n2.json
+n1=$(python3 -c 'import json; print(json.load(open("/tmp/n1.json"))["id"])' 2>/dev/null)
+n2=$(python3 -c 'import json; print(json.load(open("/tmp/n2.json"))["id"])' 2>/dev/null)
+check "user nobody (group kvm) detaches its own device $n1" nobody_kvm "$v" detach "$n1"
+check "root (CAP_SYS_ADMIN) detaches nobody's device $n2" "$v" detach "$n2"
+kill "$nholder" 2>/dev/null
+wait "$nholder" 2>/dev/null
 
 kill "$holder"
 wait "$holder" 2>/dev/null

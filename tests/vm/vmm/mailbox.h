@@ -17,8 +17,17 @@
 #define MB_GUEST_MEM	0x200000u	/* guest RAM: 2 MiB at GPA 0 */
 #define MB_CODE_ADDR	0x1000u		/* guest image is loaded and entered here */
 #define MB_CODE_MAX	0xf000u
-#define MB_STACK_TOP	0x20000u
-#define MB_ADDR		0x20000u	/* struct mailbox */
+#define MB_ADDR		0x20000u	/* struct mailbox of vCPU 0 */
+
+/*
+ * Every vCPU has its own mailbox and its own stack right below it:
+ * vCPU n's mailbox is at MB_ADDR + n * MB_VCPU_STRIDE and its stack starts
+ * there.  The guest finds its mailbox from its stack pointer.  The VMM
+ * enters vCPU n with %esp at its mailbox and %ebx = n (only vCPU 0 builds
+ * the IDT; the others start once vCPU 0 has handed over).
+ */
+#define MB_VCPU_STRIDE	0x10000u
+#define MB_MAX_VCPUS	2u
 #define MB_BUF_SIZE	8192u
 
 #define MB_PORT_DONE	0x10		/* outl: operation finished */
@@ -49,6 +58,11 @@ enum mb_op {
 	MB_OP_SEND,		/* first half of MB_OP_TRANSMIT: up to go */
 	MB_OP_RECV,		/* second half: wait, read the response */
 	MB_OP_STORM,		/* arg1 random accesses, seed arg0 */
+	MB_OP_READ_REPEAT,	/* read arg0 with width arg1, arg2 times */
+	/* arg1 accesses of widths 1/2/4/8, seed arg0; arg2: a locality
+	 * whose page is only read (outside its FIFO)
+	 */
+	MB_OP_STORM_WIDE,
 };
 
 /* mailbox.flags for MB_OP_TRANSMIT */
@@ -91,6 +105,24 @@ enum mb_probe_val {
 	MB_V_COUNT
 };
 
+/* Indices into mailbox.storm[] written by MB_OP_STORM_WIDE. */
+enum mb_storm_val {
+	MB_S_W1,		/* accesses by width: 1, 2, 4, 8 bytes */
+	MB_S_W2,
+	MB_S_W4,
+	MB_S_W8,
+	MB_S_READS,
+	MB_S_WRITES,
+	MB_S_UNALIGNED,		/* offset not a multiple of the width */
+	MB_S_REG_CROSS,		/* touches bytes of two registers */
+	MB_S_PAGE_CROSS,	/* crosses a 4 KiB locality boundary */
+	MB_S_GO,		/* whole GetRandom commands, then GO */
+	MB_S_W8_PAGE,		/* 8-byte accesses inside one 4 KiB page */
+	MB_S_LOC0,		/* accesses starting in locality 0..4 */
+	MB_S_LOC4 = MB_S_LOC0 + 4,
+	MB_S_COUNT
+};
+
 struct mailbox {
 	uint32_t magic;
 	uint32_t op;		/* in: enum mb_op */
@@ -117,13 +149,16 @@ struct mailbox {
 	/* out: TIS accesses by register class (KVM_VTIS_REG_*), running */
 	uint32_t class_reads[8];
 	uint32_t class_writes[8];
-	uint32_t reserved[16];
+	uint32_t storm[16];	/* out: enum mb_storm_val, running */
 	uint32_t fault[3];	/* out at MB_FAULT_OFF: vector, error code, eip */
 
 	uint8_t cmd[MB_BUF_SIZE];
 	uint8_t resp[MB_BUF_SIZE];
 };
 
+_Static_assert(MB_S_COUNT <= 16, "storm tallies fit mailbox.storm");
+_Static_assert(sizeof(struct mailbox) <= MB_VCPU_STRIDE / 2,
+	       "a vCPU's stack fits between two mailboxes");
 _Static_assert(__builtin_offsetof(struct mailbox, fault) == MB_FAULT_OFF,
 	       "start.S reports faults at MB_FAULT_OFF");
 

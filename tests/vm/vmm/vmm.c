@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -42,6 +43,8 @@ extern const uint8_t guest_image[], guest_image_end[];
 
 /* ---- options, results -------------------------------------------------- */
 
+#define SCALE_MAX_VMS	64
+
 static struct {
 	bool tpm12;
 	bool host_tpm;			/* attach to the host's TPM chip */
@@ -53,6 +56,8 @@ static struct {
 	bool expect_errors;		/* TPM failures are part of the run */
 	bool irqchip;			/* KVM_CREATE_IRQCHIP for the VM */
 	unsigned int storm;		/* accesses of the storm scenario */
+	unsigned int vms;		/* VMs of the scale scenario */
+	unsigned int extends;		/* extends per VM of the scale scenario */
 	const char *hold_file;
 	unsigned int timeout;		/* whole run, seconds */
 	unsigned int wait_emu;		/* seconds for an emulator to connect */
@@ -64,6 +69,7 @@ static struct {
 	const char *state_dir;
 	const char *emu_file;
 	const char *swtpm;
+	const char *vtisctl;
 } opt = {
 	.timeout = 120,
 	.wait_emu = 10,
@@ -72,10 +78,14 @@ static struct {
 	.poll_us = 1000,
 	.loop_secs = 5,
 	.storm = 20000,
+	.vms = 16,
+	.extends = 1000,
 	.base = KVM_VTIS_DEFAULT_BASE,
 	.swtpm = "swtpm",
+	.vtisctl = "vtisctl",
 };
 
+/* Checks may report from two vCPU threads (guest-storm). */
 static unsigned int failures;
 static unsigned int passes;
 
@@ -89,10 +99,7 @@ static void __printf(2, 3) result(bool ok, const char *fmt, ...)
 	va_end(ap);
 	putchar('\n');
 	fflush(stdout);
-	if (ok)
-		passes++;
-	else
-		failures++;
+	__atomic_fetch_add(ok ? &passes : &failures, 1, __ATOMIC_RELAXED);
 }
 
 static void __printf(1, 2) diag(const char *fmt, ...)
@@ -148,6 +155,7 @@ struct vm {
 	/* swtpm */
 	pid_t swtpm_pid;
 	char state_dir[128];
+	char ctrl[160];			/* swtpm's control socket */
 	bool own_state_dir;
 	bool emu_lost;			/* the emulator was killed on purpose */
 	bool detached_mid;		/* detach-mid ran: counts stop there */
@@ -157,6 +165,10 @@ struct vm {
 
 	char log[256];
 	size_t log_len;
+
+	/* TIS accesses by a second vCPU that has finished (guest-storm) */
+	uint32_t ap_reads, ap_writes;
+	uint32_t ap_class_reads[8], ap_class_writes[8];
 };
 
 static struct vm the_vm = {
@@ -196,14 +208,13 @@ static void on_term(int sig)
 	_exit(4);
 }
 
+static int vcpu_create(struct vm *vm, unsigned int index);
+
 static int vm_create(struct vm *vm)
 {
 	struct kvm_userspace_memory_region region;
-	struct kvm_segment seg;
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 	size_t image_len = guest_image_end - guest_image;
-	int ret, khz;
+	int ret;
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
@@ -241,14 +252,38 @@ static int vm_create(struct vm *vm)
 		return -1;
 	}
 	memcpy(vm->mem + MB_CODE_ADDR, guest_image, image_len);
-	vm->mb = (struct mailbox *)(vm->mem + MB_ADDR);
-
 	if (opt.irqchip && vm == &the_vm &&
 	    ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
 		diag("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 		return -1;
 	}
-	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vcpu_create(vm, 0))
+		return -1;
+	if (opt.verbose)
+		diag("VM created: %u KiB RAM, guest image %zu bytes, TSC %u kHz",
+		     MB_GUEST_MEM / 1024, image_len, vm->mb->tsc_khz);
+	return 0;
+}
+
+/*
+ * vCPU index of the VM in vm->vm_fd (memory in vm->mem), in flat 32-bit
+ * protected mode at the guest's entry, with its own stack and mailbox.
+ */
+static int vcpu_create(struct vm *vm, unsigned int index)
+{
+	struct kvm_segment seg;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	uint32_t mb_addr = MB_ADDR + index * MB_VCPU_STRIDE;
+	int ret, khz;
+
+	if (index >= MB_MAX_VCPUS) {
+		diag("vCPU %u: the guest has mailboxes for %u", index,
+		     MB_MAX_VCPUS);
+		return -1;
+	}
+	vm->mb = (struct mailbox *)(vm->mem + mb_addr);
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, index);
 	if (vm->vcpu_fd < 0) {
 		diag("KVM_CREATE_VCPU: %s", strerror(errno));
 		return -1;
@@ -291,7 +326,8 @@ static int vm_create(struct vm *vm)
 	sregs.fs = seg;
 	sregs.gs = seg;
 	sregs.ss = seg;
-	sregs.cr0 = (sregs.cr0 | 0x1) & ~0x80000000ULL;	/* PE, no PG */
+	/* PE; no PG; no EM or TS: the guest uses MMX for 8-byte accesses */
+	sregs.cr0 = (sregs.cr0 | 0x1) & ~(0x80000000ULL | 0xcULL);
 	sregs.cr4 = 0;
 	sregs.efer = 0;
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
@@ -300,7 +336,8 @@ static int vm_create(struct vm *vm)
 	}
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = MB_CODE_ADDR;
-	regs.rsp = MB_STACK_TOP;
+	regs.rsp = mb_addr;
+	regs.rbx = index;
 	regs.rflags = 0x2;
 	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0) {
 		diag("KVM_SET_REGS: %s", strerror(errno));
@@ -320,9 +357,6 @@ static int vm_create(struct vm *vm)
 	vm->mb->timeout_ms = opt.guest_timeout_ms;
 	vm->mb->duration_ms = opt.guest_duration_ms;
 	vm->mb->poll_us = opt.poll_us;
-	if (opt.verbose)
-		diag("VM created: %u KiB RAM, guest image %zu bytes, TSC %d kHz",
-		     MB_GUEST_MEM / 1024, image_len, khz);
 	return 0;
 }
 
@@ -538,7 +572,8 @@ static int guest_boot(struct vm *vm)
 
 static uint32_t guest_accesses(struct vm *vm)
 {
-	return vm->mb->mmio_reads + vm->mb->mmio_writes;
+	return vm->mb->mmio_reads + vm->mb->mmio_writes + vm->ap_reads +
+	       vm->ap_writes;
 }
 
 /* ---- kvm_vtis and swtpm ------------------------------------------------ */
@@ -654,7 +689,8 @@ static void sleep_ms(unsigned int ms)
 static int swtpm_spawn(struct vm *vm)
 {
 	char dev[16 + KVM_VTIS_NAME_LEN], state[16 + sizeof(vm->state_dir)];
-	const char *argv[16];
+	char ctrl[32 + sizeof(vm->ctrl)];
+	const char *argv[18];
 	unsigned int i, n = 0;
 	pid_t pid;
 
@@ -683,6 +719,8 @@ static int swtpm_spawn(struct vm *vm)
 		vm->own_state_dir = true;
 	}
 	snprintf(state, sizeof(state), "dir=%s", vm->state_dir);
+	snprintf(vm->ctrl, sizeof(vm->ctrl), "%s/ctrl.sock", vm->state_dir);
+	snprintf(ctrl, sizeof(ctrl), "type=unixio,path=%s", vm->ctrl);
 	argv[n++] = opt.swtpm;
 	argv[n++] = "chardev";
 	argv[n++] = "--chardev";
@@ -695,6 +733,9 @@ static int swtpm_spawn(struct vm *vm)
 	argv[n++] = "allow-set-locality";
 	argv[n++] = "--flags";
 	argv[n++] = "not-need-init,startup-clear";
+	/* The control channel: CMD_INIT after a reset, state blobs. */
+	argv[n++] = "--ctrl";
+	argv[n++] = ctrl;
 	argv[n] = NULL;
 
 	fflush(stdout);
@@ -1730,6 +1771,240 @@ static void scenario_read_loop(struct vm *vm)
 	       (unsigned long long)n, (unsigned long long)ms, v);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* One hand-over in which the guest reads DID_VID n times; its duration. */
+static int time_reads(struct vm *vm, uint32_t n, uint64_t *ns)
+{
+	uint64_t t0 = now_ns();
+
+	vm->mb->arg0 = 0xf00;
+	vm->mb->arg1 = 4;
+	vm->mb->arg2 = n;
+	if (guest_op(vm, MB_OP_READ_REPEAT, 0, 0))
+		return -1;
+	*ns = now_ns() - t0;
+	return 0;
+}
+
+/*
+ * The cost of one guest MMIO access: DID_VID read --storm N times in one
+ * hand-over, minus a hand-over with no read (the best of five of each).
+ * With the device attached, the kvm_vtis handler answers in the kernel;
+ * with --no-attach, every read exits to this VMM.
+ */
+static void scenario_access_cost(struct vm *vm)
+{
+	uint64_t t, t0 = UINT64_MAX, tn = UINT64_MAX, per;
+	uint64_t exits = vm->exits_mmio_tis;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		if (time_reads(vm, 0, &t)) {
+			result(false, "access-cost: empty hand-over");
+			return;
+		}
+		t0 = t < t0 ? t : t0;
+		if (time_reads(vm, opt.storm, &t)) {
+			result(false, "access-cost: %u DID_VID reads", opt.storm);
+			return;
+		}
+		tn = t < tn ? t : tn;
+	}
+	per = tn > t0 ? (tn - t0) / opt.storm : 0;
+	exits = vm->exits_mmio_tis - exits;
+	printf("# access-cost-ns %llu %s\n", (unsigned long long)per,
+	       opt.no_attach ? "userspace" : "in-kernel");
+	result(per > 0 && exits == (opt.no_attach ? 5ULL * opt.storm : 0),
+	       "access-cost: DID_VID read %llu ns each (%s, best of 5 x %u), %llu exits here",
+	       (unsigned long long)per,
+	       opt.no_attach ? "exits to this VMM" : "kvm_vtis in the kernel",
+	       opt.storm, (unsigned long long)exits);
+}
+
+/* Kernel memory in kB (Slab + VmallocUsed + Percpu of /proc/meminfo). */
+static long kernel_kb(void)
+{
+	static const char *const keys[] = { "Slab:", "VmallocUsed:", "Percpu:" };
+	char line[256];
+	long sum = 0, v;
+	size_t i;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		for (i = 0; i < ARRAY_SIZE(keys); i++)
+			if (!strncmp(line, keys[i], strlen(keys[i])) &&
+			    sscanf(line + strlen(keys[i]), "%ld", &v) == 1)
+				sum += v;
+	fclose(f);
+	return sum;
+}
+
+static struct vm *scale_vm_new(void)
+{
+	struct vm *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->kvm_fd = -1;
+	x->vm_fd = -1;
+	x->vcpu_fd = -1;
+	x->vtis_fd = -1;
+	x->fault_vector = -1;
+	return x;
+}
+
+static void scale_vm_free(struct vm *x)
+{
+	if (x->attached)
+		vtis_detach(x);
+	vm_destroy(x);
+	if (x->swtpm_pid > 0)
+		swtpm_reap(x, 5000);
+	remove_state_dir(x);
+	if (x->vtis_fd >= 0)
+		close(x->vtis_fd);
+	if (x->kvm_fd >= 0)
+		close(x->kvm_fd);
+	if (x->mem && x->mem != MAP_FAILED)
+		munmap(x->mem, MB_GUEST_MEM);
+	free(x);
+}
+
+/* The digest VM i extends in round r: unique to both. */
+static void scale_digest(unsigned int i, unsigned int r, uint8_t d[32])
+{
+	char label[64];
+
+	snprintf(label, sizeof(label), "scale vm %u extend %u", i, r);
+	sha256(label, strlen(label), d);
+}
+
+/*
+ * --vms VMs at once (this one and --vms - 1 more, each with its own device
+ * and swtpm), in one thread: in every round each VM sends a PCR 16 extend
+ * with a value of its own, then each receives its answer, so up to --vms
+ * commands are at the backends together.  Every VM checks its PCR 16
+ * against its own SHA-256 chain at the end: a misrouted or lost answer
+ * breaks a chain.  Also: one VM alone for comparison, per-VM backend
+ * service time (fairness), kernel memory per attached device.
+ */
+static void scenario_scale(struct vm *vm)
+{
+	unsigned int nv = opt.vms, i, r, alone = opt.extends < 200 ? opt.extends : 200;
+	struct vm *v[SCALE_MAX_VMS] = { vm };
+	uint8_t (*chain)[32] = calloc(nv, 32), d[32], cat[64], now[32];
+	uint64_t t0, ms_alone, ms_all;
+	long kb0, kb1;
+	double svc_max = 0, svc_min = 1e30;
+	bool ok = true;
+	struct cmdbuf b;
+	struct resp rs;
+
+	if (!chain || !opt.spawn_swtpm) {
+		result(false, "scale: needs --spawn-swtpm (and memory)");
+		free(chain);
+		return;
+	}
+	for (i = 1; i < nv; i++) {
+		v[i] = scale_vm_new();
+		if (!v[i] || vm_create(v[i])) {
+			result(false, "scale: create VM %u", i);
+			goto out;
+		}
+	}
+	kb0 = kernel_kb();
+	for (i = 1; i < nv; i++)
+		if (vtis_attach(v[i]))
+			goto out;
+	kb1 = kernel_kb();
+	printf("# scale-mem-kb-per-device %.1f\n",
+	       kb0 < 0 || kb1 < 0 ? -1.0 : (double)(kb1 - kb0) / (nv - 1));
+	for (i = 1; i < nv; i++)
+		if (swtpm_spawn(v[i]) || wait_emulator(v[i]) || guest_boot(v[i])) {
+			result(false, "scale: VM %u gets its swtpm and boots", i);
+			goto out;
+		}
+
+	/* one VM alone */
+	t0 = now_ms();
+	for (r = 0; r < alone; r++) {
+		scale_digest(0, opt.extends + r, d);
+		if (tpm2_pcr_extend(vm, 0, 0, 16, d, "scale alone")) {
+			result(false, "scale: VM 0 alone, extend %u", r);
+			goto out;
+		}
+	}
+	ms_alone = now_ms() - t0;
+
+	for (i = 0; i < nv; i++)
+		if (tpm2_pcr_read(v[i], 0, 0, 16, chain[i], "scale start"))
+			goto out;
+	t0 = now_ms();
+	for (r = 0; r < opt.extends && ok; r++) {
+		for (i = 0; i < nv && ok; i++) {
+			scale_digest(i, r, d);
+			tpm2_cmd_pcr_extend(&b, 16, d);
+			ok = !tpm_op(v[i], MB_OP_SEND, 0, 0, &b, &rs, "scale send");
+		}
+		for (i = 0; i < nv && ok; i++) {
+			ok = !tpm_op(v[i], MB_OP_RECV, 0, 0, NULL, &rs, "scale recv") &&
+			     rs.rc == TPM2_RC_SUCCESS;
+			if (!ok) {
+				result(false, "scale: VM %u extend %u answered (rc %#x)",
+				       i, r, rs.rc);
+				break;
+			}
+			scale_digest(i, r, d);
+			memcpy(cat, chain[i], 32);
+			memcpy(cat + 32, d, 32);
+			sha256(cat, sizeof(cat), chain[i]);
+		}
+	}
+	ms_all = now_ms() - t0;
+	if (!ok)
+		goto out;
+	for (i = 0; i < nv; i++) {
+		struct kvm_vtis_stats st;
+
+		if (tpm2_pcr_read(v[i], 0, 0, 16, now, "scale end") ||
+		    !hex_eq(now, chain[i], 32)) {
+			result(false, "scale: VM %u's PCR 16 equals its own chain of %u extends",
+			       i, opt.extends);
+			ok = false;
+			continue;
+		}
+		if (!vtis_stats(v[i], &st) && st.service_count) {
+			double svc = (double)st.service_total_ns / st.service_count;
+
+			svc_max = svc > svc_max ? svc : svc_max;
+			svc_min = svc < svc_min ? svc : svc_min;
+		}
+		if (v[i]->exits_mmio_tis)
+			ok = false;
+	}
+	printf("# scale-data vms=%u extends=%u alone_per_s=%.1f all_per_s=%.1f service_fairness=%.3f\n",
+	       nv, opt.extends, ms_alone ? alone * 1000.0 / ms_alone : 0,
+	       ms_all ? (double)nv * opt.extends * 1000.0 / ms_all : 0,
+	       svc_min > 0 && svc_min < 1e30 ? svc_max / svc_min : 0);
+	result(ok, "scale: %u VMs x %u extends with VM-specific values, every VM's PCR 16 equals its own chain, 0 TIS exits to userspace (%llu ms; one VM alone: %u in %llu ms)",
+	       nv, opt.extends, (unsigned long long)ms_all, alone,
+	       (unsigned long long)ms_alone);
+out:
+	for (i = 1; i < nv; i++)
+		if (v[i])
+			scale_vm_free(v[i]);
+	free(chain);
+}
+
 /*
  * A second VM in this process, with its own device and swtpm; the two
  * take turns (one thread: the vCPUs never run at the same time), each
@@ -2002,6 +2277,250 @@ static void scenario_storm(struct vm *vm)
 		     (unsigned long long)s.status_polls);
 }
 
+/*
+ * guest-storm: vCPU 0 makes --storm random accesses of every width (1, 2,
+ * 4 and 8 bytes), aligned or not, across registers and locality
+ * boundaries, with random values, while vCPU 1 (a second thread) runs real
+ * commands at locality GSTORM_LOC: TPM2_GetRandom(32), TPM2_PCR_Extend of
+ * sha256 PCR 16 with a known digest, TPM2_PCR_Read of PCR 16 compared with
+ * the chain of SHA-256 extends computed here.
+ *
+ * How the storm leaves room for the real commands: it never writes
+ * GSTORM_LOC's page and never reads its FIFO (which would take the real
+ * software's response bytes); reading that locality's other registers has
+ * no effect, so it does.  Localities 0-2 may request, relinquish and
+ * Seize: a Seize from below GSTORM_LOC cannot take the locality from it
+ * (locality 4, above it, is read-only), and the real vCPU waits for the
+ * locality as Linux does (TIMEOUT_A).  So every real command must succeed;
+ * one that does not is a failure.
+ */
+#define GSTORM_LOC		3
+#define GSTORM_PCR		16
+#define GSTORM_MIN_REAL		30	/* real commands done during the storm */
+
+struct gstorm {
+	struct vm *ap;
+	int started, stop;		/* set by the storm's thread */
+	uint8_t pcr[SHA256_DIGEST_SIZE];	/* expected value of the PCR */
+	unsigned int done, during, extends;
+	uint64_t max_ms;		/* slowest real command */
+	bool failed;
+};
+
+static bool gstorm_note(struct gstorm *g, uint64_t t0, bool ok)
+{
+	uint64_t ms = now_ms() - t0;
+
+	if (!ok) {
+		g->failed = true;
+		return false;
+	}
+	if (ms > g->max_ms)
+		g->max_ms = ms;
+	g->done++;
+	if (__atomic_load_n(&g->started, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE))
+		g->during++;
+	return true;
+}
+
+static void *gstorm_real(void *arg)
+{
+	struct gstorm *g = arg;
+	uint8_t rnd[32], d[32], cat[64], now[32];
+	char label[64];
+	uint64_t t0;
+	int64_t rc;
+
+	while (!__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE)) {
+		t0 = now_ms();
+		if (!gstorm_note(g, t0, !tpm2_get_random(g->ap, GSTORM_LOC, 0, rnd,
+							 sizeof(rnd),
+							 "guest-storm: real GetRandom")))
+			break;
+
+		snprintf(label, sizeof(label), "guest-storm extend %u", g->extends);
+		sha256(label, strlen(label), d);
+		t0 = now_ms();
+		rc = tpm2_pcr_extend(g->ap, GSTORM_LOC, 0, GSTORM_PCR, d,
+				     "guest-storm: real PCR_Extend");
+		if (rc > 0)
+			result(false, "guest-storm: TPM2_PCR_Extend of PCR %u at locality %u succeeds (rc %#llx)",
+			       GSTORM_PCR, GSTORM_LOC, (long long)rc);
+		if (!gstorm_note(g, t0, rc == 0))
+			break;
+		memcpy(cat, g->pcr, 32);
+		memcpy(cat + 32, d, 32);
+		sha256(cat, sizeof(cat), g->pcr);
+		g->extends++;
+
+		t0 = now_ms();
+		if (!gstorm_note(g, t0, !tpm2_pcr_read(g->ap, GSTORM_LOC, 0,
+						       GSTORM_PCR, now,
+						       "guest-storm: real PCR_Read")))
+			break;
+		if (!hex_eq(now, g->pcr, 32)) {
+			result(false, "guest-storm: PCR %u read during the storm equals the chain of %u extends",
+			       GSTORM_PCR, g->extends);
+			hexdump("read", now, 32);
+			hexdump("want", g->pcr, 32);
+			g->failed = true;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void scenario_guest_storm(struct vm *vm)
+{
+	uint32_t seed = (uint32_t)getpid() ^ (uint32_t)now_ms();
+	uint32_t cr[8], cw[8], ar[8], aw[8], *t = vm->mb->storm;
+	struct gstorm g = { 0 };
+	struct kvm_vtis_stats a, b;
+	struct vm ap;
+	uint8_t now[32], rnd[32];
+	uint64_t exits, t0, ms;
+	uint32_t v = 0, total;
+	unsigned int i;
+	pthread_t th;
+	bool same = true;
+	int st, err;
+
+	vm->emu_lost = true;	/* the storm's own commands may fail */
+	ap = (struct vm){
+		.kvm_fd = vm->kvm_fd, .vm_fd = vm->vm_fd, .vcpu_fd = -1,
+		.vtis_fd = vm->vtis_fd, .mem = vm->mem, .fault_vector = -1,
+		.id = vm->id, .attached = vm->attached,
+	};
+	if (vcpu_create(&ap, 1) || guest_boot(&ap)) {
+		result(false, "guest-storm: a second vCPU boots");
+		goto out;
+	}
+	/* Waiting for the locality while the storm holds one takes longer. */
+	ap.mb->timeout_ms = 4 * opt.guest_timeout_ms;
+	if (tpm2_pcr_read(&ap, GSTORM_LOC, 0, GSTORM_PCR, g.pcr,
+			  "guest-storm: PCR_Read before the storm"))
+		goto out;
+	g.ap = &ap;
+
+	if (vtis_stats(vm, &a)) {
+		result(false, "guest-storm: KVM_VTIS_STATS answers (%s)",
+		       strerror(errno));
+		goto out;
+	}
+	memcpy(cr, vm->mb->class_reads, sizeof(cr));
+	memcpy(cw, vm->mb->class_writes, sizeof(cw));
+	memcpy(ar, ap.mb->class_reads, sizeof(ar));
+	memcpy(aw, ap.mb->class_writes, sizeof(aw));
+	exits = vm->exits_mmio_tis + ap.exits_mmio_tis;
+	memset(t, 0, sizeof(vm->mb->storm));
+
+	err = pthread_create(&th, NULL, gstorm_real, &g);
+	if (err) {
+		result(false, "guest-storm: start the second vCPU's thread (%s)",
+		       strerror(err));
+		goto out;
+	}
+	vm->mb->arg0 = seed;
+	vm->mb->arg1 = opt.storm;
+	vm->mb->arg2 = GSTORM_LOC;
+	t0 = now_ms();
+	__atomic_store_n(&g.started, 1, __ATOMIC_RELEASE);
+	st = guest_op(vm, MB_OP_STORM_WIDE, 0, 0);
+	ms = now_ms() - t0;
+	__atomic_store_n(&g.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+
+	total = t[MB_S_W1] + t[MB_S_W2] + t[MB_S_W4] + t[MB_S_W8];
+	result(st == 0 && total >= opt.storm,
+	       "guest-storm: vCPU 0 made %u random accesses in %llu ms (seed %#x)",
+	       total, (unsigned long long)ms, seed);
+	diag("guest-storm: widths 1/2/4/8: %u/%u/%u/%u; %u reads, %u writes; %u unaligned, %u across registers, %u across localities; %u GetRandom+GO",
+	     t[MB_S_W1], t[MB_S_W2], t[MB_S_W4], t[MB_S_W8], t[MB_S_READS],
+	     t[MB_S_WRITES], t[MB_S_UNALIGNED], t[MB_S_REG_CROSS],
+	     t[MB_S_PAGE_CROSS], t[MB_S_GO]);
+	diag("guest-storm: %u 8-byte accesses inside one page", t[MB_S_W8_PAGE]);
+	diag("guest-storm: by locality: %u %u %u %u %u", t[MB_S_LOC0],
+	     t[MB_S_LOC0 + 1], t[MB_S_LOC0 + 2], t[MB_S_LOC0 + 3], t[MB_S_LOC4]);
+	result(t[MB_S_W1] && t[MB_S_W2] && t[MB_S_W4] && t[MB_S_W8] &&
+	       t[MB_S_READS] && t[MB_S_WRITES] && t[MB_S_UNALIGNED] &&
+	       t[MB_S_REG_CROSS] && t[MB_S_PAGE_CROSS] && t[MB_S_LOC0] &&
+	       t[MB_S_LOC0 + 1] && t[MB_S_LOC0 + 2] && t[MB_S_LOC0 + 3] &&
+	       t[MB_S_LOC4],
+	       "guest-storm: the storm used every width, reads and writes, unaligned offsets, register and locality crossings, every locality");
+	diag("guest-storm: vCPU 1: %u real commands at locality %u (%u during the storm, %u extends), slowest %llu ms",
+	     g.done, GSTORM_LOC, g.during, g.extends,
+	     (unsigned long long)g.max_ms);
+	result(!g.failed,
+	       "guest-storm: every real command at locality %u completed and answered correctly (%u)",
+	       GSTORM_LOC, g.done);
+	result(g.during >= GSTORM_MIN_REAL,
+	       "guest-storm: at least %u real commands completed during the storm (%u)",
+	       GSTORM_MIN_REAL, g.during);
+	if (g.failed || ap.dead)
+		goto out;
+
+	/* Afterwards: the PCR holds the whole chain; the device still serves. */
+	if (!tpm2_pcr_read(&ap, GSTORM_LOC, 0, GSTORM_PCR, now,
+			   "guest-storm: PCR_Read after the storm"))
+		result(hex_eq(now, g.pcr, 32),
+		       "guest-storm: PCR %u equals the chain of the %u extends that completed",
+		       GSTORM_PCR, g.extends);
+	st = guest_read(vm, 0, 0xf00, 4, &v);
+	result(st == 0 && v == 0x00011014,
+	       "guest-storm: the device still answers afterwards (DID_VID %#x)", v);
+	if (!tpm2_get_random(vm, 0, 0, rnd, sizeof(rnd),
+			     "guest-storm: GetRandom at locality 0 afterwards"))
+		result(true, "guest-storm: TPM2_GetRandom(32) at locality 0 after the storm succeeds");
+
+	if (vtis_stats(vm, &b)) {
+		result(false, "guest-storm: KVM_VTIS_STATS answers (%s)",
+		       strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < 8; i++) {
+		uint64_t gr = vm->mb->class_reads[i] - cr[i] +
+			      ap.mb->class_reads[i] - ar[i];
+		uint64_t gw = vm->mb->class_writes[i] - cw[i] +
+			      ap.mb->class_writes[i] - aw[i];
+
+		if (b.mmio_reads[i] - a.mmio_reads[i] != gr ||
+		    b.mmio_writes[i] - a.mmio_writes[i] != gw) {
+			diag("guest-storm: class %u: device %llu reads %llu writes, guest %llu and %llu",
+			     i,
+			     (unsigned long long)(b.mmio_reads[i] - a.mmio_reads[i]),
+			     (unsigned long long)(b.mmio_writes[i] - a.mmio_writes[i]),
+			     (unsigned long long)gr, (unsigned long long)gw);
+			same = false;
+		}
+	}
+	result(same, "guest-storm: KVM_VTIS_STATS counted exactly the accesses of both vCPUs, by register class (a page-crossing access as its two pieces)");
+	exits = vm->exits_mmio_tis + ap.exits_mmio_tis - exits;
+	result(exits == 0,
+	       "guest-storm: 0 TIS accesses of either vCPU exited to userspace (%llu)",
+	       (unsigned long long)exits);
+	diag("guest-storm: device: %llu commands, %llu refused, %llu answers dropped, %llu locality changes, %llu status polls",
+	     (unsigned long long)(b.commands - a.commands),
+	     (unsigned long long)(b.rejected_commands - a.rejected_commands),
+	     (unsigned long long)(b.cancelled - a.cancelled),
+	     (unsigned long long)(b.locality_changes - a.locality_changes),
+	     (unsigned long long)(b.status_polls - a.status_polls));
+out:
+	if (ap.mb) {
+		vm->ap_reads += ap.mb->mmio_reads;
+		vm->ap_writes += ap.mb->mmio_writes;
+		for (i = 0; i < 8; i++) {
+			vm->ap_class_reads[i] += ap.mb->class_reads[i];
+			vm->ap_class_writes[i] += ap.mb->class_writes[i];
+		}
+	}
+	vm->exits_mmio_tis += ap.exits_mmio_tis;
+	if (ap.run)
+		munmap(ap.run, ap.run_size);
+	if (ap.vcpu_fd >= 0)
+		close(ap.vcpu_fd);
+}
+
 /* The guest's exception report works (run last: the guest stops). */
 static void scenario_guest_fault(struct vm *vm)
 {
@@ -2220,6 +2739,416 @@ static void scenario_host_loss(struct vm *vm)
 	result(good > 0 && bad > 0 && !good_after,
 	       "host-loss: %u answers, then TPM failure responses (%u, rc %#x) once the host's TPM driver is gone",
 	       good, bad, last_rc);
+}
+
+/* ---- reset and migration ---------------------------------------------- */
+
+#define TPM2_CC_STARTUP		0x00000144
+#define TPM2_SU_CLEAR		0x0000
+#define TPM2_RC_INITIALIZE	0x100
+#define TIS_ACCESS		0x00
+#define TIS_INT_ENABLE		0x08
+#define TIS_DATA_FIFO		0x24
+#define TIS_STS_VALID		0x80
+#define TIS_STS_DATA_AVAIL	0x10
+#define TIS_STS_CMD_READY	0x40
+
+/* Run a program; its exit status, or -1.  Its stdout goes to stderr. */
+static int run_prog(const char *const argv[])
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static uint32_t rd_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A plain command with a header-only or any response: its rc, or -1. */
+static int64_t tpm2_simple(struct vm *vm, struct cmdbuf *b, const char *what)
+{
+	struct resp r;
+
+	if (tpm_transmit(vm, 0, 0, b, &r, what))
+		return -1;
+	return r.rc;
+}
+
+static int64_t tpm2_startup(struct vm *vm, const char *what)
+{
+	struct cmdbuf b;
+
+	cmd_start(&b, TPM2_ST_NO_SESSIONS, TPM2_CC_STARTUP);
+	put16(&b, TPM2_SU_CLEAR);
+	cmd_end(&b);
+	return tpm2_simple(vm, &b, what);
+}
+
+/*
+ * reset: a platform reset of the device (vtisctl reset --ctrl) with a
+ * command in flight and locality 0 held; the guest then finds the TIS in
+ * its power-on state, the TPM restarted (a command before TPM2_Startup
+ * gets TPM_RC_INITIALIZE), TPM2_Startup succeeds, PCR 16 is back to zero
+ * and extends again.
+ */
+static void scenario_reset(struct vm *vm)
+{
+	char id[16];
+	const char *argv[] = { opt.vtisctl, "reset", id, "--ctrl", vm->ctrl,
+			       NULL };
+	uint8_t pcr[32], zero[32] = { 0 };
+	uint32_t acc, ie, ie0;
+	struct cmdbuf b;
+	struct resp r;
+	int64_t rc;
+	int st;
+
+	if (!vm->ctrl[0]) {
+		result(false, "reset: needs --spawn-swtpm (its control channel)");
+		return;
+	}
+	if (guest_read(vm, 0, TIS_INT_ENABLE, 4, &ie0))
+		return;
+	if (!extend_and_check(vm, 0, 0, 16, "reset: before"))
+		return;
+	/* A command in flight, locality 0 active, at the reset. */
+	cmd_get_random_any(&b, 16);
+	if (tpm_op(vm, MB_OP_SEND, 0, 0, &b, &r, "reset: send"))
+		return;
+	snprintf(id, sizeof(id), "%u", vm->id);
+	st = run_prog(argv);
+	result(st == 0, "reset: vtisctl reset %s --ctrl %s exits 0 (%d)", id,
+	       vm->ctrl, st);
+	if (st)
+		return;
+	if (guest_read(vm, 0, TIS_ACCESS, 1, &acc) ||
+	    guest_read(vm, 0, TIS_INT_ENABLE, 4, &ie))
+		return;
+	/* The probe recorded INT_ENABLE as the device came up. */
+	diag("reset: INT_ENABLE(0) %#x before the scenario, %#x after the reset, %#x at the probe",
+	     ie0, ie, vm->mb->val[MB_V_INT_ENABLE]);
+	result((acc & 0xa6) == 0x80 && ie == vm->mb->val[MB_V_INT_ENABLE],
+	       "reset: power-on TIS: no locality active or requested (ACCESS %#04x), INT_ENABLE %#x as the probe read it at power-on",
+	       acc, ie);
+	tpm2_cmd_pcr_read(&b, 16);
+	rc = tpm2_simple(vm, &b, "reset: PCR_Read before Startup");
+	result(rc == TPM2_RC_INITIALIZE,
+	       "reset: the TPM was restarted: a command before TPM2_Startup gets TPM_RC_INITIALIZE (rc %#llx)",
+	       (long long)rc);
+	rc = tpm2_startup(vm, "reset: Startup");
+	result(rc == TPM2_RC_SUCCESS, "reset: TPM2_Startup(CLEAR) succeeds (rc %#llx)",
+	       (long long)rc);
+	if (rc)
+		return;
+	if (tpm2_pcr_read(vm, 0, 0, 16, pcr, "reset: after"))
+		return;
+	result(hex_eq(pcr, zero, 32), "reset: PCR 16 reads zero after the TPM's restart");
+	result(extend_and_check(vm, 0, 0, 16, "reset: after"),
+	       "reset: PCR 16 extends and reads back after the reset");
+}
+
+static uint32_t crc32_le(const uint8_t *p, size_t n)
+{
+	uint32_t crc = ~0u;
+	int k;
+
+	while (n--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
+	}
+	return ~crc;
+}
+
+/* Fix a blob's checksum after editing it (offset 24, over the blob). */
+static void blob_reseal(uint8_t *p, size_t n)
+{
+	uint32_t c;
+
+	memset(p + 24, 0, 4);
+	c = crc32_le(p, n);
+	p[24] = c;
+	p[25] = c >> 8;
+	p[26] = c >> 16;
+	p[27] = c >> 24;
+}
+
+static int state_ioctl(struct vm *vm, unsigned long req, uint8_t *p,
+		       uint32_t *len)
+{
+	struct kvm_vtis_state s;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.id = vm->id;
+	s.len = *len;
+	s.data = (uintptr_t)p;
+	ret = ioctl(vm->vtis_fd, req, &s);
+	*len = s.len;
+	return ret < 0 ? -errno : 0;
+}
+
+static int read_file(const char *path, uint8_t *p, size_t cap, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return -1;
+	*n = fread(p, 1, cap, f);
+	fclose(f);
+	return 0;
+}
+
+/* Read n FIFO bytes one at a time through the guest. */
+static int fifo_read(struct vm *vm, uint8_t *p, size_t n)
+{
+	uint32_t v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (guest_read(vm, 0, TIS_DATA_FIFO, 1, &v))
+			return -1;
+		p[i] = v;
+	}
+	return 0;
+}
+
+/* The rest of a response: its bytes, then STS, commandReady, relinquish. */
+static bool finish_response(struct vm *vm, const uint8_t *hdr, uint8_t *rest,
+			    size_t *rest_len, const char *what)
+{
+	uint32_t size = rd_be32(hdr + 2), sts;
+
+	if (size < 10 || size > 4096) {
+		result(false, "%s: response header size %u", what, size);
+		return false;
+	}
+	*rest_len = size - 10;
+	if (fifo_read(vm, rest, *rest_len) ||
+	    guest_read(vm, 0, TIS_STS, 4, &sts))
+		return false;
+	if ((sts & (TIS_STS_VALID | TIS_STS_DATA_AVAIL)) != TIS_STS_VALID) {
+		result(false, "%s: no data left after %u bytes (STS %#x)", what,
+		       size, sts);
+		return false;
+	}
+	vm->mb->arg0 = TIS_STS;
+	vm->mb->arg1 = 1;
+	vm->mb->arg2 = TIS_STS_CMD_READY;
+	if (guest_op(vm, MB_OP_WRITE, 0, 0))
+		return false;
+	vm->mb->arg0 = TIS_ACCESS;
+	vm->mb->arg2 = 0x20;	/* activeLocality: relinquish */
+	return guest_op(vm, MB_OP_WRITE, 0, 0) == 0;
+}
+
+static struct vm *vm_new(void)
+{
+	struct vm *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->kvm_fd = -1;
+	v->vm_fd = -1;
+	v->vcpu_fd = -1;
+	v->vtis_fd = -1;
+	v->fault_vector = -1;
+	return v;
+}
+
+static void vm_free(struct vm *v, const char *what)
+{
+	if (v->attached)
+		vtis_detach(v);
+	vm_destroy(v);
+	if (v->swtpm_pid > 0)
+		result(swtpm_reap(v, 5000), "%s: its swtpm exits by itself after the detach",
+		       what);
+	remove_state_dir(v);
+	if (v->vtis_fd >= 0)
+		close(v->vtis_fd);
+	if (v->kvm_fd >= 0)
+		close(v->kvm_fd);
+	if (v->mem && v->mem != MAP_FAILED)
+		munmap(v->mem, MB_GUEST_MEM);
+	free(v);
+}
+
+/* swtpm_ioctl ARGS... on vm's control channel; 0 when it succeeded. */
+static int swtpm_ctl(struct vm *vm, const char *a1, const char *a2,
+		     const char *a3)
+{
+	const char *argv[] = { "swtpm_ioctl", "--unix", vm->ctrl, a1, a2, a3,
+			       NULL };
+
+	return run_prog(argv);
+}
+
+/*
+ * migrate: VM A's guest reads the first 10 bytes of a PCR_Read response;
+ * the device's state is saved there (vtisctl save), swtpm A's state blobs
+ * too (swtpm_ioctl --save); A's guest then reads the rest, which is what
+ * B must read.  VM B: a fresh device and swtpm; swtpm B loads A's blobs
+ * (--stop, --load, -i); broken blobs are refused with EINVAL and leave B
+ * untouched (its own save stays byte-identical); vtisctl restore; B's
+ * guest reads the rest of the response, byte for byte A's, and goes on:
+ * PCR 16 reads what A had and extends.
+ */
+static void scenario_migrate(struct vm *vm)
+{
+	static uint8_t blob[KVM_VTIS_STATE_MAX], bad[KVM_VTIS_STATE_MAX];
+	static uint8_t b0[KVM_VTIS_STATE_MAX], b1[KVM_VTIS_STATE_MAX];
+	char dir[160], file[200], perm[200], vol[200], ida[16], idb[16];
+	const char *save_argv[] = { opt.vtisctl, "save", ida, file, NULL };
+	const char *restore_argv[] = { opt.vtisctl, "restore", idb, file, NULL };
+	uint8_t hdr[10], rest_a[4096], rest_b[4096], pcr_a[32], pcr_b[32];
+	size_t rest_a_len, rest_b_len, blob_len, i;
+	uint32_t sts = 0, l0, l1;
+	struct vm *b = NULL;
+	struct cmdbuf c;
+	struct resp r;
+	bool same = true;
+	int ret, st;
+
+	if (!vm->ctrl[0]) {
+		result(false, "migrate: needs --spawn-swtpm (its control channel)");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s", vm->state_dir);
+	snprintf(file, sizeof(file), "%s.blob", dir);
+	snprintf(perm, sizeof(perm), "%s.perm", dir);
+	snprintf(vol, sizeof(vol), "%s.vol", dir);
+	snprintf(ida, sizeof(ida), "%u", vm->id);
+
+	if (!extend_and_check(vm, 0, 0, 16, "migrate: A"))
+		return;
+	tpm2_cmd_pcr_read(&c, 16);
+	if (tpm_op(vm, MB_OP_SEND, 0, 0, &c, &r, "migrate: A send"))
+		return;
+	for (i = 0; i < 2000 && !(sts & TIS_STS_DATA_AVAIL); i++) {
+		if (guest_read(vm, 0, TIS_STS, 4, &sts))
+			return;
+		if (!(sts & TIS_STS_DATA_AVAIL))
+			sleep_ms(5);
+	}
+	if (!(sts & TIS_STS_DATA_AVAIL)) {
+		result(false, "migrate: A's response arrives (STS %#x)", sts);
+		return;
+	}
+	if (fifo_read(vm, hdr, sizeof(hdr)))
+		return;
+	/* Mid-response: the state on A, and the TPM's. */
+	st = run_prog(save_argv);
+	result(st == 0, "migrate: vtisctl save %s FILE with 10 response bytes read exits 0 (%d)",
+	       ida, st);
+	if (st || read_file(file, blob, sizeof(blob), &blob_len))
+		return;
+	st = swtpm_ctl(vm, "--save", "permanent", perm);
+	if (!st)
+		st = swtpm_ctl(vm, "--save", "volatile", vol);
+	result(st == 0, "migrate: swtpm A's permanent and volatile state blobs saved (swtpm_ioctl --save: %d)",
+	       st);
+	if (st)
+		goto out;
+	/* What B must read: the rest of A's response. */
+	if (!finish_response(vm, hdr, rest_a, &rest_a_len, "migrate: A"))
+		goto out;
+	if (rest_a_len != 52 || rd_be32(hdr + 6) != 0) {
+		result(false, "migrate: A's PCR_Read succeeded (rc %#x, %zu bytes)",
+		       rd_be32(hdr + 6), rest_a_len + 10);
+		goto out;
+	}
+	memcpy(pcr_a, rest_a + rest_a_len - 32, 32);
+
+	b = vm_new();
+	if (!b || vm_create(b) || vtis_attach(b) || swtpm_spawn(b) ||
+	    wait_emulator(b)) {
+		result(false, "migrate: VM B with a fresh device and swtpm");
+		goto out;
+	}
+	snprintf(idb, sizeof(idb), "%u", b->id);
+	st = swtpm_ctl(b, "--stop", NULL, NULL);
+	if (!st)
+		st = swtpm_ctl(b, "--load", "permanent", perm);
+	if (!st)
+		st = swtpm_ctl(b, "--load", "volatile", vol);
+	if (!st)
+		st = swtpm_ctl(b, "-i", NULL, NULL);
+	result(st == 0, "migrate: swtpm B took A's state (--stop, --load permanent/volatile, -i: %d)",
+	       st);
+	if (st || guest_boot(b))
+		goto out;
+
+	/* Broken blobs: EINVAL, and B's state stays what it was. */
+	l0 = sizeof(b0);
+	if (state_ioctl(b, KVM_VTIS_SAVE_STATE, b0, &l0)) {
+		result(false, "migrate: B's own state saves");
+		goto out;
+	}
+	for (i = 0; i < 8; i++) {
+		uint32_t len = blob_len;
+		const char *what = "";
+
+		memcpy(bad, blob, blob_len);
+		switch (i) {
+		case 0: len = blob_len - 1; what = "truncated by one byte"; break;
+		case 1: len = 40; what = "truncated to 40 bytes"; break;
+		case 2: bad[blob_len - 1] ^= 1; what = "a response byte flipped"; break;
+		case 3: bad[0] ^= 0xff; blob_reseal(bad, blob_len); what = "bad magic"; break;
+		case 4: bad[4] = 9; blob_reseal(bad, blob_len); what = "unknown version"; break;
+		case 5: bad[12] = 1; blob_reseal(bad, blob_len); what = "TPM 1.2 family"; break;
+		case 6: bad[40] = 7; blob_reseal(bad, blob_len); what = "active locality 7"; break;
+		case 7: len = 0; what = "empty"; break;
+		}
+		ret = state_ioctl(b, KVM_VTIS_RESTORE_STATE, bad, &len);
+		l1 = sizeof(b1);
+		if (ret != -EINVAL || state_ioctl(b, KVM_VTIS_SAVE_STATE, b1, &l1) ||
+		    l1 != l0 || memcmp(b0, b1, l0)) {
+			result(false, "migrate: a blob %s is refused with EINVAL (%d) and B is untouched",
+			       what, ret);
+			same = false;
+		}
+	}
+	result(same, "migrate: 8 broken blobs (truncated, flipped byte, bad magic/version/family/locality, empty) give EINVAL; B's state stays byte-identical");
+
+	st = run_prog(restore_argv);
+	result(st == 0, "migrate: vtisctl restore %s FILE into B exits 0 (%d)", idb,
+	       st);
+	if (st)
+		goto out;
+	if (!finish_response(b, hdr, rest_b, &rest_b_len, "migrate: B"))
+		goto out;
+	result(rest_b_len == rest_a_len && hex_eq(rest_a, rest_b, rest_a_len),
+	       "migrate: B's guest reads the rest of the response (%zu bytes), byte for byte what A read",
+	       rest_b_len);
+	if (tpm2_pcr_read(b, 0, 0, 16, pcr_b, "migrate: B"))
+		goto out;
+	result(hex_eq(pcr_a, pcr_b, 32), "migrate: PCR 16 on B reads what it read on A");
+	result(extend_and_check(b, 0, 0, 16, "migrate: B"),
+	       "migrate: B's TPM extends PCR 16 and reads it back");
+out:
+	if (b)
+		vm_free(b, "migrate: B");
+	unlink(file);
+	unlink(perm);
+	unlink(vol);
 }
 
 struct scenario {
@@ -2520,10 +3449,15 @@ static const struct scenario scenarios[] = {
 	{ "detach-mid", scenario_detach_mid, false },	/* ends the device */
 	{ "obs", scenario_obs, true },
 	{ "storm", scenario_storm, false },
+	{ "guest-storm", scenario_guest_storm, true },
 	{ "host-pcr", scenario_host_pcr, true },
 	{ "cancel", scenario_cancel, true },
 	{ "host-loss", scenario_host_loss, true },
 	{ "irq", scenario_irq, true },
+	{ "access-cost", scenario_access_cost, false },
+	{ "scale", scenario_scale, true },
+	{ "reset", scenario_reset, true },
+	{ "migrate", scenario_migrate, true },
 	{ "guest-fault", scenario_guest_fault, false },	/* ends the guest */
 };
 
@@ -2591,7 +3525,11 @@ static void usage(FILE *f)
 		"  -l, --loop-secs SECS  duration of the loop scenario (default 5)\n"
 		"  -b, --base ADDR       guest-physical base of the window\n"
 		"      --swtpm PATH      swtpm binary (default: swtpm from PATH)\n"
-		"      --storm N         accesses of the storm scenario (default 20000)\n"
+		"      --vtisctl PATH    vtisctl binary for reset and migrate (default: from PATH)\n"
+		"      --storm N         accesses of the storm and access-cost scenarios\n"
+		"                        (default 20000)\n"
+		"      --vms N           VMs of the scale scenario (2..64, default 16)\n"
+		"      --extends N       extends per VM of the scale scenario (default 1000)\n"
 		"      --expect-errors   TPM failure responses are expected (no count check)\n"
 		"      --irqchip         give the VM an in-kernel irqchip (KVM_CREATE_IRQCHIP)\n"
 		"      --hold FILE       at the end, write the device id to FILE and wait\n"
@@ -2640,7 +3578,7 @@ static bool select_scenarios(char *list)
 static bool parse_args(int argc, char **argv)
 {
 	enum { OPT_SWTPM = 256, OPT_SELFTEST, OPT_STORM, OPT_EXPECT_ERRORS,
-	       OPT_HOLD, OPT_IRQCHIP };
+	       OPT_HOLD, OPT_IRQCHIP, OPT_VMS, OPT_EXTENDS, OPT_VTISCTL };
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, 's' },
 		{ "tpm", required_argument, NULL, 't' },
@@ -2663,6 +3601,9 @@ static bool parse_args(int argc, char **argv)
 		{ "expect-errors", no_argument, NULL, OPT_EXPECT_ERRORS },
 		{ "hold", required_argument, NULL, OPT_HOLD },
 		{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
+		{ "vms", required_argument, NULL, OPT_VMS },
+		{ "extends", required_argument, NULL, OPT_EXTENDS },
+		{ "vtisctl", required_argument, NULL, OPT_VTISCTL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -2760,6 +3701,19 @@ static bool parse_args(int argc, char **argv)
 		case OPT_IRQCHIP:
 			opt.irqchip = true;
 			break;
+		case OPT_VMS:
+			if (!parse_uint(optarg, SCALE_MAX_VMS, &v) || v < 2)
+				return false;
+			opt.vms = v;
+			break;
+		case OPT_EXTENDS:
+			if (!parse_uint(optarg, 1000000, &v) || !v)
+				return false;
+			opt.extends = v;
+			break;
+		case OPT_VTISCTL:
+			opt.vtisctl = optarg;
+			break;
 		case 'v':
 			opt.verbose = true;
 			break;
@@ -2843,6 +3797,7 @@ int main(int argc, char **argv)
 			continue;
 		if (opt.no_attach && (!strcmp(scenarios[i].name, "guest-fault") ||
 				      !strcmp(scenarios[i].name, "read-loop") ||
+				      !strcmp(scenarios[i].name, "access-cost") ||
 				      !strcmp(scenarios[i].name, "two-vm"))) {
 			scenarios[i].fn(vm);
 			continue;
@@ -2901,20 +3856,23 @@ int main(int argc, char **argv)
 		     (unsigned long long)info.mmio_writes,
 		     (unsigned long long)info.bytes_to_tpm,
 		     (unsigned long long)info.bytes_from_tpm);
-		result(info.mmio_reads == vm->mb->mmio_reads &&
-		       info.mmio_writes == vm->mb->mmio_writes,
+		result(info.mmio_reads == vm->mb->mmio_reads + vm->ap_reads &&
+		       info.mmio_writes == vm->mb->mmio_writes + vm->ap_writes,
 		       "exits: kvm_vtis counted every guest TIS access (%llu reads, %llu writes; the guest made %u and %u)",
 		       (unsigned long long)info.mmio_reads,
 		       (unsigned long long)info.mmio_writes,
-		       vm->mb->mmio_reads, vm->mb->mmio_writes);
+		       vm->mb->mmio_reads + vm->ap_reads,
+		       vm->mb->mmio_writes + vm->ap_writes);
 		if (!vm->detached_mid) {
 			struct kvm_vtis_stats st;
 			bool same = vtis_stats(vm, &st) == 0;
 			unsigned int c;
 
 			for (c = 0; same && c < 8; c++)
-				same = st.mmio_reads[c] == vm->mb->class_reads[c] &&
-				       st.mmio_writes[c] == vm->mb->class_writes[c];
+				same = st.mmio_reads[c] == vm->mb->class_reads[c] +
+							   vm->ap_class_reads[c] &&
+				       st.mmio_writes[c] == vm->mb->class_writes[c] +
+							    vm->ap_class_writes[c];
 			result(same, "exits: kvm_vtis counted the guest's accesses by register class (KVM_VTIS_STATS)");
 		}
 		if (!vm->emu_lost && !opt.expect_errors)

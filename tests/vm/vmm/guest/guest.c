@@ -43,8 +43,23 @@
 #define TPM_HEADER_SIZE		10
 #define TPM_BUFSIZE		4096
 
-static struct mailbox *const mb = (struct mailbox *)MB_ADDR;
-static uint32_t tis_base;
+/*
+ * This vCPU's mailbox: its stack lies right below it (mailbox.h), so it is
+ * the stack pointer rounded up to MB_VCPU_STRIDE.  vCPUs run this code at
+ * the same time: no shared writable variables, except the storms' random
+ * state (one vCPU storms at a time).
+ */
+static inline struct mailbox *this_mb(void)
+{
+	uint32_t sp;
+
+	__asm__("movl %%esp, %0" : "=r"(sp));
+	return (struct mailbox *)((sp + MB_VCPU_STRIDE - 1) &
+				  ~(MB_VCPU_STRIDE - 1));
+}
+
+#define mb		(this_mb())
+#define tis_base	(mb->tis_base)
 
 /* ---- port I/O, time ---------------------------------------------------- */
 
@@ -171,6 +186,24 @@ static void wr32(unsigned int loc, uint32_t off, uint32_t v)
 {
 	count_write(off);
 	*(volatile uint32_t *)reg(loc, off) = v;
+}
+
+/*
+ * 8-byte accesses: the guest is 32-bit, so through an MMX register (movq),
+ * which KVM's emulator hands to the device as one 8-byte access.
+ */
+static void rd64(unsigned int loc, uint32_t off, uint8_t out[8])
+{
+	count_read(off);
+	__asm__ volatile("movq (%1), %%mm0\n\tmovq %%mm0, (%0)"
+			 : : "r"(out), "r"(reg(loc, off)) : "memory");
+}
+
+static void wr64(unsigned int loc, uint32_t off, const uint8_t in[8])
+{
+	count_write(off);
+	__asm__ volatile("movq (%0), %%mm0\n\tmovq %%mm0, (%1)"
+			 : : "r"(in), "r"(reg(loc, off)) : "memory");
 }
 
 /* ---- the driver, after tpm_tis_core ------------------------------------- */
@@ -515,6 +548,21 @@ static int reg_write(void)
 }
 
 static int storm(void);
+static int storm_wide(void);
+
+/* The same register read arg2 times: the cost of one access, timed. */
+static int reg_read_repeat(void)
+{
+	unsigned int l = mb->locality;
+	uint32_t i, v = 0;
+
+	if (mb->arg1 != 1 && mb->arg1 != 4)
+		return MB_E_BAD_ARG;
+	for (i = 0; i < mb->arg2; i++)
+		v = mb->arg1 == 1 ? rd8(l, mb->arg0) : rd32(l, mb->arg0);
+	mb->val[0] = v;
+	return MB_OK;
+}
 
 static int run_op(void)
 {
@@ -552,6 +600,10 @@ static int run_op(void)
 		return rc;
 	case MB_OP_STORM:
 		return storm();
+	case MB_OP_READ_REPEAT:
+		return reg_read_repeat();
+	case MB_OP_STORM_WIDE:
+		return storm_wide();
 	case MB_OP_UD2:
 		__asm__ volatile("ud2");
 		return MB_OK;
@@ -641,6 +693,165 @@ static int storm(void)
 	return MB_OK;
 }
 
+/*
+ * A wider storm: widths 1, 2, 4 and 8, any alignment, accesses that cross
+ * registers and 4 KiB locality boundaries, all over the window, random
+ * values biased towards the bits that matter.  Locality mb->arg2 belongs to
+ * software that runs real commands meanwhile: the storm never writes its
+ * page and never reads its FIFO (reading the other registers has no
+ * effect), and never asks for Seize from above it.  Everything else is
+ * fair game.  At the end the storm relinquishes its localities.
+ *
+ * Offsets here are window offsets (locality << 12 | register).  KVM splits
+ * an access that crosses a 4 KiB boundary into one per page; the device
+ * sees (and the counters count) those pieces.
+ */
+static void count_wide(uint32_t woff, uint32_t w, int write)
+{
+	uint32_t b = (woff + w - 1) & ~0xfffu;
+
+	/* rd*()/wr*() counted the first piece; count the second one */
+	if (b <= woff)
+		return;
+	if (write) {
+		mb->mmio_writes++;
+		mb->class_writes[reg_class(b)]++;
+	} else {
+		mb->mmio_reads++;
+		mb->class_reads[reg_class(b)]++;
+	}
+}
+
+static int overlaps(uint32_t woff, uint32_t w, uint32_t lo, uint32_t hi)
+{
+	return woff < hi && woff + w > lo;
+}
+
+static uint8_t storm_byte(uint32_t woff, uint32_t prot)
+{
+	static const uint8_t access_bits[] = {
+		0x02, 0x08, 0x20, 0x10, 0x0a, 0x22, 0x28,
+	};
+	static const uint8_t sts_bits[] = { 0x40, 0x20, 0x02, 0x60, 0x42 };
+	uint32_t off = woff & 0xfff;
+	uint8_t v = (uint8_t)rnd();
+
+	if (rnd() & 1) {
+		if (off == 0x00)
+			v = access_bits[rnd() % sizeof(access_bits)];
+		else if (off == 0x18)
+			v = sts_bits[rnd() % sizeof(sts_bits)];
+		else if (off == 0x1b)
+			v = 1 + rnd() % 2; /* commandCancel, resetEstablishment */
+	}
+	if (off == 0x00 && (woff >> 12) > prot)
+		v &= ~0x08;	/* no Seize from above the real locality */
+	return v;
+}
+
+static int storm_wide(void)
+{
+	static const uint16_t offs[] = {
+		0x00, 0x08, 0x0c, 0x10, 0x14, 0x18, 0x1a, 0x24, 0x30, 0x80,
+		0x84, 0xbc, 0xf00, 0xf04, 0xffc,
+	};
+	static const uint8_t get_random[] = {
+		0x80, 0x01, 0x00, 0x00, 0x00, 0x0c,
+		0x00, 0x00, 0x01, 0x7b, 0x00, 0x08,
+	};
+	uint32_t *t = mb->storm;
+	uint32_t made = 0, n = mb->arg1, prot = mb->arg2;
+	uint32_t pbase = prot << 12;
+	uint32_t woff, w, loc, k, kind;
+	uint8_t v[8];
+	int write;
+
+	rnd_state = mb->arg0 | 1;
+	while (made < n) {
+		loc = rnd() % 5;
+		kind = rnd() % 16;
+		if (kind == 0 && rnd() % 8 == 0 && loc != prot && loc != 4) {
+			/* a whole well-formed GetRandom, then GO */
+			for (k = 0; k < sizeof(get_random); k++)
+				wr8(loc, TIS_DATA_FIFO, get_random[k]);
+			wr8(loc, TIS_STS, STS_GO);
+			t[MB_S_GO]++;
+			t[MB_S_W1] += sizeof(get_random) + 1;
+			t[MB_S_WRITES] += sizeof(get_random) + 1;
+			t[MB_S_LOC0 + loc] += sizeof(get_random) + 1;
+			made += sizeof(get_random) + 1;
+			continue;
+		}
+		w = 1u << (rnd() % 4);
+		if (kind < 7) {
+			/* a register, sometimes a little off its start */
+			woff = (loc << 12) +
+			       offs[rnd() % (sizeof(offs) / sizeof(offs[0]))];
+			if (rnd() % 3 == 0)
+				woff += rnd() % 4;
+		} else if (kind < 10 && w > 1) {
+			/* across a locality boundary */
+			woff = ((1 + rnd() % 4) << 12) - 1 - rnd() % (w - 1);
+		} else {
+			woff = (loc << 12) + rnd() % 0x1000;
+		}
+		if (woff + w > 0x5000)
+			woff = 0x5000 - w;
+		write = rnd() & 1;
+		if (prot <= 4) {
+			if (write && overlaps(woff, w, pbase, pbase + 0x1000))
+				continue;
+			if (!write &&
+			    (overlaps(woff, w, pbase + TIS_DATA_FIFO,
+				      pbase + TIS_DATA_FIFO + 4) ||
+			     overlaps(woff, w, pbase + 0x80, pbase + 0xc0)))
+				continue;
+		}
+		if (write) {
+			for (k = 0; k < w; k++)
+				v[k] = storm_byte(woff + k, prot);
+			if (w == 1)
+				wr8(0, woff, v[0]);
+			else if (w == 2)
+				wr16(0, woff, v[0] | (uint16_t)v[1] << 8);
+			else if (w == 4)
+				wr32(0, woff, v[0] | (uint32_t)v[1] << 8 |
+					      (uint32_t)v[2] << 16 |
+					      (uint32_t)v[3] << 24);
+			else
+				wr64(0, woff, v);
+			t[MB_S_WRITES]++;
+		} else {
+			if (w == 1)
+				rd8(0, woff);
+			else if (w == 2)
+				rd16(0, woff);
+			else if (w == 4)
+				rd32(0, woff);
+			else
+				rd64(0, woff, v);
+			t[MB_S_READS]++;
+		}
+		count_wide(woff, w, write);
+		t[MB_S_W1 + (w == 2) + 2 * (w == 4) + 3 * (w == 8)]++;
+		t[MB_S_LOC0 + (woff >> 12)]++;
+		if (woff % w)
+			t[MB_S_UNALIGNED]++;
+		if ((woff & ~0xfffu) != ((woff + w - 1) & ~0xfffu))
+			t[MB_S_PAGE_CROSS]++;
+		else if (w == 8)
+			t[MB_S_W8_PAGE]++;
+		else if ((woff & ~3u) != ((woff + w - 1) & ~3u))
+			t[MB_S_REG_CROSS]++;
+		made++;
+	}
+	/* Let go of every locality the storm may hold or have asked for. */
+	for (k = 0; k < 8; k++)
+		if (k % 4 != prot)
+			wr8(k % 4, TIS_ACCESS, ACCESS_ACTIVE);
+	return MB_OK;
+}
+
 void guest_main(void);
 
 void guest_main(void)
@@ -653,7 +864,6 @@ void guest_main(void)
 	for (;;) {
 		if (mb->op == MB_OP_HALT)
 			return;
-		tis_base = mb->tis_base;
 		mb->polls = 0;
 		mb->status = run_op();
 		if (mb->status)

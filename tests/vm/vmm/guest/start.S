@@ -10,8 +10,8 @@
 	.code32
 	.globl _start
 _start:
+	/* %esp: this vCPU's stack (below its mailbox); %ebx: vCPU index. */
 	cli
-	movl	$MB_STACK_TOP, %esp
 	lgdt	gdt_desc
 	ljmp	$0x08, $1f
 1:	movl	$0x10, %eax
@@ -21,7 +21,9 @@ _start:
 	movl	%eax, %gs
 	movl	%eax, %ss
 
-	/* IDT: one interrupt gate per exception vector 0-31. */
+	/* IDT: one interrupt gate per exception vector 0-31 (vCPU 0). */
+	testl	%ebx, %ebx
+	jnz	5f
 	xorl	%ecx, %ecx
 2:	movl	exc_stubs(, %ecx, 4), %eax
 	movw	%ax, idt(, %ecx, 8)
@@ -32,7 +34,7 @@ _start:
 	incl	%ecx
 	cmpl	$32, %ecx
 	jb	2b
-	lidt	idt_desc
+5:	lidt	idt_desc
 
 	xorl	%ebp, %ebp
 	call	guest_main
