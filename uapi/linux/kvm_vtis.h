@@ -272,7 +272,9 @@ struct kvm_vtis_stats {
  * A line being replaced or removed is de-asserted first.  reserved0 must
  * be 0.
  *
- * Errors: ENOENT (no such device); EINVAL for irq outside 1..255 (or not
+ * Only the attaching user or CAP_SYS_ADMIN may set it.
+ * Errors: ENOENT (no such device); EPERM (neither its attacher nor
+ * CAP_SYS_ADMIN); EINVAL for irq outside 1..255 (or not
  * 0 when removing), a flag other than KVM_VTIS_IRQ_DIRECT, an fd given
  * with KVM_VTIS_IRQ_DIRECT, resample_fd without eventfd, or an fd that is
  * not an eventfd; EBADF (an fd not open); ENXIO (KVM_VTIS_IRQ_DIRECT: the
