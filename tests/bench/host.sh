@@ -8,6 +8,9 @@
 #   crb        QEMU -device tpm-crb
 #   vtis-emu   kvm_vtis, emulator backend (swtpm chardev on /dev/vtis-emuN),
 #              polling guest
+#   vtis-emu-irq  the same with the TIS interrupt: vtisctl acpi/attach --irq
+#              and the guest's tpm_tis.interrupts=1 (Linux keeps a TIS
+#              interrupt from 6.4 on; a 6.1 guest polls whatever it is given)
 #   vtis-host  kvm_vtis, host TPM backend (the test host's own TPM: another
 #              swtpm, behind QEMU's tpm-crb one level up)
 #
@@ -45,6 +48,9 @@ data machine "kernel=$(uname -r)" "cpu=\"$cpu\""
 
 check "load kvm_vtis" vtis_load
 check "vtisctl acpi --tpm 2.0" "$v" acpi --tpm 2.0 --out /tmp/acpi
+# The interrupt path's tables: a level-triggered GSI nothing else uses.
+irq=20
+check "vtisctl acpi --tpm 2.0 --irq $irq" "$v" acpi --tpm 2.0 --irq $irq --out /tmp/acpi-irq
 
 # --- the cost of one guest MMIO access, same run --------------------------
 for mode in in-kernel userspace; do
@@ -113,8 +119,9 @@ serve() {
 
 # run_path PATH: one guest boot; the path's setup and teardown.
 run_path() {
-	local p=$1 qargs=() sw=
+	local p=$1 qargs=() sw= attach_irq=()
 	id=
+	GUEST_APPEND=
 	rm -f "$go"/go-* "$go"/ack-*
 	case $p in
 	tis | crb)
@@ -128,12 +135,16 @@ run_path() {
 		       -tpmdev "emulator,id=tpm0,chardev=chrtpm"
 		       -device "tpm-$p,tpmdev=tpm0")
 		;;
-	vtis-*)
+	vtis-emu | vtis-host)
 		qargs=(-acpitable file=/tmp/acpi/ssdt-tpm.aml
 		       -acpitable file=/tmp/acpi/tpm2.aml)
 		;;
-	# A "vtis-emu-irq" path goes here once vtisctl attach --irq exists:
-	# the vtis-emu setup below plus --irq N and the guest's interrupt.
+	vtis-emu-irq)
+		qargs=(-acpitable file=/tmp/acpi-irq/ssdt-tpm.aml
+		       -acpitable file=/tmp/acpi-irq/tpm2.aml)
+		attach_irq=(--irq "$irq")
+		GUEST_APPEND="tpm_tis.interrupts=1"
+		;;
 	*)
 		check "$p: known path" false
 		return 1
@@ -145,8 +156,9 @@ run_path() {
 	fi
 	vmfd=$(vm_fd_of "$GUEST_PID")
 	case $p in
-	vtis-emu)
-		"$v" attach --pid "$GUEST_PID" --vm-fd "$vmfd" --emulator --json >/tmp/attach.json
+	vtis-emu | vtis-emu-irq)
+		"$v" attach --pid "$GUEST_PID" --vm-fd "$vmfd" --emulator "${attach_irq[@]}" \
+			--json >/tmp/attach.json
 		id=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["id"])')
 		emu=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["emulator"])')
 		swtpm chardev --chardev "$emu" --tpm2 --tpmstate dir=$state \
