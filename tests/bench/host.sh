@@ -106,6 +106,7 @@ serve() {
 			check "$p: guest reached the $c batch" false
 			return 1
 		fi
+		[ $k = 1 ] && t_ready=$EPOCHREALTIME
 		snap "$p" "$k" before
 		touch "$go/go-$k"
 		if ! guest_says 3600 "^vtis-bench: done $k $c"; then
@@ -119,8 +120,9 @@ serve() {
 
 # run_path PATH: one guest boot; the path's setup and teardown.
 run_path() {
-	local p=$1 qargs=() sw= attach_irq=()
+	local p=$1 qargs=() sw= attach_irq=() t0=$EPOCHREALTIME t_qemu t_cont t_done t_exit
 	id=
+	t_ready=
 	GUEST_APPEND=
 	rm -f "$go"/go-* "$go"/ack-*
 	case $p in
@@ -154,6 +156,7 @@ run_path() {
 		[ -n "$sw" ] && kill "$sw"
 		return 1
 	fi
+	t_qemu=$EPOCHREALTIME
 	vmfd=$(vm_fd_of "$GUEST_PID")
 	case $p in
 	vtis-emu | vtis-emu-irq)
@@ -174,8 +177,11 @@ run_path() {
 	case $p in vtis-*) check "$p: vtisctl attach (device ${id:-none})" test -n "$id" ;; esac
 	echo "# $p: QEMU pid $GUEST_PID, VM fd $vmfd, debugfs $(ls -d /sys/kernel/debug/kvm/$GUEST_PID-$vmfd 2>&1)"
 	check "$p: QMP cont starts the guest" qmp "$GUEST_QMP" cont
+	t_cont=$EPOCHREALTIME
 	serve "$p" || kill -9 "$GUEST_PID" 2>/dev/null
+	t_done=$EPOCHREALTIME
 	check "$p: guest program finished" guest_wait 900
+	t_exit=$EPOCHREALTIME
 	tr -d '\r' <"$GUEST_LOG" | grep -E '^(vtis-bench|# guest)' | sed 's/^/# /'
 	tr -d '\r' <"$GUEST_LOG" | sed -n "s/^vtis-bench: result /# vtis-bench-data result path=$p /p"
 	tr -d '\r' <"$GUEST_LOG" | sed -n "s/^vtis-bench: info /# vtis-bench-data info path=$p /p"
@@ -186,6 +192,16 @@ run_path() {
 	if [ -n "$id" ]; then
 		wait_for 20 sh -c "[ \"\$('$v' list --json)\" = '[]' ]"
 	fi
+	# Where a path's wall time goes: QEMU up and paused (qemu), attach and
+	# emulator until cont (setup), cont until the guest's first batch
+	# (boot), the batches, the guest's end until QEMU exited (exit), and
+	# the teardown after it.
+	data phases path="$p" "$(python3 -c 'import sys
+t = [float(x) if x else None for x in sys.argv[1:]]
+names = ["qemu", "setup", "boot", "batches", "exit", "teardown"]
+print(" ".join("%s=%.1f" % (n, b - a) for n, a, b in zip(names, t, t[1:])
+               if a is not None and b is not None))' \
+		"$t0" "$t_qemu" "$t_cont" "$t_ready" "$t_done" "$t_exit" "$EPOCHREALTIME")"
 }
 
 for p in $paths; do

@@ -86,7 +86,7 @@ def main():
     a = ap.parse_args()
     paths = a.paths.split()
 
-    conf, machine, access, wall = {}, {}, {}, {}
+    conf, machine, access, wall, phases = {}, {}, {}, {}, {}
     snaps, res, info, guest_irqs = {}, {}, {}, {}
     scale, scale_mem = None, None
     try:
@@ -114,6 +114,8 @@ def main():
             scale_mem = num(d.get("kb_per_device"))
         elif kind == "wall":
             wall[d.get("path")] = d.get("secs")
+        elif kind == "phases":
+            phases[d.get("path")] = {k: v for k, v in d.items() if k != "path"}
         elif kind == "snap":
             snaps[(d["path"], int(d["k"]), d["phase"])] = {
                 k: num(v) for k, v in d.items() if k.startswith(("kvm_", "vtis_"))}
@@ -304,6 +306,18 @@ def main():
         md.append("")
     md.append("Wall time per path in the test host (boot included): " +
               ", ".join("%s %s s" % (p, wall.get(p, "?")) for p in paths))
+    if phases:
+        md.append("")
+        md.append("Where it went, seconds: QEMU started paused (qemu), attach and emulator "
+                  "until cont (setup), cont until the guest's first batch (boot), the "
+                  "batches, the guest's end until QEMU exited (exit), the teardown after.")
+        md.append("")
+        names = ["qemu", "setup", "boot", "batches", "exit", "teardown"]
+        md.append("| path | " + " | ".join(names) + " |")
+        md.append("|---|" + "---:|" * len(names))
+        for p in paths:
+            ph = phases.get(p, {})
+            md.append("| %s | %s |" % (p, " | ".join(ph.get(n, "n/a") for n in names)))
     with open(os.path.join(a.out, "results.md"), "w") as f:
         f.write("\n".join(md) + "\n")
 
