@@ -30,17 +30,18 @@ static struct kvm_vtis_detach d;
 static struct kvm_vtis_list l;
 static struct kvm_vtis_info i;
 static struct kvm_vtis_stats s;
+static struct kvm_vtis_irq q;
 static struct kvm_vtis_reset r;
 static struct kvm_vtis_state st;
 static const unsigned long nr[] = {
 	KVM_VTIS_GET_API_VERSION, KVM_VTIS_ATTACH, KVM_VTIS_DETACH,
-	KVM_VTIS_LIST, KVM_VTIS_INFO, KVM_VTIS_STATS,
+	KVM_VTIS_LIST, KVM_VTIS_INFO, KVM_VTIS_STATS, KVM_VTIS_SET_IRQ,
 	KVM_VTIS_RESET, KVM_VTIS_SAVE_STATE, KVM_VTIS_RESTORE_STATE,
 };
 int main(void)
 {
 	return (int)(sizeof(a) + sizeof(d) + sizeof(l) + sizeof(i) + sizeof(s) +
-		     sizeof(r) + sizeof(st) + sizeof(nr));
+		     sizeof(q) + sizeof(r) + sizeof(st) + sizeof(nr));
 }
 EOF_C
 check "uapi: header alone compiles as C90 (gcc -std=c90 -pedantic -Wall -Wextra -Werror)" \
@@ -71,6 +72,7 @@ int main(void)
 	SZ(kvm_vtis_list, KVM_VTIS_LIST_SIZE_VER0);
 	SZ(kvm_vtis_info, KVM_VTIS_INFO_SIZE_VER0);
 	SZ(kvm_vtis_stats, KVM_VTIS_STATS_SIZE_VER0);
+	SZ(kvm_vtis_irq, KVM_VTIS_IRQ_SIZE_VER0);
 	SZ(kvm_vtis_reset, KVM_VTIS_RESET_SIZE_VER0);
 	SZ(kvm_vtis_state, KVM_VTIS_STATE_SIZE_VER0);
 	OFF(kvm_vtis_state, data);
@@ -83,6 +85,7 @@ int main(void)
 	OFF(kvm_vtis_info, commands); OFF(kvm_vtis_info, bytes_from_tpm);
 	NR(KVM_VTIS_GET_API_VERSION); NR(KVM_VTIS_ATTACH); NR(KVM_VTIS_DETACH);
 	NR(KVM_VTIS_LIST); NR(KVM_VTIS_INFO); NR(KVM_VTIS_STATS);
+	NR(KVM_VTIS_SET_IRQ);
 	return 0;
 }
 EOF_C
@@ -98,7 +101,7 @@ if compiles "$tmp/m64.log" gcc -std=gnu11 -Wall -Werror -I"$inc" -o "$tmp/sizes6
 	for want in "KVM_VTIS_GET_API_VERSION $(ioc 0 0xB8 0 0)" \
 		    "KVM_VTIS_ATTACH $(ioc 3 0xB8 1 72)" "KVM_VTIS_DETACH $(ioc 1 0xB8 2 16)" \
 		    "KVM_VTIS_LIST $(ioc 3 0xB8 3 24)" "KVM_VTIS_INFO $(ioc 3 0xB8 4 128)" \
-		    "KVM_VTIS_STATS $(ioc 3 0xB8 5 520)" \
+		    "KVM_VTIS_STATS $(ioc 3 0xB8 5 520)" "KVM_VTIS_SET_IRQ $(ioc 1 0xB8 6 32)" \
 		    "KVM_VTIS_RESET $(ioc 1 0xB8 7 16)" \
 		    "KVM_VTIS_SAVE_STATE $(ioc 3 0xB8 8 24)" \
 		    "KVM_VTIS_RESTORE_STATE $(ioc 1 0xB8 9 24)"; do
@@ -121,6 +124,7 @@ _Static_assert(sizeof(struct kvm_vtis_detach) == KVM_VTIS_DETACH_SIZE_VER0, "det
 _Static_assert(sizeof(struct kvm_vtis_list) == KVM_VTIS_LIST_SIZE_VER0, "list");
 _Static_assert(sizeof(struct kvm_vtis_info) == KVM_VTIS_INFO_SIZE_VER0, "info");
 _Static_assert(sizeof(struct kvm_vtis_stats) == KVM_VTIS_STATS_SIZE_VER0, "stats");
+_Static_assert(sizeof(struct kvm_vtis_irq) == KVM_VTIS_IRQ_SIZE_VER0, "irq");
 _Static_assert(offsetof(struct kvm_vtis_stats, commands) == 16, "stats.commands");
 _Static_assert(offsetof(struct kvm_vtis_info, commands) == 64, "info.commands");
 _Static_assert(offsetof(struct kvm_vtis_list, ids) == 8, "list.ids");
