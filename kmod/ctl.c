@@ -208,6 +208,8 @@ static void vtis_fill_info(struct vtis_dev *dev, struct kvm_vtis_info *info)
 	info->mmio_writes = dev->stats.mmio_writes;
 	info->bytes_to_tpm = dev->stats.bytes_to_tpm;
 	info->bytes_from_tpm = dev->stats.bytes_from_tpm;
+	info->irq = dev->irq.gsi;
+	info->irq_flags = dev->irq.gsi ? dev->irq.flags : 0;
 }
 
 static long vtis_ctl_info(void __user *uarg)

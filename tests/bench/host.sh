@@ -39,7 +39,7 @@ scale_extends=${BENCH_SCALE_EXTENDS:-1000}
 cmds="getrandom pcrread extend createprimary max"
 go=/var/tmp/vtis-bench
 state=/tmp/bench-state
-mkdir -p "$go" "$state" /tmp/acpi
+mkdir -p "$go" "$state" /tmp/acpi /tmp/acpi-irq
 echo "-n $iter -N $iter_long" >"$go/args"
 data() { echo "# vtis-bench-data $*"; }
 data conf iter=$iter iter_long=$iter_long accesses=$accesses

@@ -592,6 +592,10 @@ static void info_json(const struct kvm_vtis_info *in)
 	json_u64(&o, "mmio_writes", in->mmio_writes);
 	json_u64(&o, "bytes_to_tpm", in->bytes_to_tpm);
 	json_u64(&o, "bytes_from_tpm", in->bytes_from_tpm);
+	if (in->irq)
+		json_u64(&o, "irq", in->irq);
+	else
+		json_null(&o, "irq");
 	json_end(&o);
 }
 
@@ -728,7 +732,8 @@ static void info_help(void)
 	       "Describe device ID, one \"key value\" pair a line: id, owner_pid, base,\n"
 	       "tpm, backend, emulator, emulator_connected, command_in_flight,\n"
 	       "active_locality, commands, responses, errors, mmio_reads, mmio_writes,\n"
-	       "bytes_to_tpm, bytes_from_tpm.  With --json: one object with these keys.\n");
+	       "bytes_to_tpm, bytes_from_tpm, irq (the interrupt set by attach --irq,\n"
+	       "- when none).  With --json: one object with these keys.\n");
 }
 
 int cmd_info(int argc, char **argv)
@@ -801,5 +806,9 @@ int cmd_info(int argc, char **argv)
 	printf("mmio_writes %llu\n", (unsigned long long)in.mmio_writes);
 	printf("bytes_to_tpm %llu\n", (unsigned long long)in.bytes_to_tpm);
 	printf("bytes_from_tpm %llu\n", (unsigned long long)in.bytes_from_tpm);
+	if (in.irq)
+		printf("irq %" PRIu32 "\n", in.irq);
+	else
+		printf("irq -\n");
 	return finish_output();
 }

@@ -154,8 +154,12 @@ struct kvm_vtis_info {
 	__u64 mmio_writes;
 	__u64 bytes_to_tpm;
 	__u64 bytes_from_tpm;
+	/* From KVM_VTIS_INFO_SIZE_VER1 on (a smaller size gets none of it): */
+	__u32 irq;			/* GSI set by KVM_VTIS_SET_IRQ, 0: none */
+	__u32 irq_flags;		/* that line's KVM_VTIS_IRQ_* flags */
 };
 #define KVM_VTIS_INFO_SIZE_VER0		128
+#define KVM_VTIS_INFO_SIZE_VER1		136
 
 #define KVM_VTIS_MAGIC	0xB8
 
@@ -169,7 +173,9 @@ struct kvm_vtis_info {
 #define KVM_VTIS_ATTACH		_IOWR(KVM_VTIS_MAGIC, 0x01, struct kvm_vtis_attach)
 #define KVM_VTIS_DETACH		_IOW(KVM_VTIS_MAGIC, 0x02, struct kvm_vtis_detach)
 #define KVM_VTIS_LIST		_IOWR(KVM_VTIS_MAGIC, 0x03, struct kvm_vtis_list)
-#define KVM_VTIS_INFO		_IOWR(KVM_VTIS_MAGIC, 0x04, struct kvm_vtis_info)
+/* The struct has grown since (VER1): the number keeps its first size. */
+#define KVM_VTIS_INFO		_IOC(_IOC_READ | _IOC_WRITE, KVM_VTIS_MAGIC, 0x04, \
+				     KVM_VTIS_INFO_SIZE_VER0)
 
 /* Register classes of kvm_vtis_stats.mmio_reads[] / mmio_writes[]. */
 #define KVM_VTIS_REG_ACCESS	0	/* ACCESS */

@@ -33,6 +33,9 @@ echo "# attach: $(cat /tmp/attach.json /tmp/attach.err)"
 id=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["id"])' 2>/dev/null)
 emu=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["emulator"])' 2>/dev/null)
 check "the emulator device $emu exists" test -c "$emu"
+check "vtisctl info shows irq $irq (text and --json)" sh -c \
+	"'$vtisctl' info '$id' | grep -qx 'irq $irq' &&
+	 '$vtisctl' info '$id' --json | python3 -c 'import json, sys; assert json.load(sys.stdin)[\"irq\"] == $irq'"
 mkdir -p /tmp/st
 swtpm chardev --chardev "$emu" --tpm2 --tpmstate dir=/tmp/st \
 	--locality allow-set-locality --flags not-need-init,startup-clear \

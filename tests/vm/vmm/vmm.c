@@ -3176,6 +3176,21 @@ struct scenario {
 #define IRQ_GSI			10u
 #define IRQ_CMDS		4
 
+/* KVM_VTIS_INFO reports the line: irq and irq_flags equal these. */
+static void irq_info_is(struct vm *vm, const char *what, uint32_t irq,
+			uint32_t flags)
+{
+	struct kvm_vtis_info info;
+
+	if (vtis_info(vm, &info)) {
+		result(false, "irq: %s: KVM_VTIS_INFO answers (%s)", what, strerror(errno));
+		return;
+	}
+	result(info.irq == irq && info.irq_flags == flags,
+	       "irq: %s: KVM_VTIS_INFO reports irq %u, flags %#x (%u, %#x)", what,
+	       irq, flags, info.irq, info.irq_flags);
+}
+
 static int set_irq(struct vm *vm, uint32_t flags, uint32_t irq, int efd,
 		   int rsfd)
 {
@@ -3323,6 +3338,7 @@ static void scenario_irq(struct vm *vm)
 	       err ? strerror(err) : "ok");
 	if (err)
 		goto out;
+	irq_info_is(vm, "eventfd", IRQ_GSI, 0);
 	if (!guest_read(vm, 0, TIS_INT_VECTOR, 1, &v))
 		result(v == IRQ_GSI, "irq: INT_VECTOR reads %u (%u)", IRQ_GSI, v);
 	if (guest_op(vm, MB_OP_REQUEST, 0, 0) ||
@@ -3384,6 +3400,7 @@ static void scenario_irq(struct vm *vm)
 	/* Removal. */
 	err = set_irq(vm, 0, 0, -1, -1);
 	result(!err, "irq: KVM_VTIS_SET_IRQ removes the line (%s)", err ? strerror(err) : "ok");
+	irq_info_is(vm, "removed", 0, 0);
 	if (!guest_read(vm, 0, TIS_INT_VECTOR, 1, &v))
 		result(v == 0, "irq: INT_VECTOR reads 0 again (%u)", v);
 	if (!irq_command(vm, efd, "irq: removed", &n, &st))
@@ -3397,6 +3414,7 @@ static void scenario_irq(struct vm *vm)
 		       IRQ_GSI, err ? strerror(err) : "ok");
 		if (err)
 			goto out;
+		irq_info_is(vm, "direct", IRQ_GSI, KVM_VTIS_IRQ_DIRECT);
 		result(ioapic_irr_becomes(vm, IRQ_GSI, 0), "irq: direct: the IOAPIC pin is low while nothing is pending");
 		for (i = 0; i < 2; i++) {
 			uint8_t rnd[8];
