@@ -523,12 +523,7 @@ int cmd_detach(int argc, char **argv)
 	d.id = id;
 	rc = ioctl(fd, KVM_VTIS_DETACH, &d);
 	if (rc < 0) {
-		if (errno == ENOENT)
-			err_msg("detach: no device with id %" PRIu32, id);
-		else if (errno == EPERM)
-			err_msg("detach: device %" PRIu32 " was attached by another user (needs that user or CAP_SYS_ADMIN)", id);
-		else
-			err_msg("detach: KVM_VTIS_DETACH failed: %s", strerror(errno));
+		dev_ioctl_err("detach", "KVM_VTIS_DETACH", id, errno);
 		close(fd);
 		return EXIT_FAIL;
 	}
