@@ -764,12 +764,8 @@ int cmd_info(int argc, char **argv)
 		return EXIT_FAIL;
 	e = get_info(fd, id, &in);
 	close(fd);
-	if (e == ENOENT) {
-		err_msg("info: no device with id %" PRIu32, id);
-		return EXIT_FAIL;
-	}
 	if (e) {
-		err_msg("info: KVM_VTIS_INFO failed: %s", strerror(e));
+		dev_ioctl_err("info", "KVM_VTIS_INFO", id, e);
 		return EXIT_FAIL;
 	}
 	if (json) {
