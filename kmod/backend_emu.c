@@ -68,10 +68,19 @@ struct class *vtis_emu_class;
 /* One open of /dev/vtis-emu<N>. */
 struct vtis_emu_file {
 	struct vtis_dev *dev;		/* holds a reference */
-	struct mutex rlock;		/* one read() at a time uses rbuf */
-	struct mutex wlock;		/* one write() at a time uses wbuf */
-	u8 rbuf[VTIS_BUFFER_SIZE];
-	u8 wbuf[VTIS_BUFFER_SIZE];
+	/*
+	 * Protects buf: held by read() from taking the message to copying it
+	 * out, and by write() from copying the response in to handing it
+	 * over.  Taken before dev->lock, and never while waiting for a
+	 * message, so a thread blocked in read() never holds up a write().
+	 */
+	struct mutex buf_lock;
+	/*
+	 * VTIS_BUFFER_SIZE bytes, apart from this struct: the bounce buffer
+	 * between user memory and the device, which is never touched from
+	 * user memory under dev->lock (a fault there could stall a vCPU).
+	 */
+	u8 *buf;
 };
 
 static struct vtis_emu *vtis_emu_of(struct vtis_dev *dev)
@@ -227,12 +236,48 @@ static dev_t vtis_emu_devt_of(u32 id)
 	return MKDEV(MAJOR(vtis_emu_devt), id - 1);
 }
 
+static void vtis_class_dev_release(struct device *d)
+{
+	kfree(d);
+}
+
+struct device *vtis_class_dev_create(dev_t devt, void *drvdata,
+				     const struct attribute_group **groups,
+				     const char *prefix, u32 id)
+{
+	struct device *d;
+	int ret;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	device_initialize(d);
+	d->devt = devt;
+	d->class = vtis_emu_class;
+	d->groups = groups;
+	d->release = vtis_class_dev_release;
+	dev_set_drvdata(d, drvdata);
+	/* No power state: no power/ attributes, a few sysfs nodes less each. */
+	device_set_pm_not_required(d);
+	ret = dev_set_name(d, "%s%u", prefix, id);
+	if (ret)
+		goto err_put_device;
+	ret = device_add(d);
+	if (ret)
+		goto err_put_device;
+	return d;
+
+err_put_device:
+	put_device(d);
+	return ERR_PTR(ret);
+}
+
 int vtis_emu_dev_create_node(struct vtis_dev *dev)
 {
 	struct device *node;
 
-	node = device_create(vtis_emu_class, NULL, vtis_emu_devt_of(dev->id),
-			     NULL, "vtis-emu%u", dev->id);
+	node = vtis_class_dev_create(vtis_emu_devt_of(dev->id), NULL, NULL,
+				     "vtis-emu", dev->id);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 	dev->emu.node = node;
@@ -278,7 +323,7 @@ void vtis_emu_dev_destroy(struct vtis_dev *dev)
 	/* dev->dead or never live: nothing re-arms the work. */
 	cancel_delayed_work_sync(&emu->timeout);
 	if (emu->node) {
-		device_destroy(vtis_emu_class, vtis_emu_devt_of(dev->id));
+		device_unregister(emu->node);
 		emu->node = NULL;
 	}
 }
@@ -292,14 +337,18 @@ static int vtis_emu_open(struct inode *inode, struct file *file)
 	dev = vtis_dev_get(iminor(inode) + 1);
 	if (!dev)
 		return -ENODEV;
-	ef = kvzalloc(sizeof(*ef), GFP_KERNEL_ACCOUNT);
+	ef = kzalloc(sizeof(*ef), GFP_KERNEL_ACCOUNT);
 	if (!ef) {
-		vtis_dev_put(dev);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto err_dev_put;
+	}
+	ef->buf = kmalloc(VTIS_BUFFER_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!ef->buf) {
+		ret = -ENOMEM;
+		goto err_free_ef;
 	}
 	ef->dev = dev;
-	mutex_init(&ef->rlock);
-	mutex_init(&ef->wlock);
+	mutex_init(&ef->buf_lock);
 
 	mutex_lock(&dev->lock);
 	if (dev->dead) {
@@ -313,14 +362,20 @@ static int vtis_emu_open(struct inode *inode, struct file *file)
 		trace_kvm_vtis_emu_connect(dev->id, task_tgid_nr(current));
 	}
 	mutex_unlock(&dev->lock);
-	if (ret) {
-		kvfree(ef);
-		vtis_dev_put(dev);
-		return ret;
-	}
+	if (ret)
+		goto err_free_buf;
 	file->private_data = ef;
 	pr_debug("device %u: emulator connected\n", dev->id);
 	return stream_open(inode, file);
+
+err_free_buf:
+	mutex_destroy(&ef->buf_lock);
+	kfree(ef->buf);
+err_free_ef:
+	kfree(ef);
+err_dev_put:
+	vtis_dev_put(dev);
+	return ret;
 }
 
 static int vtis_emu_release(struct inode *inode, struct file *file)
@@ -339,9 +394,9 @@ static int vtis_emu_release(struct inode *inode, struct file *file)
 	}
 	mutex_unlock(&dev->lock);
 	pr_debug("device %u: emulator disconnected\n", dev->id);
-	mutex_destroy(&ef->rlock);
-	mutex_destroy(&ef->wlock);
-	kvfree(ef);
+	mutex_destroy(&ef->buf_lock);
+	kfree(ef->buf);
+	kfree(ef);
 	vtis_dev_put(dev);
 	return 0;
 }
@@ -361,9 +416,9 @@ static ssize_t vtis_emu_read(struct file *file, char __user *buf,
 	ssize_t ret;
 	u32 len;
 
-	if (mutex_lock_interruptible(&ef->rlock))
-		return -ERESTARTSYS;
 	for (;;) {
+		if (mutex_lock_interruptible(&ef->buf_lock))
+			return -ERESTARTSYS;
 		mutex_lock(&dev->lock);
 		if (dev->dead) {
 			ret = 0;
@@ -372,13 +427,12 @@ static ssize_t vtis_emu_read(struct file *file, char __user *buf,
 		if (emu->state == VTIS_EMU_QUEUED)
 			break;
 		mutex_unlock(&dev->lock);
-		if (file->f_flags & O_NONBLOCK) {
-			ret = -EAGAIN;
-			goto out_runlock;
-		}
+		mutex_unlock(&ef->buf_lock);
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
 		ret = wait_event_interruptible(emu->wq, vtis_emu_readable(dev));
 		if (ret)
-			goto out_runlock;
+			return ret;
 	}
 	len = emu->announcing ? VTIS_EMU_SET_LOC_LEN : emu->cmd_len;
 	if (count < len) {
@@ -387,11 +441,11 @@ static ssize_t vtis_emu_read(struct file *file, char __user *buf,
 		ret = -EIO;
 		goto out_unlock;
 	}
-	memcpy(ef->rbuf, emu->announcing ? emu->set_loc : emu->cmd, len);
+	memcpy(ef->buf, emu->announcing ? emu->set_loc : emu->cmd, len);
 	emu->state = VTIS_EMU_WAIT_RSP;
 	mutex_unlock(&dev->lock);
 
-	if (copy_to_user(buf, ef->rbuf, len)) {
+	if (copy_to_user(buf, ef->buf, len)) {
 		/* Not delivered: offer it again, unless things moved on. */
 		mutex_lock(&dev->lock);
 		if (!dev->dead && emu->state == VTIS_EMU_WAIT_RSP)
@@ -400,12 +454,12 @@ static ssize_t vtis_emu_read(struct file *file, char __user *buf,
 		goto out_unlock;
 	}
 	ret = len;
-	goto out_runlock;
+	goto out_buf_unlock;
 
 out_unlock:
 	mutex_unlock(&dev->lock);
-out_runlock:
-	mutex_unlock(&ef->rlock);
+out_buf_unlock:
+	mutex_unlock(&ef->buf_lock);
 	return ret;
 }
 
@@ -492,11 +546,11 @@ static ssize_t vtis_emu_write(struct file *file, const char __user *buf,
 		mutex_unlock(&dev->lock);
 		return -EIO;
 	}
-	if (mutex_lock_interruptible(&ef->wlock))
+	if (mutex_lock_interruptible(&ef->buf_lock))
 		return -ERESTARTSYS;
-	if (copy_from_user(ef->wbuf, buf, count)) {
+	if (copy_from_user(ef->buf, buf, count)) {
 		ret = -EFAULT;
-		goto out_wunlock;
+		goto out_buf_unlock;
 	}
 	mutex_lock(&dev->lock);
 	if (dev->dead) {
@@ -506,12 +560,12 @@ static ssize_t vtis_emu_write(struct file *file, const char __user *buf,
 		vtis_emu_bad_write(dev, count);
 		ret = -EIO;
 	} else {
-		vtis_emu_answer(dev, ef->wbuf, count);
+		vtis_emu_answer(dev, ef->buf, count);
 		ret = count;
 	}
 	mutex_unlock(&dev->lock);
-out_wunlock:
-	mutex_unlock(&ef->wlock);
+out_buf_unlock:
+	mutex_unlock(&ef->buf_lock);
 	return ret;
 }
 

@@ -10,6 +10,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+struct attribute_group;
 struct device;
 struct vtis_dev;
 struct vtis_tis_ops;
@@ -51,6 +52,15 @@ extern const struct vtis_tis_ops vtis_emu_tis_ops;
 
 /* Class "vtis": the emulator nodes and the statistics devices (obs.c). */
 extern struct class *vtis_emu_class;
+
+/*
+ * A device of class "vtis" (device_create() without power-management
+ * attributes, which they have no use for), named PREFIX<ID>.  Removed with
+ * device_unregister().
+ */
+struct device *vtis_class_dev_create(dev_t devt, void *drvdata,
+				     const struct attribute_group **groups,
+				     const char *prefix, u32 id);
 
 /* Module-wide: the char device region and class "vtis". */
 int vtis_emu_init(void);

@@ -350,8 +350,7 @@ int vtis_obs_dev_add(struct vtis_dev *dev)
 	struct device *sysdev;
 	char name[16];
 
-	sysdev = device_create_with_groups(vtis_emu_class, NULL, 0, dev,
-					   vtis_obs_groups, "vtis%u", dev->id);
+	sysdev = vtis_class_dev_create(0, dev, vtis_obs_groups, "vtis", dev->id);
 	if (IS_ERR(sysdev))
 		return PTR_ERR(sysdev);
 	dev->obs.sysdev = sysdev;
