@@ -44,7 +44,8 @@ echo "-n $iter -N $iter_long" >"$go/args"
 data() { echo "# vtis-bench-data $*"; }
 data conf iter=$iter iter_long=$iter_long accesses=$accesses
 cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
-data machine "kernel=$(uname -r)" "cpu=\"$cpu\""
+slub=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^slub_debug=//p')
+data machine "kernel=$(uname -r)" "cpu=\"$cpu\"" "slub_debug=${slub:-off}"
 
 check "load kvm_vtis" vtis_load
 check "vtisctl acpi --tpm 2.0" "$v" acpi --tpm 2.0 --out /tmp/acpi
@@ -73,7 +74,9 @@ if [ "$scale_vms" -gt 1 ]; then
 	rc=$?
 	grep -v '^# scale-' /tmp/scale.out
 	[ $rc -eq 0 ] || VTIS_FAILED=1
-	sed -n 's/^# scale-data /scale /p; s/^# scale-mem-kb-per-device /scale_mem kb_per_device=/p' \
+	sed -n -e 's/^# scale-data /scale /p' \
+		-e 's/^# scale-mem-kb-per-device /scale_mem kb_per_device=/p' \
+		-e 's/^# scale-mem-kb-per-emulator /scale_mem kb_per_emulator=/p' \
 		/tmp/scale.out | while read -r l; do data "$l"; done
 fi
 

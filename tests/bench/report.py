@@ -111,7 +111,8 @@ def main():
         elif kind == "scale":
             scale = {k: num(v) for k, v in d.items()}
         elif kind == "scale_mem":
-            scale_mem = num(d.get("kb_per_device"))
+            scale_mem = scale_mem or {}
+            scale_mem.update({k: num(v) for k, v in d.items()})
         elif kind == "wall":
             wall[d.get("path")] = d.get("secs")
         elif kind == "phases":
@@ -216,9 +217,10 @@ def main():
               "QEMU TCG test host (L1); every guest exit is emulated and costs tens of "
               "microseconds. They are not bare-metal figures.")
     md.append("")
-    md.append("- test host kernel %s, CPU \"%s\"; %s iterations per small command, %s for "
-              "createprimary and max; wall time in the test host %s s"
-              % (machine.get("kernel", "?"), machine.get("cpu", "?"), conf.get("iter", "?"),
+    md.append("- test host kernel %s (slub_debug %s), CPU \"%s\"; %s iterations per small "
+              "command, %s for createprimary and max; wall time in the test host %s s"
+              % (machine.get("kernel", "?"), machine.get("slub_debug", "?"), machine.get("cpu", "?"),
+                 conf.get("iter", "?"),
                  conf.get("iter_long", "?"), a.wall))
     md.append("- one guest MMIO read (DID_VID, test VMM, best of 5 x %s reads): handled by "
               "kvm_vtis in the kernel %s µs, exiting to the VMM %s µs"
@@ -299,8 +301,11 @@ def main():
             md.append("| all %d VMs, aggregate extends/s | %s |" % (scale["vms"], fmt(scale.get("all_per_s"))))
             md.append("| fairness: max/min per-VM mean backend service time | %s |"
                       % fmt(scale.get("service_fairness"), 3))
+            mem = scale_mem or {}
             md.append("| kernel memory per attached device, kB (Slab+VmallocUsed+Percpu delta over %d attaches) | %s |"
-                      % (scale["vms"] - 1, fmt(scale_mem)))
+                      % (scale["vms"] - 1, fmt(mem.get("kb_per_device"))))
+            md.append("| ... added by an emulator's connection to it (the open file and its buffer), kB | %s |"
+                      % fmt(mem.get("kb_per_emulator")))
         else:
             md.append("No scale figures: the scale run did not finish (see run.log).")
         md.append("")

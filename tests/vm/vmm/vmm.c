@@ -1903,12 +1903,15 @@ static void scenario_scale(struct vm *vm)
 	struct vm *v[SCALE_MAX_VMS] = { vm };
 	uint8_t (*chain)[32] = calloc(nv, 32), d[32], cat[64], now[32];
 	uint64_t t0, ms_alone, ms_all;
-	long kb0, kb1;
+	int emu_fds[SCALE_MAX_VMS];
+	long kb0, kb1, kb2;
 	double svc_max = 0, svc_min = 1e30;
 	bool ok = true;
 	struct cmdbuf b;
 	struct resp rs;
 
+	for (i = 0; i < SCALE_MAX_VMS; i++)
+		emu_fds[i] = -1;
 	if (!chain || !opt.spawn_swtpm) {
 		result(false, "scale: needs --spawn-swtpm (and memory)");
 		free(chain);
@@ -1928,6 +1931,27 @@ static void scenario_scale(struct vm *vm)
 	kb1 = kernel_kb();
 	printf("# scale-mem-kb-per-device %.1f\n",
 	       kb0 < 0 || kb1 < 0 ? -1.0 : (double)(kb1 - kb0) / (nv - 1));
+	/*
+	 * And what an emulator's connection adds (the open file and its
+	 * buffer), opened from here: a swtpm would add its own process.
+	 */
+	for (i = 1; i < nv; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/dev/%s", v[i]->emu_name);
+		emu_fds[i] = open(path, O_RDWR | O_CLOEXEC);
+		if (emu_fds[i] < 0) {
+			result(false, "scale: open %s (%s)", path, strerror(errno));
+			goto out;
+		}
+	}
+	kb2 = kernel_kb();
+	printf("# scale-mem-kb-per-emulator %.1f\n",
+	       kb1 < 0 || kb2 < 0 ? -1.0 : (double)(kb2 - kb1) / (nv - 1));
+	for (i = 1; i < nv; i++) {
+		close(emu_fds[i]);
+		emu_fds[i] = -1;
+	}
 	for (i = 1; i < nv; i++)
 		if (swtpm_spawn(v[i]) || wait_emulator(v[i]) || guest_boot(v[i])) {
 			result(false, "scale: VM %u gets its swtpm and boots", i);
@@ -1999,9 +2023,12 @@ static void scenario_scale(struct vm *vm)
 	       nv, opt.extends, (unsigned long long)ms_all, alone,
 	       (unsigned long long)ms_alone);
 out:
-	for (i = 1; i < nv; i++)
+	for (i = 1; i < nv; i++) {
+		if (emu_fds[i] >= 0)
+			close(emu_fds[i]);
 		if (v[i])
 			scale_vm_free(v[i]);
+	}
 	free(chain);
 }
 
