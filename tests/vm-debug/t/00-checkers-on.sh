@@ -18,5 +18,5 @@ check "UBSAN's handlers are in the kernel" \
 check "KUnit is in the kernel (debugfs kunit)" test -d /sys/kernel/debug/kunit
 check "kmemleak is on and scans" sh -c 'echo scan >/sys/kernel/debug/kmemleak'
 n=$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak)
-echo "# kmemleak: $n suspected leaks after boot, cleared"
+echo "# after boot kmemleak suspected $n leaks (cleared)"
 check "kmemleak clear" sh -c 'echo clear >/sys/kernel/debug/kmemleak'
