@@ -188,6 +188,7 @@ static void vtis_emu_cancel(struct vtis_tis *tis)
 const struct vtis_tis_ops vtis_emu_tis_ops = {
 	.submit = vtis_emu_submit,
 	.cancel = vtis_emu_cancel,
+	.irq_line = vtis_irq_line,
 };
 
 static void vtis_emu_timeout_work(struct work_struct *work)

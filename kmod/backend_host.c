@@ -416,6 +416,7 @@ static void vtis_host_cancel(struct vtis_tis *tis)
 const struct vtis_tis_ops vtis_host_tis_ops = {
 	.submit = vtis_host_submit,
 	.cancel = vtis_host_cancel,
+	.irq_line = vtis_irq_line,
 };
 
 void vtis_host_dev_bind(struct vtis_dev *dev, struct vtis_host *host)

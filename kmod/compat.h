@@ -38,4 +38,11 @@
 #define fd_file(f)	((f).file)
 #endif
 
+/* eventfd_signal() lost its count argument (it always was 1 for us). */
+#ifdef VTIS_HAVE_EVENTFD_SIGNAL_NO_COUNT
+#define vtis_eventfd_signal(ctx)	eventfd_signal(ctx)
+#else
+#define vtis_eventfd_signal(ctx)	eventfd_signal(ctx, 1)
+#endif
+
 #endif /* KVM_VTIS_COMPAT_H */

@@ -19,6 +19,7 @@
 #include "backend_host.h"
 #include "ctl.h"
 #include "device.h"
+#include "irq.h"
 #include "kvm_bus.h"
 #include "state.h"
 
@@ -207,6 +208,8 @@ static void vtis_fill_info(struct vtis_dev *dev, struct kvm_vtis_info *info)
 	info->mmio_writes = dev->stats.mmio_writes;
 	info->bytes_to_tpm = dev->stats.bytes_to_tpm;
 	info->bytes_from_tpm = dev->stats.bytes_from_tpm;
+	info->irq = dev->irq.gsi;
+	info->irq_flags = dev->irq.gsi ? dev->irq.flags : 0;
 }
 
 static long vtis_ctl_info(void __user *uarg)
@@ -253,6 +256,19 @@ static long vtis_ctl_stats(void __user *uarg)
 	mutex_unlock(&dev->lock);
 	vtis_dev_put(dev);
 	return vtis_copy_out(uarg, &st, sizeof(st), usize);
+}
+
+static long vtis_ctl_set_irq(void __user *uarg)
+{
+	struct kvm_vtis_irq req;
+	u32 usize;
+	int ret;
+
+	ret = vtis_copy_in(&req, sizeof(req), KVM_VTIS_IRQ_SIZE_VER0, uarg,
+			   &usize);
+	if (ret)
+		return ret;
+	return vtis_irq_set(&req);
 }
 
 static long vtis_ctl_reset(void __user *uarg)
@@ -330,6 +346,8 @@ static long vtis_ctl_ioctl(struct file *file, unsigned int cmd,
 		return vtis_ctl_info(uarg);
 	case KVM_VTIS_STATS:
 		return vtis_ctl_stats(uarg);
+	case KVM_VTIS_SET_IRQ:
+		return vtis_ctl_set_irq(uarg);
 	case KVM_VTIS_RESET:
 		return vtis_ctl_reset(uarg);
 	case KVM_VTIS_SAVE_STATE:

@@ -98,6 +98,7 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 					      &vtis_emu_tis_ops, dev);
 	vtis_obs_dev_init(dev);
 	vtis_emu_dev_init(dev);
+	vtis_irq_dev_init(dev);
 
 	mutex_lock(&vtis_devs_lock);
 	ret = xa_alloc(&vtis_devs, &id, dev, XA_LIMIT(1, VTIS_MAX_DEVICES),
@@ -174,6 +175,7 @@ static void vtis_dev_teardown(struct vtis_dev *dev)
 
 	vtis_obs_dev_del(dev);
 	vtis_backend_destroy(dev);
+	vtis_irq_dev_destroy(dev);
 	vtis_dev_release_id(dev);
 	vtis_dev_put(dev);
 	pr_debug("device %u detached\n", id);
@@ -238,9 +240,22 @@ int vtis_dev_detach(u32 id)
 	if (ret)
 		pr_warn_ratelimited("device %u: MMIO bus unregister failed (%d)\n",
 				    id, ret);
+	vtis_irq_dev_detach(dev);
 	vtis_dev_teardown(dev);
 	vtis_kvm_put(kvm);
 	return 0;
+}
+
+struct kvm *vtis_dev_pin_vm(struct vtis_dev *dev)
+{
+	struct kvm *kvm = NULL;
+
+	/* While registered, the VM's memory is there (see vtis_dev_detach). */
+	mutex_lock(&vtis_devs_lock);
+	if (dev->registered && vtis_kvm_get_safe(dev->kvm))
+		kvm = dev->kvm;
+	mutex_unlock(&vtis_devs_lock);
+	return kvm;
 }
 
 void vtis_dev_vm_gone(struct vtis_dev *dev)

@@ -26,6 +26,7 @@
 #include <linux/kvm_vtis.h>
 
 #include "backend_emu.h"
+#include "irq.h"
 #include "obs.h"
 #include "tis.h"
 
@@ -102,6 +103,9 @@ struct vtis_dev {
 
 	/* Statistics devices and per-command timing (obs.h). */
 	struct vtis_obs obs;
+
+	/* The interrupt line (irq.h). */
+	struct vtis_irq irq;
 };
 
 /*
@@ -135,6 +139,13 @@ void vtis_dev_abort(struct vtis_dev *dev);
 /* Reference to live device @id, or NULL.  Drop with vtis_dev_put(). */
 struct vtis_dev *vtis_dev_get(u32 id);
 void vtis_dev_put(struct vtis_dev *dev);
+
+/*
+ * A reference on the VM of live device @dev (the caller holds a device
+ * reference), or NULL when the device is retired or its VM is being
+ * destroyed.  Drop it with vtis_kvm_put().
+ */
+struct kvm *vtis_dev_pin_vm(struct vtis_dev *dev);
 
 /* Retire live device @id (the detach ioctl).  0 or -ENOENT. */
 int vtis_dev_detach(u32 id);

@@ -157,6 +157,13 @@ void vtis_kvm_put(struct kvm *kvm)
 	kvm_put_kvm(kvm);
 }
 
+bool vtis_kvm_in_vcpu_of(const struct kvm *kvm)
+{
+	struct kvm_vcpu *vcpu = kvm_get_running_vcpu();
+
+	return vcpu && vcpu->kvm == kvm;
+}
+
 pid_t vtis_kvm_owner_pid(const struct kvm *kvm)
 {
 	return kvm->userspace_pid;
@@ -209,3 +216,84 @@ int vtis_kvm_bus_unregister(struct kvm *kvm, struct kvm_io_device *dev)
 	mutex_unlock(&kvm->slots_lock);
 	return ret;
 }
+
+/*
+ * Driving a GSI of the VM's in-kernel irqchip (KVM_VTIS_IRQ_DIRECT), the
+ * way kvm_set_irq() does, which KVM does not export: the routes of the
+ * GSI are looked up in kvm->irq_routing (under kvm->irq_srcu) and each
+ * route's own set() callback, stored there by KVM, is called outside the
+ * SRCU section.  The level is kept per interrupt source id, as for KVM's
+ * own users, so the line is ours alone even on a shared pin.  Source ids
+ * come from kvm->arch.irq_sources_bitmap under kvm->irq_lock, as
+ * kvm_request_irq_source_id() hands them out.
+ */
+#if defined(CONFIG_HAVE_KVM_IRQ_ROUTING) && defined(CONFIG_X86)
+static int vtis_gsi_routes(struct kvm *kvm, u32 gsi,
+			   struct kvm_kernel_irq_routing_entry *out)
+{
+	struct kvm_irq_routing_table *rt;
+	struct kvm_kernel_irq_routing_entry *e;
+	int n = 0, idx;
+
+	idx = srcu_read_lock(&kvm->irq_srcu);
+	rt = srcu_dereference(kvm->irq_routing, &kvm->irq_srcu);
+	if (rt && gsi < rt->nr_rt_entries) {
+		hlist_for_each_entry(e, &rt->map[gsi], link) {
+			if (n == KVM_NR_IRQCHIPS)
+				break;
+			if (e->type == KVM_IRQ_ROUTING_IRQCHIP)
+				out[n++] = *e;
+		}
+	}
+	srcu_read_unlock(&kvm->irq_srcu, idx);
+	return n;
+}
+
+int vtis_kvm_irq_source_get(struct kvm *kvm, u32 gsi)
+{
+	struct kvm_kernel_irq_routing_entry routes[KVM_NR_IRQCHIPS];
+	unsigned long *map = &kvm->arch.irq_sources_bitmap;
+	int id;
+
+	if (!vtis_gsi_routes(kvm, gsi, routes))
+		return -ENXIO;
+	mutex_lock(&kvm->irq_lock);
+	id = find_first_zero_bit(map, BITS_PER_LONG);
+	if (id < BITS_PER_LONG)
+		__set_bit(id, map);
+	else
+		id = -ENOSPC;
+	mutex_unlock(&kvm->irq_lock);
+	return id;
+}
+
+void vtis_kvm_irq_set(struct kvm *kvm, int source, u32 gsi, bool level)
+{
+	struct kvm_kernel_irq_routing_entry routes[KVM_NR_IRQCHIPS];
+	int n = vtis_gsi_routes(kvm, gsi, routes);
+
+	while (n--)
+		routes[n].set(&routes[n], kvm, source, level, false);
+}
+
+void vtis_kvm_irq_source_put(struct kvm *kvm, int source, u32 gsi)
+{
+	vtis_kvm_irq_set(kvm, source, gsi, false);
+	mutex_lock(&kvm->irq_lock);
+	__clear_bit(source, &kvm->arch.irq_sources_bitmap);
+	mutex_unlock(&kvm->irq_lock);
+}
+#else
+int vtis_kvm_irq_source_get(struct kvm *kvm, u32 gsi)
+{
+	return -EOPNOTSUPP;
+}
+
+void vtis_kvm_irq_set(struct kvm *kvm, int source, u32 gsi, bool level)
+{
+}
+
+void vtis_kvm_irq_source_put(struct kvm *kvm, int source, u32 gsi)
+{
+}
+#endif

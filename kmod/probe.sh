@@ -47,4 +47,8 @@ fi
 if have_hdr include/linux/device/class.h 'devnode\)\(const struct device'; then
 	echo "#define VTIS_HAVE_CONST_DEVNODE 1"
 fi
+# eventfd_signal() lost its count argument.
+if have_hdr include/linux/eventfd.h 'void eventfd_signal\(struct eventfd_ctx \*ctx\)'; then
+	echo "#define VTIS_HAVE_EVENTFD_SIGNAL_NO_COUNT 1"
+fi
 echo "#endif"

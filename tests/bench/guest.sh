@@ -11,5 +11,15 @@ for _ in $(seq 300); do
 done
 dmesg | grep -i tpm | head -n 5 | sed 's/^/# guest dmesg: /'
 read -r args </var/tmp/vtis-bench/args
+# The TPM's interrupts so far (a line of /proc/interrupts naming tpm).
+tpm_irqs() {
+	awk '/tpm/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } END { print n + 0 }' \
+		/proc/interrupts
+}
+before=$(tpm_irqs)
 # shellcheck disable=SC2086
-exec "$here/tpmbench" -g /var/tmp/vtis-bench $args
+"$here/tpmbench" -g /var/tmp/vtis-bench $args
+rc=$?
+grep -i tpm /proc/interrupts | sed 's/^/# guest interrupts: /'
+echo "vtis-bench: info tpm_interrupts=$(($(tpm_irqs) - before))"
+exit $rc

@@ -8,6 +8,9 @@
 #   crb        QEMU -device tpm-crb
 #   vtis-emu   kvm_vtis, emulator backend (swtpm chardev on /dev/vtis-emuN),
 #              polling guest
+#   vtis-emu-irq  the same with the TIS interrupt: vtisctl acpi/attach --irq
+#              and the guest's tpm_tis.interrupts=1 (Linux keeps a TIS
+#              interrupt from 6.4 on; a 6.1 guest polls whatever it is given)
 #   vtis-host  kvm_vtis, host TPM backend (the test host's own TPM: another
 #              swtpm, behind QEMU's tpm-crb one level up)
 #
@@ -36,7 +39,7 @@ scale_extends=${BENCH_SCALE_EXTENDS:-1000}
 cmds="getrandom pcrread extend createprimary max"
 go=/var/tmp/vtis-bench
 state=/tmp/bench-state
-mkdir -p "$go" "$state" /tmp/acpi
+mkdir -p "$go" "$state" /tmp/acpi /tmp/acpi-irq
 echo "-n $iter -N $iter_long" >"$go/args"
 data() { echo "# vtis-bench-data $*"; }
 data conf iter=$iter iter_long=$iter_long accesses=$accesses
@@ -45,6 +48,9 @@ data machine "kernel=$(uname -r)" "cpu=\"$cpu\""
 
 check "load kvm_vtis" vtis_load
 check "vtisctl acpi --tpm 2.0" "$v" acpi --tpm 2.0 --out /tmp/acpi
+# The interrupt path's tables: a level-triggered GSI nothing else uses.
+irq=20
+check "vtisctl acpi --tpm 2.0 --irq $irq" "$v" acpi --tpm 2.0 --irq $irq --out /tmp/acpi-irq
 
 # --- the cost of one guest MMIO access, same run --------------------------
 for mode in in-kernel userspace; do
@@ -100,6 +106,7 @@ serve() {
 			check "$p: guest reached the $c batch" false
 			return 1
 		fi
+		[ $k = 1 ] && t_ready=$EPOCHREALTIME
 		snap "$p" "$k" before
 		touch "$go/go-$k"
 		if ! guest_says 3600 "^vtis-bench: done $k $c"; then
@@ -113,8 +120,10 @@ serve() {
 
 # run_path PATH: one guest boot; the path's setup and teardown.
 run_path() {
-	local p=$1 qargs=() sw=
+	local p=$1 qargs=() sw= attach_irq=() t0=$EPOCHREALTIME t_qemu t_cont t_done t_exit
 	id=
+	t_ready=
+	GUEST_APPEND=
 	rm -f "$go"/go-* "$go"/ack-*
 	case $p in
 	tis | crb)
@@ -128,12 +137,16 @@ run_path() {
 		       -tpmdev "emulator,id=tpm0,chardev=chrtpm"
 		       -device "tpm-$p,tpmdev=tpm0")
 		;;
-	vtis-*)
+	vtis-emu | vtis-host)
 		qargs=(-acpitable file=/tmp/acpi/ssdt-tpm.aml
 		       -acpitable file=/tmp/acpi/tpm2.aml)
 		;;
-	# A "vtis-emu-irq" path goes here once vtisctl attach --irq exists:
-	# the vtis-emu setup below plus --irq N and the guest's interrupt.
+	vtis-emu-irq)
+		qargs=(-acpitable file=/tmp/acpi-irq/ssdt-tpm.aml
+		       -acpitable file=/tmp/acpi-irq/tpm2.aml)
+		attach_irq=(--irq "$irq")
+		GUEST_APPEND="tpm_tis.interrupts=1"
+		;;
 	*)
 		check "$p: known path" false
 		return 1
@@ -143,10 +156,12 @@ run_path() {
 		[ -n "$sw" ] && kill "$sw"
 		return 1
 	fi
+	t_qemu=$EPOCHREALTIME
 	vmfd=$(vm_fd_of "$GUEST_PID")
 	case $p in
-	vtis-emu)
-		"$v" attach --pid "$GUEST_PID" --vm-fd "$vmfd" --emulator --json >/tmp/attach.json
+	vtis-emu | vtis-emu-irq)
+		"$v" attach --pid "$GUEST_PID" --vm-fd "$vmfd" --emulator "${attach_irq[@]}" \
+			--json >/tmp/attach.json
 		id=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["id"])')
 		emu=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["emulator"])')
 		swtpm chardev --chardev "$emu" --tpm2 --tpmstate dir=$state \
@@ -162,8 +177,11 @@ run_path() {
 	case $p in vtis-*) check "$p: vtisctl attach (device ${id:-none})" test -n "$id" ;; esac
 	echo "# $p: QEMU pid $GUEST_PID, VM fd $vmfd, debugfs $(ls -d /sys/kernel/debug/kvm/$GUEST_PID-$vmfd 2>&1)"
 	check "$p: QMP cont starts the guest" qmp "$GUEST_QMP" cont
+	t_cont=$EPOCHREALTIME
 	serve "$p" || kill -9 "$GUEST_PID" 2>/dev/null
+	t_done=$EPOCHREALTIME
 	check "$p: guest program finished" guest_wait 900
+	t_exit=$EPOCHREALTIME
 	tr -d '\r' <"$GUEST_LOG" | grep -E '^(vtis-bench|# guest)' | sed 's/^/# /'
 	tr -d '\r' <"$GUEST_LOG" | sed -n "s/^vtis-bench: result /# vtis-bench-data result path=$p /p"
 	tr -d '\r' <"$GUEST_LOG" | sed -n "s/^vtis-bench: info /# vtis-bench-data info path=$p /p"
@@ -174,6 +192,16 @@ run_path() {
 	if [ -n "$id" ]; then
 		wait_for 20 sh -c "[ \"\$('$v' list --json)\" = '[]' ]"
 	fi
+	# Where a path's wall time goes: QEMU up and paused (qemu), attach and
+	# emulator until cont (setup), cont until the guest's first batch
+	# (boot), the batches, the guest's end until QEMU exited (exit), and
+	# the teardown after it.
+	data phases path="$p" "$(python3 -c 'import sys
+t = [float(x) if x else None for x in sys.argv[1:]]
+names = ["qemu", "setup", "boot", "batches", "exit", "teardown"]
+print(" ".join("%s=%.1f" % (n, b - a) for n, a, b in zip(names, t, t[1:])
+               if a is not None and b is not None))' \
+		"$t0" "$t_qemu" "$t_cont" "$t_ready" "$t_done" "$t_exit" "$EPOCHREALTIME")"
 }
 
 for p in $paths; do

@@ -10,6 +10,7 @@ import argparse
 import csv
 import math
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -29,6 +30,8 @@ PATH_DESC = {
     "crb": "QEMU -device tpm-crb",
     "vtis-emu": "kvm_vtis, emulator backend (swtpm chardev), polling guest",
     "vtis-host": "kvm_vtis, host TPM backend (the test host's TPM)",
+    "vtis-emu-irq": "kvm_vtis, emulator backend (swtpm chardev), the TIS interrupt "
+                    "(vtisctl attach --irq, guest tpm_tis.interrupts=1)",
 }
 # Published per-exit costs (bare metal), in cycles, and the clock assumed
 # to turn them into time.
@@ -83,8 +86,8 @@ def main():
     a = ap.parse_args()
     paths = a.paths.split()
 
-    conf, machine, access, wall = {}, {}, {}, {}
-    snaps, res, info = {}, {}, {}
+    conf, machine, access, wall, phases = {}, {}, {}, {}, {}
+    snaps, res, info, guest_irqs = {}, {}, {}, {}
     scale, scale_mem = None, None
     try:
         lines = open(a.data).read().splitlines()
@@ -111,6 +114,8 @@ def main():
             scale_mem = num(d.get("kb_per_device"))
         elif kind == "wall":
             wall[d.get("path")] = d.get("secs")
+        elif kind == "phases":
+            phases[d.get("path")] = {k: v for k, v in d.items() if k != "path"}
         elif kind == "snap":
             snaps[(d["path"], int(d["k"]), d["phase"])] = {
                 k: num(v) for k, v in d.items() if k.startswith(("kvm_", "vtis_"))}
@@ -175,6 +180,15 @@ def main():
               % (p, " and kvm_vtis" if p.startswith("vtis-") else ""))
         chain = any("extend_chain verified" in l for l in info.get(p, []))
         check(chain, "%s: PCR 10 after the extends equals the SHA-256 chain computed in the guest" % p)
+        irqs = None
+        for l in info.get(p, []):
+            m = re.search(r"tpm_interrupts=(\d+)", l)
+            if m:
+                irqs = int(m.group(1))
+        guest_irqs[p] = irqs
+        if p.endswith("-irq"):
+            check(bool(irqs), "%s: the guest took the TPM's interrupt (%s during the run)"
+                  % (p, "n/a" if irqs is None else irqs))
 
     os.makedirs(a.out, exist_ok=True)
     cols = ["path", "command", "n", "median_us", "p99_us", "min_us", "max_us",
@@ -183,7 +197,7 @@ def main():
             "bm_transport_us", "bm_sleep_us"]
     for r in rows:
         acc = r.get("accesses")
-        if acc is not None and r["path"] in ("tis", "vtis-emu", "vtis-host"):
+        if acc is not None and (r["path"] == "tis" or r["path"].startswith("vtis-")):
             cyc = BM_USER_CYCLES if r["path"] == "tis" else BM_KERNEL_CYCLES
             r["bm_transport_us"] = acc * cyc / (BM_GHZ * 1000.0)
         if r.get("polls") is not None:
@@ -212,6 +226,9 @@ def main():
                  fmt(ns_user / 1000.0 if ns_user else None, 2)))
     md.append("- paths: " + "; ".join("`%s` = %s" % (p, PATH_DESC.get(p, p)) for p in paths))
     md.append("- commands: " + "; ".join("`%s` = %s" % (c, CMD_DESC[c]) for c in CMDS))
+    md.append("- TPM interrupts the guest took during its run: " +
+              ", ".join("%s %s" % (p, "n/a" if guest_irqs.get(p) is None else guest_irqs[p])
+                        for p in paths))
     for p in paths:
         for l in info.get(p, []):
             if "max_command_size" in l:
@@ -289,6 +306,18 @@ def main():
         md.append("")
     md.append("Wall time per path in the test host (boot included): " +
               ", ".join("%s %s s" % (p, wall.get(p, "?")) for p in paths))
+    if phases:
+        md.append("")
+        md.append("Where it went, seconds: QEMU started paused (qemu), attach and emulator "
+                  "until cont (setup), cont until the guest's first batch (boot), the "
+                  "batches, the guest's end until QEMU exited (exit), the teardown after.")
+        md.append("")
+        names = ["qemu", "setup", "boot", "batches", "exit", "teardown"]
+        md.append("| path | " + " | ".join(names) + " |")
+        md.append("|---|" + "---:|" * len(names))
+        for p in paths:
+            ph = phases.get(p, {})
+            md.append("| %s | %s |" % (p, " | ".join(ph.get(n, "n/a") for n in names)))
     with open(os.path.join(a.out, "results.md"), "w") as f:
         f.write("\n".join(md) + "\n")
 

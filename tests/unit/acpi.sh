@@ -153,11 +153,11 @@ run_case() {
 	if [ "$irq" = none ]; then
 		check "acpi $name: no interrupt in _CRS" lacks "$ssdt" 'IRQ' 'Interrupt \('
 	elif [ "$irq" -le 15 ]; then
-		check "acpi $name: _CRS IRQNoFlags () {$irq}" \
-			has "$ssdt" '^ +IRQNoFlags \(\)' "^ +\\{$irq\\}\$"
+		check "acpi $name: _CRS IRQ (Level, ActiveLow, Exclusive) {$irq}" \
+			has "$ssdt" '^ +IRQ \(Level, ActiveLow, Exclusive, \)' "^ +\\{$irq\\}\$"
 	else
-		check "acpi $name: _CRS Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive) {$irq}" \
-			has "$ssdt" 'Interrupt \(ResourceConsumer, Level, ActiveHigh, Exclusive' \
+		check "acpi $name: _CRS Interrupt (ResourceConsumer, Level, ActiveLow, Exclusive) {$irq}" \
+			has "$ssdt" 'Interrupt \(ResourceConsumer, Level, ActiveLow, Exclusive' \
 			"^ +0x$(hex8 "$irq"),\$"
 	fi
 	if [ "$fam" = 2.0 ]; then

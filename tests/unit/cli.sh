@@ -79,6 +79,13 @@ usage "attach: --tpm-index negative" "--tpm-index" -- "${A[@]}" --host-tpm --tpm
 usage "attach: --tpm-index above 65535" "--tpm-index '65536'" -- "${A[@]}" --host-tpm --tpm-index 65536
 usage "attach: --tpm-index empty" "--tpm-index" -- "${A[@]}" --host-tpm --tpm-index ''
 usage "attach: --tpm-index with trailing junk" "--tpm-index" -- "${A[@]}" --host-tpm --tpm-index 1x
+usage "attach: --irq 0" "--irq '0' must be 1..255 and not 2" -- "${A[@]}" --emulator --irq 0
+usage "attach: --irq 2 (cascade)" "--irq '2' must be 1..255 and not 2" -- "${A[@]}" --emulator --irq 2
+usage "attach: --irq 256" "--irq '256'" -- "${A[@]}" --emulator --irq 256
+usage "attach: --irq not a number" "--irq 'seven'" -- "${A[@]}" --emulator --irq seven
+usage "attach: --irq negative" "--irq '-7'" -- "${A[@]}" --emulator --irq -7
+usage "attach: --irq empty" "--irq ''" -- "${A[@]}" --emulator --irq ''
+usage "attach: --irq without value" "needs a value" -- "${A[@]}" --emulator --irq
 
 # detach, info, list
 usage "detach: no ID" "ID is required" -- detach

@@ -30,17 +30,18 @@ static struct kvm_vtis_detach d;
 static struct kvm_vtis_list l;
 static struct kvm_vtis_info i;
 static struct kvm_vtis_stats s;
+static struct kvm_vtis_irq q;
 static struct kvm_vtis_reset r;
 static struct kvm_vtis_state st;
 static const unsigned long nr[] = {
 	KVM_VTIS_GET_API_VERSION, KVM_VTIS_ATTACH, KVM_VTIS_DETACH,
-	KVM_VTIS_LIST, KVM_VTIS_INFO, KVM_VTIS_STATS,
+	KVM_VTIS_LIST, KVM_VTIS_INFO, KVM_VTIS_STATS, KVM_VTIS_SET_IRQ,
 	KVM_VTIS_RESET, KVM_VTIS_SAVE_STATE, KVM_VTIS_RESTORE_STATE,
 };
 int main(void)
 {
 	return (int)(sizeof(a) + sizeof(d) + sizeof(l) + sizeof(i) + sizeof(s) +
-		     sizeof(r) + sizeof(st) + sizeof(nr));
+		     sizeof(q) + sizeof(r) + sizeof(st) + sizeof(nr));
 }
 EOF_C
 check "uapi: header alone compiles as C90 (gcc -std=c90 -pedantic -Wall -Wextra -Werror)" \
@@ -69,8 +70,9 @@ int main(void)
 	SZ(kvm_vtis_attach, KVM_VTIS_ATTACH_SIZE_VER0);
 	SZ(kvm_vtis_detach, KVM_VTIS_DETACH_SIZE_VER0);
 	SZ(kvm_vtis_list, KVM_VTIS_LIST_SIZE_VER0);
-	SZ(kvm_vtis_info, KVM_VTIS_INFO_SIZE_VER0);
+	SZ(kvm_vtis_info, KVM_VTIS_INFO_SIZE_VER1);
 	SZ(kvm_vtis_stats, KVM_VTIS_STATS_SIZE_VER0);
+	SZ(kvm_vtis_irq, KVM_VTIS_IRQ_SIZE_VER0);
 	SZ(kvm_vtis_reset, KVM_VTIS_RESET_SIZE_VER0);
 	SZ(kvm_vtis_state, KVM_VTIS_STATE_SIZE_VER0);
 	OFF(kvm_vtis_state, data);
@@ -81,8 +83,10 @@ int main(void)
 	OFF(kvm_vtis_list, ids); OFF(kvm_vtis_list, count);
 	OFF(kvm_vtis_info, base); OFF(kvm_vtis_info, emu_name);
 	OFF(kvm_vtis_info, commands); OFF(kvm_vtis_info, bytes_from_tpm);
+	OFF(kvm_vtis_info, irq);
 	NR(KVM_VTIS_GET_API_VERSION); NR(KVM_VTIS_ATTACH); NR(KVM_VTIS_DETACH);
 	NR(KVM_VTIS_LIST); NR(KVM_VTIS_INFO); NR(KVM_VTIS_STATS);
+	NR(KVM_VTIS_SET_IRQ);
 	return 0;
 }
 EOF_C
@@ -91,14 +95,14 @@ if compiles "$tmp/m64.log" gcc -std=gnu11 -Wall -Werror -I"$inc" -o "$tmp/sizes6
 	pass "uapi: layout probe builds and runs (64-bit)"
 	while read -r kind name got want; do
 		[ "$kind" = size ] || continue
-		check "uapi: sizeof(struct $name) == ${name^^}_SIZE_VER0 ($want)" test "$got" = "$want"
+		check "uapi: sizeof(struct $name) is its newest size ($want)" test "$got" = "$want"
 	done <"$tmp/s64"
 	# _IOC(dir, 0xB8, nr, size): dir 0 none, 1 write, 2 read, 3 both
 	ioc() { printf '0x%08x' $((($1 << 30) | ($4 << 16) | ($2 << 8) | $3)); }
 	for want in "KVM_VTIS_GET_API_VERSION $(ioc 0 0xB8 0 0)" \
 		    "KVM_VTIS_ATTACH $(ioc 3 0xB8 1 72)" "KVM_VTIS_DETACH $(ioc 1 0xB8 2 16)" \
 		    "KVM_VTIS_LIST $(ioc 3 0xB8 3 24)" "KVM_VTIS_INFO $(ioc 3 0xB8 4 128)" \
-		    "KVM_VTIS_STATS $(ioc 3 0xB8 5 520)" \
+		    "KVM_VTIS_STATS $(ioc 3 0xB8 5 520)" "KVM_VTIS_SET_IRQ $(ioc 1 0xB8 6 32)" \
 		    "KVM_VTIS_RESET $(ioc 1 0xB8 7 16)" \
 		    "KVM_VTIS_SAVE_STATE $(ioc 3 0xB8 8 24)" \
 		    "KVM_VTIS_RESTORE_STATE $(ioc 1 0xB8 9 24)"; do
@@ -119,8 +123,10 @@ elif gcc -m32 -std=gnu11 -Werror -fsyntax-only -I"$inc" -I/usr/include/x86_64-li
 _Static_assert(sizeof(struct kvm_vtis_attach) == KVM_VTIS_ATTACH_SIZE_VER0, "attach");
 _Static_assert(sizeof(struct kvm_vtis_detach) == KVM_VTIS_DETACH_SIZE_VER0, "detach");
 _Static_assert(sizeof(struct kvm_vtis_list) == KVM_VTIS_LIST_SIZE_VER0, "list");
-_Static_assert(sizeof(struct kvm_vtis_info) == KVM_VTIS_INFO_SIZE_VER0, "info");
+_Static_assert(sizeof(struct kvm_vtis_info) == KVM_VTIS_INFO_SIZE_VER1, "info");
+_Static_assert(offsetof(struct kvm_vtis_info, irq) == KVM_VTIS_INFO_SIZE_VER0, "info.irq");
 _Static_assert(sizeof(struct kvm_vtis_stats) == KVM_VTIS_STATS_SIZE_VER0, "stats");
+_Static_assert(sizeof(struct kvm_vtis_irq) == KVM_VTIS_IRQ_SIZE_VER0, "irq");
 _Static_assert(offsetof(struct kvm_vtis_stats, commands) == 16, "stats.commands");
 _Static_assert(offsetof(struct kvm_vtis_info, commands) == 64, "info.commands");
 _Static_assert(offsetof(struct kvm_vtis_list, ids) == 8, "list.ids");

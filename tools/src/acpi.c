@@ -36,12 +36,13 @@
 #define PLATFORM_CLASS_CLIENT	0
 
 /* Resource descriptors (ACPI 6.x, 6.4 "Resource Data Types for ACPI"). */
-#define RES_IRQ_NO_FLAGS	0x22	/* small item 0x04, length 2 */
+#define RES_IRQ		0x23	/* small item 0x04, length 3 */
 #define RES_MEMORY32_FIXED	0x86	/* large item 0x06 */
 #define RES_EXT_INTERRUPT	0x89	/* large item 0x09 */
 #define RES_END_TAG		0x79	/* small item 0x0F, length 1 */
 
-#define EXT_IRQ_CONSUMER	0x01
+#define IRQ_LEVEL_LOW		0x08	/* IRQ: level (_HE 0), active low (_LL 1) */
+#define EXT_IRQ_LEVEL_LOW	0x05	/* consumer, level, active low, exclusive */
 #define ISA_IRQ_MAX		15
 #define IRQ_MAX			255
 
@@ -95,9 +96,11 @@ static void table_finish(struct buf *b)
 
 /*
  * _CRS: Memory32Fixed (ReadWrite, base, 0x5000) and, with an IRQ,
- * IRQNoFlags () {irq} for ISA IRQs 1-15 (edge, active high, as a PC's
- * legacy devices) or Interrupt (ResourceConsumer, Level, ActiveHigh,
- * Exclusive) {irq} for 16-255.
+ * IRQ (Level, ActiveLow, Exclusive) {irq} for ISA IRQs 1-15 or Interrupt
+ * (ResourceConsumer, Level, ActiveLow, Exclusive) {irq} for 16-255: the
+ * TIS line is a level (INTF_CAPABILITY says low level), and kvm_vtis
+ * holds it asserted while an enabled interrupt is pending, so the guest
+ * loses none.
  */
 static void build_crs(struct buf *crs, const struct acpi_opts *o)
 {
@@ -107,12 +110,13 @@ static void build_crs(struct buf *crs, const struct acpi_opts *o)
 	buf_u32(crs, (uint32_t)o->base);
 	buf_u32(crs, (uint32_t)TIS_WINDOW_SIZE);
 	if (o->irq && o->irq <= ISA_IRQ_MAX) {
-		buf_u8(crs, RES_IRQ_NO_FLAGS);
+		buf_u8(crs, RES_IRQ);
 		buf_u16(crs, (uint16_t)(1U << o->irq));
+		buf_u8(crs, IRQ_LEVEL_LOW);
 	} else if (o->irq) {
 		buf_u8(crs, RES_EXT_INTERRUPT);
 		buf_u16(crs, 6);
-		buf_u8(crs, EXT_IRQ_CONSUMER);	/* level, active high, exclusive */
+		buf_u8(crs, EXT_IRQ_LEVEL_LOW);
 		buf_u8(crs, 1);			/* one interrupt */
 		buf_u32(crs, (uint32_t)o->irq);
 	}
@@ -238,8 +242,9 @@ static void acpi_help(void)
 	       "  --out DIR              existing directory to write to (required)\n"
 	       "  --base ADDR            TIS window base (default 0xfed40000): a non-zero\n"
 	       "                         multiple of 4 KiB, window below 4 GiB\n"
-	       "  --irq N                interrupt in _CRS: 1-15 (not 2) as IRQNoFlags,\n"
-	       "                         16-255 as Interrupt (Level, ActiveHigh);\n"
+	       "  --irq N                interrupt in _CRS, level-triggered, active low:\n"
+	       "                         1-15 (not 2) as IRQ, 16-255 as Interrupt; give the\n"
+	       "                         same N to 'vtisctl attach --irq';\n"
 	       "                         default: none (the guest polls)\n"
 	       "  --log-area ADDR:SIZE   event log area (LASA:LAML), SIZE 1..0xffffffff;\n"
 	       "                         default: none (LAML and LASA 0)\n"

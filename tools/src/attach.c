@@ -175,7 +175,8 @@ static bool valid_name(const char *s, size_t len)
 static void attach_help(void)
 {
 	printf("Usage: vtisctl attach --vm-fd N [--pid PID] [--base ADDR] [--tpm 2.0|1.2]\n"
-	       "                      (--emulator | --host-tpm [--tpm-index N]) [--json]\n"
+	       "                      (--emulator | --host-tpm [--tpm-index N]) [--irq N]\n"
+	       "                      [--json]\n"
 	       "\n"
 	       "Attach a TPM TIS device to the KVM VM behind fd N, open in vtisctl or,\n"
 	       "with --pid, in process PID (taken with pidfd_getfd, which needs ptrace\n"
@@ -192,13 +193,17 @@ static void attach_help(void)
 	       "  --host-tpm       commands go to the host's TPM chip, held by this VM\n"
 	       "                   alone (needs CAP_SYS_ADMIN; shares PCRs with the host)\n"
 	       "  --tpm-index N    the host TPM /dev/tpmN (default 0)\n"
+	       "  --irq N          raise interrupt N (1-255, not 2) of the VM's in-kernel\n"
+	       "                   irqchip, level-triggered; INT_VECTOR reads N (give the\n"
+	       "                   guest the same N: vtisctl acpi --irq N)\n"
 	       "  --json           print JSON instead of text\n"
 	       "  -h, --help       this help\n"
 	       "\n"
 	       "Output: \"id N\" and, for --emulator, \"emulator /dev/vtis-emuN\", then\n"
-	       "\"base 0x...\", \"tpm 2.0|1.2\" and \"backend emulator|host-tpm\", one a line;\n"
-	       "with --json one object: {\"id\":N,\"emulator\":\"/dev/vtis-emuN\"|null,\n"
-	       "\"base\":N,\"tpm\":\"2.0\",\"backend\":\"emulator\"}.\n");
+	       "\"base 0x...\", \"tpm 2.0|1.2\", \"backend emulator|host-tpm\" and, with\n"
+	       "--irq, \"irq N\", one a line; with --json one object:\n"
+	       "{\"id\":N,\"emulator\":\"/dev/vtis-emuN\"|null,\"base\":N,\"tpm\":\"2.0\",\n"
+	       "\"backend\":\"emulator\",\"irq\":N|null}.\n");
 }
 
 static void attach_error(int err, const struct kvm_vtis_attach *a, int vmfd_arg)
@@ -256,6 +261,48 @@ static void attach_error(int err, const struct kvm_vtis_attach *a, int vmfd_arg)
 	}
 }
 
+static void set_irq_error(int err, uint64_t irq)
+{
+	switch (err) {
+	case ENXIO:
+		err_msg("attach: the VM has no in-kernel irqchip route for interrupt %llu (QEMU: kernel-irqchip=on)",
+			(unsigned long long)irq);
+		break;
+	case ENOSPC:
+		err_msg("attach: the VM has no free interrupt source left");
+		break;
+	case EOPNOTSUPP:
+		err_msg("attach: this kvm_vtis build cannot raise a VM's interrupts");
+		break;
+	case ENOTTY:
+		err_msg("attach: this kvm_vtis has no interrupt support (KVM_VTIS_SET_IRQ)");
+		break;
+	default:
+		err_msg("attach: KVM_VTIS_SET_IRQ failed: %s", strerror(err));
+	}
+}
+
+/*
+ * Give device @id interrupt @irq.  KVM takes KVM_IRQFD only from the
+ * process that created the VM, so kvm_vtis drives the GSI itself.
+ */
+static int attach_irq(int vfd, uint32_t id, uint64_t irq)
+{
+	struct kvm_vtis_irq q;
+
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.flags = KVM_VTIS_IRQ_DIRECT;
+	q.id = id;
+	q.irq = (uint32_t)irq;
+	q.eventfd = -1;
+	q.resample_fd = -1;
+	if (ioctl(vfd, KVM_VTIS_SET_IRQ, &q) == 0)
+		return 0;
+	set_irq_error(errno, irq);
+	return -1;
+}
+
 int cmd_attach(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -266,11 +313,13 @@ int cmd_attach(int argc, char **argv)
 		{ "emulator", no_argument, NULL, 'e' },
 		{ "host-tpm", no_argument, NULL, 'H' },
 		{ "tpm-index", required_argument, NULL, 'i' },
+		{ "irq", required_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kvm_vtis_attach a;
+	uint64_t irq = 0;
 	enum tpm_family family = FAMILY_2_0;
 	uint64_t vmfd_arg = 0, pid = 0, base = KVM_VTIS_DEFAULT_BASE, index = 0;
 	bool have_fd = false, emu = false, host = false, json = false, owned;
@@ -313,6 +362,11 @@ int cmd_attach(int argc, char **argv)
 				return usage_err("attach", "--tpm-index '%s' must be a number from 0 to %u",
 						 optarg, TPM_INDEX_MAX);
 			have_index = true;
+			break;
+		case 'q':
+			if (parse_uint_range(optarg, 1, 255, &irq) || irq == 2)
+				return usage_err("attach", "--irq '%s' must be 1..255 and not 2",
+						 optarg);
 			break;
 		case 'j':
 			json = true;
@@ -374,6 +428,13 @@ int cmd_attach(int argc, char **argv)
 		close(vfd);
 		return EXIT_FAIL;
 	}
+	if (irq && attach_irq(vfd, a.id, irq)) {
+		struct kvm_vtis_detach d = { .size = sizeof(d), .id = a.id };
+
+		ioctl(vfd, KVM_VTIS_DETACH, &d);
+		close(vfd);
+		return EXIT_FAIL;
+	}
 	close(vfd);
 	snprintf(emu_path, sizeof(emu_path), "/dev/%s", a.emu_name);
 
@@ -389,6 +450,10 @@ int cmd_attach(int argc, char **argv)
 		json_u64(&o, "base", a.base);
 		json_str(&o, "tpm", family_name(a.family));
 		json_str(&o, "backend", emu ? "emulator" : "host-tpm");
+		if (irq)
+			json_u64(&o, "irq", irq);
+		else
+			json_null(&o, "irq");
 		json_end(&o);
 		putchar('\n');
 	} else {
@@ -398,6 +463,8 @@ int cmd_attach(int argc, char **argv)
 		printf("base 0x%llx\n", (unsigned long long)a.base);
 		printf("tpm %s\n", family_name(a.family));
 		printf("backend %s\n", emu ? "emulator" : "host-tpm");
+		if (irq)
+			printf("irq %llu\n", (unsigned long long)irq);
 	}
 	return finish_output();
 }
@@ -456,12 +523,7 @@ int cmd_detach(int argc, char **argv)
 	d.id = id;
 	rc = ioctl(fd, KVM_VTIS_DETACH, &d);
 	if (rc < 0) {
-		if (errno == ENOENT)
-			err_msg("detach: no device with id %" PRIu32, id);
-		else if (errno == EPERM)
-			err_msg("detach: device %" PRIu32 " was attached by another user (needs that user or CAP_SYS_ADMIN)", id);
-		else
-			err_msg("detach: KVM_VTIS_DETACH failed: %s", strerror(errno));
+		dev_ioctl_err("detach", "KVM_VTIS_DETACH", id, errno);
 		close(fd);
 		return EXIT_FAIL;
 	}
@@ -525,6 +587,10 @@ static void info_json(const struct kvm_vtis_info *in)
 	json_u64(&o, "mmio_writes", in->mmio_writes);
 	json_u64(&o, "bytes_to_tpm", in->bytes_to_tpm);
 	json_u64(&o, "bytes_from_tpm", in->bytes_from_tpm);
+	if (in->irq)
+		json_u64(&o, "irq", in->irq);
+	else
+		json_null(&o, "irq");
 	json_end(&o);
 }
 
@@ -661,7 +727,8 @@ static void info_help(void)
 	       "Describe device ID, one \"key value\" pair a line: id, owner_pid, base,\n"
 	       "tpm, backend, emulator, emulator_connected, command_in_flight,\n"
 	       "active_locality, commands, responses, errors, mmio_reads, mmio_writes,\n"
-	       "bytes_to_tpm, bytes_from_tpm.  With --json: one object with these keys.\n");
+	       "bytes_to_tpm, bytes_from_tpm, irq (the interrupt set by attach --irq,\n"
+	       "- when none).  With --json: one object with these keys.\n");
 }
 
 int cmd_info(int argc, char **argv)
@@ -697,12 +764,8 @@ int cmd_info(int argc, char **argv)
 		return EXIT_FAIL;
 	e = get_info(fd, id, &in);
 	close(fd);
-	if (e == ENOENT) {
-		err_msg("info: no device with id %" PRIu32, id);
-		return EXIT_FAIL;
-	}
 	if (e) {
-		err_msg("info: KVM_VTIS_INFO failed: %s", strerror(e));
+		dev_ioctl_err("info", "KVM_VTIS_INFO", id, e);
 		return EXIT_FAIL;
 	}
 	if (json) {
@@ -734,5 +797,9 @@ int cmd_info(int argc, char **argv)
 	printf("mmio_writes %llu\n", (unsigned long long)in.mmio_writes);
 	printf("bytes_to_tpm %llu\n", (unsigned long long)in.bytes_to_tpm);
 	printf("bytes_from_tpm %llu\n", (unsigned long long)in.bytes_from_tpm);
+	if (in.irq)
+		printf("irq %" PRIu32 "\n", in.irq);
+	else
+		printf("irq -\n");
 	return finish_output();
 }

@@ -30,7 +30,7 @@ static void help(void)
 	       "\n"
 	       "Commands:\n"
 	       "  attach --vm-fd N [--pid PID] [--base ADDR] [--tpm 2.0|1.2]\n"
-	       "         (--emulator | --host-tpm [--tpm-index N]) [--json]\n"
+	       "         (--emulator | --host-tpm [--tpm-index N]) [--irq N] [--json]\n"
 	       "                      attach a TPM to a VM; print its id and emulator device\n"
 	       "  detach ID           remove a device\n"
 	       "  list [--json]       list attached devices\n"

@@ -239,13 +239,7 @@ int cmd_reset(int argc, char **argv)
 	rc = ioctl(fd, KVM_VTIS_RESET, &r);
 	close(fd);
 	if (rc < 0) {
-		if (errno == ENOENT)
-			err_msg("reset: no device with id %" PRIu32, id);
-		else if (errno == EPERM)
-			err_msg("reset: device %" PRIu32 " was attached by another user (needs that user or CAP_SYS_ADMIN)",
-				id);
-		else
-			err_msg("reset: KVM_VTIS_RESET failed: %s", strerror(errno));
+		dev_ioctl_err("reset", "KVM_VTIS_RESET", id, errno);
 		return EXIT_FAIL;
 	}
 	if (ctrl && swtpm_init(ctrl))
@@ -343,17 +337,11 @@ int cmd_save(int argc, char **argv)
 	rc = ioctl(fd, KVM_VTIS_SAVE_STATE, &s);
 	close(fd);
 	if (rc < 0) {
-		if (errno == ENOENT)
-			err_msg("save: no device with id %" PRIu32, id);
-		else if (errno == EPERM)
-			err_msg("save: device %" PRIu32 " was attached by another user (needs that user or CAP_SYS_ADMIN)",
-				id);
-		else if (errno == EOPNOTSUPP)
+		if (errno == EOPNOTSUPP)
 			err_msg("save: device %" PRIu32 " is on the host's TPM: its state (PCRs, keys, sessions, NV) stays in the host's chip and cannot be migrated",
 				id);
 		else
-			err_msg("save: KVM_VTIS_SAVE_STATE failed: %s",
-				strerror(errno));
+			dev_ioctl_err("save", "KVM_VTIS_SAVE_STATE", id, errno);
 		return EXIT_FAIL;
 	}
 	if (s.len > sizeof(blob)) {
@@ -453,12 +441,7 @@ int cmd_restore(int argc, char **argv)
 	rc = ioctl(fd, KVM_VTIS_RESTORE_STATE, &s);
 	close(fd);
 	if (rc < 0) {
-		if (errno == ENOENT)
-			err_msg("restore: no device with id %" PRIu32, id);
-		else if (errno == EPERM)
-			err_msg("restore: device %" PRIu32 " was attached by another user (needs that user or CAP_SYS_ADMIN)",
-				id);
-		else if (errno == EOPNOTSUPP)
+		if (errno == EOPNOTSUPP)
 			err_msg("restore: device %" PRIu32 " is on the host's TPM, which cannot take a migrated state",
 				id);
 		else if (errno == EBUSY)
@@ -468,8 +451,7 @@ int cmd_restore(int argc, char **argv)
 			err_msg("restore: device %" PRIu32 " refused %s (another TPM family or backend, or an inconsistent state); the device is unchanged",
 				id, file);
 		else
-			err_msg("restore: KVM_VTIS_RESTORE_STATE failed: %s",
-				strerror(errno));
+			dev_ioctl_err("restore", "KVM_VTIS_RESTORE_STATE", id, errno);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;

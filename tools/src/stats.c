@@ -276,10 +276,7 @@ static int watch(int fd, uint32_t one, unsigned int interval, uint64_t count)
 			if (e == ENOENT && !one)
 				continue;	/* detached meanwhile */
 			if (e) {
-				if (e == ENOENT)
-					err_msg("stats: no device with id %" PRIu32, ids[i]);
-				else
-					err_msg("stats: KVM_VTIS_STATS failed: %s", strerror(e));
+				dev_ioctl_err("stats", "KVM_VTIS_STATS", ids[i], e);
 				free(ids);
 				free(cur);
 				goto fail;
@@ -383,16 +380,12 @@ int cmd_stats(int argc, char **argv)
 		return watch(fd, id, (unsigned int)interval, count);
 	e = get_stats(fd, id, &st);
 	close(fd);
-	if (e == ENOENT) {
-		err_msg("stats: no device with id %" PRIu32, id);
-		return EXIT_FAIL;
-	}
 	if (e == ENOTTY) {
 		err_msg("stats: the loaded kvm_vtis has no statistics ioctl (too old)");
 		return EXIT_FAIL;
 	}
 	if (e) {
-		err_msg("stats: KVM_VTIS_STATS failed: %s", strerror(e));
+		dev_ioctl_err("stats", "KVM_VTIS_STATS", id, e);
 		return EXIT_FAIL;
 	}
 	return print_stats(&st, json);

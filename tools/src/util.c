@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,22 @@ void err_msg(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/*
+ * Report a failed ioctl on device id with the messages every per-device
+ * command shares: no such device, a device another user attached, else
+ * the ioctl req and errno e.
+ */
+void dev_ioctl_err(const char *cmd, const char *req, uint32_t id, int e)
+{
+	if (e == ENOENT)
+		err_msg("%s: no device with id %" PRIu32, cmd, id);
+	else if (e == EPERM)
+		err_msg("%s: device %" PRIu32 " was attached by another user (needs that user or CAP_SYS_ADMIN)",
+			cmd, id);
+	else
+		err_msg("%s: %s failed: %s", cmd, req, strerror(e));
 }
 
 /* Report a command-line error for command cmd (NULL: the tool itself). */

@@ -37,6 +37,7 @@ enum tpm_family {
 
 /* util.c: diagnostics and strict number parsing */
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void dev_ioctl_err(const char *cmd, const char *req, uint32_t id, int e);
 int usage_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int bad_option(const char *cmd, int c, char **argv);

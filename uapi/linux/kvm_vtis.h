@@ -154,8 +154,12 @@ struct kvm_vtis_info {
 	__u64 mmio_writes;
 	__u64 bytes_to_tpm;
 	__u64 bytes_from_tpm;
+	/* From KVM_VTIS_INFO_SIZE_VER1 on (a smaller size gets none of it): */
+	__u32 irq;			/* GSI set by KVM_VTIS_SET_IRQ, 0: none */
+	__u32 irq_flags;		/* that line's KVM_VTIS_IRQ_* flags */
 };
 #define KVM_VTIS_INFO_SIZE_VER0		128
+#define KVM_VTIS_INFO_SIZE_VER1		136
 
 #define KVM_VTIS_MAGIC	0xB8
 
@@ -169,7 +173,9 @@ struct kvm_vtis_info {
 #define KVM_VTIS_ATTACH		_IOWR(KVM_VTIS_MAGIC, 0x01, struct kvm_vtis_attach)
 #define KVM_VTIS_DETACH		_IOW(KVM_VTIS_MAGIC, 0x02, struct kvm_vtis_detach)
 #define KVM_VTIS_LIST		_IOWR(KVM_VTIS_MAGIC, 0x03, struct kvm_vtis_list)
-#define KVM_VTIS_INFO		_IOWR(KVM_VTIS_MAGIC, 0x04, struct kvm_vtis_info)
+/* The struct has grown since (VER1): the number keeps its first size. */
+#define KVM_VTIS_INFO		_IOC(_IOC_READ | _IOC_WRITE, KVM_VTIS_MAGIC, 0x04, \
+				     KVM_VTIS_INFO_SIZE_VER0)
 
 /* Register classes of kvm_vtis_stats.mmio_reads[] / mmio_writes[]. */
 #define KVM_VTIS_REG_ACCESS	0	/* ACCESS */
@@ -240,6 +246,61 @@ struct kvm_vtis_stats {
 #define KVM_VTIS_STATS_SIZE_VER0	520
 
 #define KVM_VTIS_STATS		_IOWR(KVM_VTIS_MAGIC, 0x05, struct kvm_vtis_stats)
+
+/* kvm_vtis_irq.flags */
+#define KVM_VTIS_IRQ_DIRECT	(1U << 0)	/* the module drives the GSI itself */
+
+/*
+ * KVM_VTIS_SET_IRQ: give device id an interrupt line, replace it, or take
+ * it away.  The TIS interrupt line (TCG PTP: a source bit set in both
+ * INT_STATUS and INT_ENABLE of the active locality, with globalIntEnable)
+ * then drives the line, and INT_VECTOR reads irq.  Three forms:
+ *
+ * eventfd >= 0, flags 0: eventfd is an eventfd the VMM gave to KVM with
+ *      KVM_IRQFD for GSI irq.  With resample_fd -1 (an edge-triggered
+ *      irqfd) the eventfd is signalled on every rising edge of the TIS
+ *      line.  With resample_fd >= 0, the KVM_IRQFD_FLAG_RESAMPLE eventfd of
+ *      the same irqfd (a level-triggered line): the eventfd is signalled on
+ *      a rising edge, and again whenever KVM signals resample_fd (the
+ *      guest's EOI) while the TIS line is still asserted.  The device holds
+ *      both files until the line is replaced or removed, or the device
+ *      goes away, so the irqfd stays registered with KVM even when the
+ *      caller closes them.
+ * flags KVM_VTIS_IRQ_DIRECT, eventfd and resample_fd -1: no eventfd; the
+ *      device drives GSI irq of the VM's in-kernel irqchip (KVM_CREATE_IRQCHIP,
+ *      QEMU's kernel-irqchip=on) itself as a level-triggered line, asserted
+ *      exactly while the TIS line is.  This works from any process, also
+ *      for a VMM that knows nothing of kvm_vtis.  The guest must be told a
+ *      level-triggered interrupt (vtisctl acpi --irq does so).
+ * eventfd -1, flags 0, irq 0, resample_fd -1: remove the line; INT_VECTOR
+ *      reads 0 and the device raises no interrupt any more.
+ *
+ * A line being replaced or removed is de-asserted first.  reserved0 must
+ * be 0.
+ *
+ * Only the attaching user or CAP_SYS_ADMIN may set it.
+ * Errors: ENOENT (no such device); EPERM (neither its attacher nor
+ * CAP_SYS_ADMIN); EINVAL for irq outside 1..255 (or not
+ * 0 when removing), a flag other than KVM_VTIS_IRQ_DIRECT, an fd given
+ * with KVM_VTIS_IRQ_DIRECT, resample_fd without eventfd, or an fd that is
+ * not an eventfd; EBADF (an fd not open); ENXIO (KVM_VTIS_IRQ_DIRECT: the
+ * VM has no in-kernel irqchip route for irq); ENOSPC (KVM_VTIS_IRQ_DIRECT:
+ * the VM has no free interrupt source left); EOPNOTSUPP (this build cannot
+ * drive a VM's irqchip); ENODEV when the VM is being destroyed; ENOMEM.
+ */
+struct kvm_vtis_irq {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 irq;			/* GSI; INT_VECTOR reads it */
+	__s32 eventfd;
+	__s32 resample_fd;
+	__u32 reserved0;		/* must be 0 */
+	__u32 reserved1;		/* must be 0 */
+};
+#define KVM_VTIS_IRQ_SIZE_VER0		32
+
+#define KVM_VTIS_SET_IRQ	_IOW(KVM_VTIS_MAGIC, 0x06, struct kvm_vtis_irq)
 
 /*
  * KVM_VTIS_RESET: put device id into its power-on state, as a platform

@@ -79,7 +79,12 @@ check "root's device $id is still attached" \
 chmod 1777 /tmp
 # /dev/kvm as Debian's udev rules make it (it predates this udevd).
 chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
-nobody_kvm python3 "$VTIS_ROOT/tests/vm/vmfd.py" sh -c \
+# setpriv itself in the background (not the nobody_kvm function, whose
+# subshell would be what $! names): it execs python, which execs sh, which
+# execs sleep, so killing $! ends the VM's holder; a leftover sleep would
+# keep the test's output open for its 600 s.
+setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" \
+	python3 "$VTIS_ROOT/tests/vm/vmfd.py" sh -c \
 	"'$v' attach --vm-fd 5 --emulator --json >/tmp/n1.json 2>/tmp/n.err &&
 	 '$v' attach --vm-fd 5 --base 0xfed50000 --emulator --json >/tmp/n2.json 2>>/tmp/n.err;
 	 exec sleep 600" &
@@ -91,6 +96,7 @@ check "user nobody (group kvm) detaches its own device $n1" nobody_kvm "$v" deta
 check "root (CAP_SYS_ADMIN) detaches nobody's device $n2" "$v" detach "$n2"
 kill "$nholder" 2>/dev/null
 wait "$nholder" 2>/dev/null
+check "nobody's VM holder is gone" wait_for 10 sh -c "! pgrep -u 65534 -x sleep >/dev/null"
 
 kill "$holder"
 wait "$holder" 2>/dev/null
