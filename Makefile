@@ -6,7 +6,10 @@
 #   make check      install what is missing, run every test layer,
 #                   end with "N passed, N failed"
 #   make demo       boot the test host and show kvm_vtis at work
-#   make kunit | unit | vm | dkms | vm-6.12    one test layer
+#   make kunit | unit | vm | dkms | vm-6.12 | vm-debug    one test layer
+#   make check-debug   the vm-debug layer alone: the VM tests without a
+#                   Linux guest and the KUnit suite on a KASAN, lockdep,
+#                   kmemleak and UBSAN kernel (built once, cached)
 #   make fuzz       fuzz the TIS core for FUZZ_TIME seconds (default 600)
 #   make bench      benchmark kvm_vtis against QEMU's tpm-tis and tpm-crb
 #                   in the test host (BENCH_ITER, BENCH_ITER_LONG,
@@ -32,7 +35,7 @@ INSTALLED := $(MODDIR)/kvm_vtis.ko $(DESTDIR)$(PREFIX)/sbin/vtisctl \
 	$(DESTDIR)$(PREFIX)/include/linux/kvm_vtis.h \
 	$(UDEVDIR)/60-kvm-vtis.rules
 
-.PHONY: all module tools check demo kunit unit vm dkms vm-6.12 deps clean help \
+.PHONY: all module tools check demo kunit unit vm dkms vm-6.12 vm-debug check-debug deps clean help \
 	install install-tools uninstall fuzz bench
 
 all: module tools
@@ -53,8 +56,11 @@ check: deps
 demo: deps
 	tests/demo.sh
 
-kunit unit vm dkms vm-6.12: deps
+kunit unit vm dkms vm-6.12 vm-debug: deps
 	tests/check.sh $@
+
+check-debug: deps
+	tests/check.sh vm-debug
 
 FUZZ_TIME ?= 600
 fuzz: deps

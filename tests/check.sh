@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 layers=("$@")
 if [ ${#layers[@]} -eq 0 ]; then
-	for l in build unit kunit fuzz dkms vm vm-6.12 bench; do
+	for l in build unit kunit fuzz dkms vm vm-6.12 vm-debug bench; do
 		[ -x "tests/$l/run" ] && layers+=("$l")
 	done
 fi

@@ -23,7 +23,7 @@ check "load kvm_vtis" vtis_load
 # --- the host TPM backend: no save, no restore ---------------------------
 python3 "$VTIS_ROOT/tests/vm/vmfd.py" sleep 300 &
 h=$!
-check "a process holds a VM fd" wait_for 10 \
+check "a process holds a VM fd" wait_for 60 \
 	sh -c "[ \"\$(readlink /proc/$h/fd/5)\" = anon_inode:kvm-vm ]"
 id=$("$v" attach --pid "$h" --vm-fd 5 --host-tpm | sed -n 's/^id //p')
 check "attach --host-tpm" test -n "$id"
