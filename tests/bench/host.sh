@@ -77,6 +77,7 @@ if [ "$scale_vms" -gt 1 ]; then
 	sed -n -e 's/^# scale-data /scale /p' \
 		-e 's/^# scale-mem-kb-per-device /scale_mem kb_per_device=/p' \
 		-e 's/^# scale-mem-kb-per-emulator /scale_mem kb_per_emulator=/p' \
+		-e 's/^# scale-mem-cache \([^ ]*\) /scale_cache name=\1 bytes_per_device=/p' \
 		/tmp/scale.out | while read -r l; do data "$l"; done
 fi
 

@@ -88,7 +88,7 @@ def main():
 
     conf, machine, access, wall, phases = {}, {}, {}, {}, {}
     snaps, res, info, guest_irqs = {}, {}, {}, {}
-    scale, scale_mem = None, None
+    scale, scale_mem, scale_caches = None, None, []
     try:
         lines = open(a.data).read().splitlines()
     except OSError:
@@ -110,6 +110,8 @@ def main():
             access[d.get("mode")] = num(d.get("ns"))
         elif kind == "scale":
             scale = {k: num(v) for k, v in d.items()}
+        elif kind == "scale_cache":
+            scale_caches.append((d.get("name"), num(d.get("bytes_per_device"))))
         elif kind == "scale_mem":
             scale_mem = scale_mem or {}
             scale_mem.update({k: num(v) for k, v in d.items()})
@@ -306,6 +308,16 @@ def main():
                       % (scale["vms"] - 1, fmt(mem.get("kb_per_device"))))
             md.append("| ... added by an emulator's connection to it (the open file and its buffer), kB | %s |"
                       % fmt(mem.get("kb_per_emulator")))
+            if scale_caches:
+                md.append("")
+                md.append("Where the attaches' memory went: slab caches that grew, bytes per device "
+                          "(active objects x object size in /proc/slabinfo, before and after; "
+                          "kmalloc-N caches round a request up to N).")
+                md.append("")
+                md.append("| slab cache | bytes per device |")
+                md.append("|---|---:|")
+                for name, b in scale_caches:
+                    md.append("| %s | %s |" % (name, fmt(b, 0)))
         else:
             md.append("No scale figures: the scale run did not finish (see run.log).")
         md.append("")

@@ -1848,6 +1848,72 @@ static long kernel_kb(void)
 	return sum;
 }
 
+/* Bytes in use (active objects x object size) per slab cache. */
+#define SLAB_MAX_CACHES	512
+struct slab_use {
+	char name[64];
+	long bytes;
+};
+
+static int slab_snapshot(struct slab_use *u)
+{
+	char line[512], name[64];
+	long active, total, size;
+	int n = 0;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	if (!f)
+		return -1;
+	while (n < SLAB_MAX_CACHES && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %ld %ld %ld", name, &active, &total,
+			   &size) != 4)
+			continue;	/* the two header lines */
+		snprintf(u[n].name, sizeof(u[n].name), "%s", name);
+		u[n].bytes = active * size;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * Print the caches that grew by at least 64 bytes per device between two
+ * snapshots, largest first: where a device's memory goes.
+ */
+static void slab_print_growth(const struct slab_use *a, int na,
+			      const struct slab_use *b, int nb, unsigned int per)
+{
+	long best_d;
+	int i, j, best, shown = 0;
+	bool done[SLAB_MAX_CACHES] = { false };
+
+	while (shown < 12) {
+		best = -1;
+		best_d = 64L * per - 1;
+		for (j = 0; j < nb; j++) {
+			long d = b[j].bytes;
+
+			if (done[j])
+				continue;
+			for (i = 0; i < na; i++)
+				if (!strcmp(a[i].name, b[j].name)) {
+					d -= a[i].bytes;
+					break;
+				}
+			if (d > best_d) {
+				best_d = d;
+				best = j;
+			}
+		}
+		if (best < 0)
+			break;
+		done[best] = true;
+		printf("# scale-mem-cache %s %.0f\n", b[best].name,
+		       (double)best_d / per);
+		shown++;
+	}
+}
+
 static struct vm *scale_vm_new(void)
 {
 	struct vm *x = calloc(1, sizeof(*x));
@@ -1903,7 +1969,8 @@ static void scenario_scale(struct vm *vm)
 	struct vm *v[SCALE_MAX_VMS] = { vm };
 	uint8_t (*chain)[32] = calloc(nv, 32), d[32], cat[64], now[32];
 	uint64_t t0, ms_alone, ms_all;
-	int emu_fds[SCALE_MAX_VMS];
+	static struct slab_use slab0[SLAB_MAX_CACHES], slab1[SLAB_MAX_CACHES];
+	int emu_fds[SCALE_MAX_VMS], ns0, ns1;
 	long kb0, kb1, kb2;
 	double svc_max = 0, svc_min = 1e30;
 	bool ok = true;
@@ -1924,11 +1991,15 @@ static void scenario_scale(struct vm *vm)
 			goto out;
 		}
 	}
+	ns0 = slab_snapshot(slab0);
 	kb0 = kernel_kb();
 	for (i = 1; i < nv; i++)
 		if (vtis_attach(v[i]))
 			goto out;
 	kb1 = kernel_kb();
+	ns1 = slab_snapshot(slab1);
+	if (ns0 > 0 && ns1 > 0)
+		slab_print_growth(slab0, ns0, slab1, ns1, nv - 1);
 	printf("# scale-mem-kb-per-device %.1f\n",
 	       kb0 < 0 || kb1 < 0 ? -1.0 : (double)(kb1 - kb0) / (nv - 1));
 	/*
