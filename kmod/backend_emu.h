@@ -35,6 +35,9 @@ struct vtis_emu {
 	wait_queue_head_t wq;		/* read() and poll() wait here */
 	struct delayed_work timeout;	/* command timeout, deferred failures */
 
+	const u8 *cmd;			/* the guest's command (the core's buffer) */
+	unsigned long deadline;		/* jiffies when the command times out */
+	u32 cmd_len;			/* length of the guest's command, or 0 */
 	bool open;			/* an emulator holds the char device */
 	u8 state;			/* enum vtis_emu_state */
 	bool announcing;		/* the message is the set-locality command */
@@ -42,9 +45,6 @@ struct vtis_emu {
 	bool discard;			/* drop the answer to the message read */
 	u8 announced;			/* locality the emulator was told, or none */
 	u8 cmd_locality;		/* locality of the guest's command */
-	u32 cmd_len;			/* length of the guest's command, or 0 */
-	const u8 *cmd;			/* the guest's command (the core's buffer) */
-	unsigned long deadline;		/* jiffies when the command times out */
 	u8 set_loc[VTIS_EMU_SET_LOC_LEN];
 };
 

@@ -64,7 +64,8 @@ static void vtis_dev_release(struct kref *ref)
 	struct vtis_dev *dev = container_of(ref, struct vtis_dev, ref);
 
 	mutex_destroy(&dev->lock);
-	kvfree(dev);
+	kfree(dev->tis.s.buf);
+	kfree(dev);
 }
 
 void vtis_dev_put(struct vtis_dev *dev)
@@ -76,12 +77,20 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 				 u64 base)
 {
 	struct vtis_dev *dev;
+	u8 *buf;
 	u32 id;
 	int ret;
 
-	dev = kvzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	/*
+	 * Two objects, not one of 5 KiB, which slab would round up to 8:
+	 * the device (under 1 KiB) and the TIS buffer (4 KiB exactly).
+	 */
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
+	buf = kzalloc(VTIS_BUFFER_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		goto err_free_dev;
 	kref_init(&dev->ref);
 	mutex_init(&dev->lock);
 	init_waitqueue_head(&dev->done_wq);
@@ -95,7 +104,7 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 	vtis_tis_init(&dev->tis, family == KVM_VTIS_TPM_1_2 ?
 		      VTIS_FAMILY_1_2 : VTIS_FAMILY_2_0,
 		      vtis_dev_on_host(dev) ? &vtis_host_tis_ops :
-					      &vtis_emu_tis_ops, dev);
+					      &vtis_emu_tis_ops, dev, buf);
 	vtis_obs_dev_init(dev);
 	vtis_emu_dev_init(dev);
 	vtis_irq_dev_init(dev);
@@ -111,6 +120,10 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 		return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
 	}
 	return dev;
+
+err_free_dev:
+	kfree(dev);
+	return ERR_PTR(-ENOMEM);
 }
 
 static void vtis_dev_release_id(struct vtis_dev *dev)

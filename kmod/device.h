@@ -83,6 +83,8 @@ struct vtis_dev {
 
 	/* Published and not yet retired; protected by vtis_devs_lock. */
 	bool registered;
+	/* Torn down: no more core calls.  Protected by lock (below). */
+	bool dead;
 
 	/*
 	 * Serialises the TIS core, the backend state, the counters and
@@ -90,7 +92,6 @@ struct vtis_dev {
 	 * briefly around it, and nothing takes it in atomic context.
 	 */
 	struct mutex lock;
-	bool dead;			/* torn down: no more core calls */
 	unsigned long done_seq;		/* bumped on every command completion */
 	struct vtis_stats stats;
 	struct vtis_emu emu;

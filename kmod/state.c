@@ -286,11 +286,13 @@ int vtis_dev_restore_state(struct vtis_dev *dev, const void __user *ubuf,
 	blob = kvmalloc(len, GFP_KERNEL_ACCOUNT);
 	if (!blob)
 		return -ENOMEM;
-	st = kvzalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
+	/* The state and its buffer, in one piece. */
+	st = kvzalloc(sizeof(*st) + VTIS_BUFFER_SIZE, GFP_KERNEL_ACCOUNT);
 	if (!st) {
 		ret = -ENOMEM;
 		goto out_free_blob;
 	}
+	st->buf = (u8 *)(st + 1);
 	if (copy_from_user(blob, ubuf, len)) {
 		ret = -EFAULT;
 		goto out_free_state;

@@ -796,16 +796,17 @@ void vtis_tis_reset(struct vtis_tis *tis)
 		s->loc[l].state = VTIS_LOC_IDLE;
 		s->loc[l].int_enable = VTIS_INT_ENABLE_RESET;
 	}
-	memset(s->buf, 0, sizeof(s->buf));
+	memset(s->buf, 0, VTIS_BUFFER_SIZE);
 	vtis_update_irq(tis);
 }
 
 void vtis_tis_init(struct vtis_tis *tis, enum vtis_family family,
-		   const struct vtis_tis_ops *ops, void *priv)
+		   const struct vtis_tis_ops *ops, void *priv, u8 *buf)
 {
 	memset(tis, 0, sizeof(*tis));
 	tis->ops = ops;
 	tis->priv = priv;
+	tis->s.buf = buf;
 	tis->s.version = VTIS_STATE_VERSION;
 	tis->s.family = family == VTIS_FAMILY_1_2 ? VTIS_FAMILY_1_2 :
 						    VTIS_FAMILY_2_0;
@@ -831,7 +832,7 @@ int vtis_tis_state_check(const struct vtis_tis_state *st)
 	u32 seizers;
 	int l;
 
-	if (!st || st->version != VTIS_STATE_VERSION)
+	if (!st || !st->buf || st->version != VTIS_STATE_VERSION)
 		return -EINVAL;
 	if (st->family != VTIS_FAMILY_1_2 && st->family != VTIS_FAMILY_2_0)
 		return -EINVAL;
@@ -913,8 +914,17 @@ int vtis_tis_load_state(struct vtis_tis *tis, const struct vtis_tis_state *st)
 {
 	if (vtis_tis_state_check(st))
 		return -EINVAL;
-	if (st != &tis->s)
-		memcpy(&tis->s, st, sizeof(*st));
+	vtis_tis_state_copy(&tis->s, st);
 	vtis_update_irq(tis);
 	return 0;
+}
+
+void vtis_tis_state_copy(struct vtis_tis_state *dst,
+			 const struct vtis_tis_state *src)
+{
+	if (dst == src)
+		return;
+	memcpy(dst, src, VTIS_STATE_FIELDS_SIZE);
+	if (dst->buf != src->buf)
+		memcpy(dst->buf, src->buf, VTIS_BUFFER_SIZE);
 }

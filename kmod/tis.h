@@ -11,6 +11,7 @@
 #define KVM_VTIS_TIS_H
 
 #ifdef __KERNEL__
+#include <linux/stddef.h>
 #include <linux/types.h>
 #else
 #include "tis_shim.h"
@@ -220,8 +221,18 @@ struct vtis_tis_state {
 	u32 rw_offset;		/* FIFO read/write position */
 	u32 len;		/* bytes of command or response held in buf */
 	struct vtis_tis_loc loc[VTIS_NUM_LOCALITIES];
-	u8 buf[VTIS_BUFFER_SIZE];
+	/*
+	 * The command being written or the response being read:
+	 * VTIS_BUFFER_SIZE bytes, which the owner gives vtis_tis_init().
+	 * Apart from the rest so that an owner's device fits in small slab
+	 * objects; a plain copy of the state shares them, and
+	 * vtis_tis_state_copy() copies them.  Last: the bytes before it are
+	 * the state proper (VTIS_STATE_FIELDS_SIZE).
+	 */
+	u8 *buf;
 };
+
+#define VTIS_STATE_FIELDS_SIZE	offsetof(struct vtis_tis_state, buf)
 
 struct vtis_tis {
 	const struct vtis_tis_ops *ops;
@@ -237,8 +248,9 @@ struct vtis_tis {
 	void (*event)(struct vtis_tis *tis, const struct vtis_tis_event *ev);
 };
 
+/* @buf: VTIS_BUFFER_SIZE bytes, the owner's, for as long as @tis lives. */
 void vtis_tis_init(struct vtis_tis *tis, enum vtis_family family,
-		   const struct vtis_tis_ops *ops, void *priv);
+		   const struct vtis_tis_ops *ops, void *priv, u8 *buf);
 
 /*
  * Power-on state (platform reset).  A command in flight is forgotten (its
@@ -287,6 +299,10 @@ static inline void vtis_tis_set_established(struct vtis_tis *tis, bool est)
 
 /* Validate a state blob before loading it; 0 or -EINVAL. */
 int vtis_tis_state_check(const struct vtis_tis_state *st);
+
+/* Copy @src into @dst: its fields, and its buffer's bytes into @dst's. */
+void vtis_tis_state_copy(struct vtis_tis_state *dst,
+			 const struct vtis_tis_state *src);
 
 /*
  * Check @st and make it the device's state (0), or leave the device

@@ -52,6 +52,7 @@ struct input {
 
 struct harness {
 	struct vtis_tis tis;
+	u8 buf[VTIS_BUFFER_SIZE];	/* the core's buffer */
 	enum vtis_family family;
 	/* a command is at the backend (submit seen, no accepted answer yet) */
 	bool inflight;
@@ -73,6 +74,26 @@ struct harness {
 };
 
 static struct harness h;
+
+/* A state with a buffer of its own, for copies of the core's. */
+struct state_copy {
+	struct vtis_tis_state s;
+	u8 buf[VTIS_BUFFER_SIZE];
+};
+
+static struct vtis_tis_state *state_copy(struct state_copy *c)
+{
+	c->s.buf = c->buf;
+	vtis_tis_state_copy(&c->s, &h.tis.s);
+	return &c->s;
+}
+
+/* The core's state equals @c: its fields and its buffer's bytes. */
+static bool state_same(const struct vtis_tis_state *c)
+{
+	return !memcmp(c, &h.tis.s, VTIS_STATE_FIELDS_SIZE) &&
+	       !memcmp(c->buf, h.tis.s.buf, VTIS_BUFFER_SIZE);
+}
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\
@@ -477,7 +498,7 @@ static void reinit(u8 op)
 {
 	if (op & 8) {
 		h.family = (op & 0x10) ? VTIS_FAMILY_1_2 : VTIS_FAMILY_2_0;
-		vtis_tis_init(&h.tis, h.family, ops, &h);
+		vtis_tis_init(&h.tis, h.family, ops, &h, h.buf);
 		h.tis.event = fz_event;
 		/* a new instance starts with its line low */
 		h.irq_known = false;
@@ -493,18 +514,19 @@ static void reinit(u8 op)
 
 static void stray_answer(struct input *in)
 {
-	static struct vtis_tis_state before;
+	static struct state_copy copy;
+	const struct vtis_tis_state *before;
 	u8 r[16];
 
 	if (h.inflight)
 		return;
 	take_fill(in, r, sizeof(r));
 	put_be32(r + 2, sizeof(r));
-	memcpy(&before, &h.tis.s, sizeof(before));
+	before = state_copy(&copy);
 	CHECK(!vtis_tis_response(&h.tis, r, sizeof(r)));
-	CHECK(!memcmp(&before, &h.tis.s, sizeof(before)));
+	CHECK(state_same(before));
 	vtis_tis_backend_error(&h.tis);
-	CHECK(!memcmp(&before, &h.tis.s, sizeof(before)));
+	CHECK(state_same(before));
 }
 
 /* The checks the backend applies to a command it is handed. */
@@ -523,17 +545,26 @@ static void check_forwarded(const u8 *cmd, u32 len)
  */
 static void load_blob(struct input *in)
 {
-	static struct vtis_tis_state st;
+	static struct state_copy copy;
 	const struct vtis_tis_state *s = &h.tis.s;
+	struct vtis_tis_state *st = state_copy(&copy);
 	u8 n = take8(in, 0) & 7, raw[3];
+	u32 at;
 	u8 a;
 
-	memcpy(&st, s, sizeof(st));
-	while (n-- && take(in, raw, 3))
-		((u8 *)&st)[(raw[0] | raw[1] << 8) % sizeof(st)] = raw[2];
-	if (vtis_tis_load_state(&h.tis, &st))
+	/* Changed bytes: of the fields, or of the buffer (not its pointer). */
+	while (n-- && take(in, raw, 3)) {
+		at = (raw[0] | raw[1] << 8) %
+		     (VTIS_STATE_FIELDS_SIZE + VTIS_BUFFER_SIZE);
+		if (at < VTIS_STATE_FIELDS_SIZE)
+			((u8 *)st)[at] = raw[2];
+		else
+			st->buf[at - VTIS_STATE_FIELDS_SIZE] = raw[2];
+	}
+	if (vtis_tis_load_state(&h.tis, st))
 		return;
-	CHECK(!memcmp(&st, s, sizeof(st)));
+	CHECK(state_same(st));
+	CHECK(s->buf == h.buf);
 	h.family = s->family;
 	h.inflight = s->busy;
 	h.inflight_loc = s->next_locality;
@@ -555,15 +586,16 @@ static void load_blob(struct input *in)
 
 static void owner(struct input *in, u8 op)
 {
-	static struct vtis_tis_state st;
+	static struct state_copy copy;
+	const struct vtis_tis_state *st;
 	u8 vec = take8(in, 0);
 
 	if (op & 8)
 		vtis_tis_set_established(&h.tis, op & 0x10);
 	if (op & 0x20) {
-		memcpy(&st, &h.tis.s, sizeof(st));
-		CHECK(vtis_tis_load_state(&h.tis, &st) == 0);
-		CHECK(!memcmp(&st, &h.tis.s, sizeof(st)));
+		st = state_copy(&copy);
+		CHECK(vtis_tis_load_state(&h.tis, st) == 0);
+		CHECK(state_same(st));
 	}
 	if (op & 0x40)
 		h.sync_submit = !h.sync_submit;
@@ -584,7 +616,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	h.sync_submit = cfg & 2;
 	h.fail_on_cancel = cfg & 4;
 	ops = (cfg & 0x20) ? NULL : (cfg & 0x10) ? &fz_ops_irq_only : &fz_ops;
-	vtis_tis_init(&h.tis, h.family, ops, &h);
+	vtis_tis_init(&h.tis, h.family, ops, &h, h.buf);
 	if (cfg & 8)
 		h.tis.event = fz_event;
 	check_state();

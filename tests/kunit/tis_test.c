@@ -34,6 +34,7 @@ struct fake {
 struct ctx {
 	struct kunit *test;
 	struct vtis_tis tis;
+	u8 buf[VTIS_BUFFER_SIZE];	/* the core's buffer */
 	struct fake fk;
 	int mmio;		/* guest accesses made through the helpers */
 	/* what tis.event reported, when a test listens */
@@ -83,8 +84,28 @@ static struct ctx *mk(struct kunit *test, enum vtis_family family)
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	c->test = test;
-	vtis_tis_init(&c->tis, family, &fake_ops, c);
+	vtis_tis_init(&c->tis, family, &fake_ops, c, c->buf);
 	return c;
+}
+
+/* A state with a buffer of its own, a copy of @c's core's. */
+static struct vtis_tis_state *snap(struct kunit *test, struct ctx *c)
+{
+	struct vtis_tis_state *st;
+
+	st = kunit_kzalloc(test, sizeof(*st) + VTIS_BUFFER_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	st->buf = (u8 *)(st + 1);
+	vtis_tis_state_copy(st, &c->tis.s);
+	return st;
+}
+
+/* Do two states hold the same fields and the same buffer bytes? */
+static bool same_state(const struct vtis_tis_state *a,
+		       const struct vtis_tis_state *b)
+{
+	return !memcmp(a, b, VTIS_STATE_FIELDS_SIZE) &&
+	       !memcmp(a->buf, b->buf, VTIS_BUFFER_SIZE);
 }
 
 /* ---- guest accesses (little-endian byte order, like the MMIO bus) ---- */
@@ -624,11 +645,9 @@ static void t_locality4_writes_dropped(struct kunit *test)
 	struct ctx *c = mk(test, VTIS_FAMILY_2_0);
 	struct vtis_tis_state *before;
 
-	before = kunit_kzalloc(test, sizeof(*before), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, before);
 	request(c, 0);
 	cmd_ready(c, 0);
-	memcpy(before, &c->tis.s, sizeof(*before));
+	before = snap(test, c);
 	request(c, 4);
 	wr8(c, 4, VTIS_REG_ACCESS, VTIS_ACCESS_SEIZE);
 	wr8(c, 4, VTIS_REG_HASH_START, 0xff);
@@ -636,7 +655,7 @@ static void t_locality4_writes_dropped(struct kunit *test)
 	wr32(c, 4, VTIS_REG_DATA_FIFO, 0x01020304);
 	wr8(c, 4, VTIS_REG_HASH_END, 0xff);
 	wr32(c, 4, VTIS_REG_INT_ENABLE, 0xffffffff);
-	KUNIT_EXPECT_EQ(test, memcmp(before, &c->tis.s, sizeof(*before)), 0);
+	KUNIT_EXPECT_TRUE(test, same_state(before, &c->tis.s));
 	/* reads work */
 	KUNIT_EXPECT_EQ(test, access(c, 4) & VTIS_ACCESS_REG_VALID,
 			VTIS_ACCESS_REG_VALID);
@@ -1584,18 +1603,16 @@ static void t_response_without_command(struct kunit *test)
 	struct ctx *c = mk(test, VTIS_FAMILY_2_0);
 	struct vtis_tis_state *before;
 
-	before = kunit_kzalloc(test, sizeof(*before), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, before);
 	KUNIT_EXPECT_FALSE(test, vtis_tis_response(&c->tis, tpm2_getrandom_rsp,
 						   sizeof(tpm2_getrandom_rsp)));
 	request(c, 0);
 	cmd_ready(c, 0);
 	send(c, 0, tpm2_getrandom, 5);
-	memcpy(before, &c->tis.s, sizeof(*before));
+	before = snap(test, c);
 	KUNIT_EXPECT_FALSE(test, vtis_tis_response(&c->tis, tpm2_getrandom_rsp,
 						   sizeof(tpm2_getrandom_rsp)));
 	vtis_tis_backend_error(&c->tis);
-	KUNIT_EXPECT_EQ(test, memcmp(before, &c->tis.s, sizeof(*before)), 0);
+	KUNIT_EXPECT_TRUE(test, same_state(before, &c->tis.s));
 }
 
 static void t_second_response_ignored(struct kunit *test)
@@ -1738,13 +1755,13 @@ static void t_no_ops(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, tis);
 	/* without callbacks a command gets TPM_RC_FAILURE, nothing crashes */
-	vtis_tis_init(&c->tis, VTIS_FAMILY_2_0, NULL, c);
+	vtis_tis_init(&c->tis, VTIS_FAMILY_2_0, NULL, c, c->buf);
 	wr32(c, 0, VTIS_REG_INT_ENABLE, 0xffffffff);
 	submit_cmd(c, 0, tpm2_getrandom, sizeof(tpm2_getrandom));
 	KUNIT_EXPECT_FALSE(test, vtis_tis_busy(&c->tis));
 	expect_tpm2_error(c, 0, VTIS_TPM2_RC_FAILURE);
 	/* an unknown family becomes TPM 2.0 */
-	vtis_tis_init(tis, 0, NULL, NULL);
+	vtis_tis_init(tis, 0, NULL, NULL, c->buf);
 	KUNIT_EXPECT_EQ(test, tis->s.family, (u32)VTIS_FAMILY_2_0);
 }
 
@@ -1946,7 +1963,7 @@ static void t_state_check_accepts_live_states(struct kunit *test)
 
 #define BAD_STATE(expr)							\
 	do {								\
-		memcpy(st, &c->tis.s, sizeof(*st));			\
+		vtis_tis_state_copy(st, &c->tis.s);			\
 		expr;							\
 		KUNIT_EXPECT_EQ_MSG(test, vtis_tis_state_check(st),	\
 				    -EINVAL, "accepted: %s", #expr);	\
@@ -1955,9 +1972,9 @@ static void t_state_check_accepts_live_states(struct kunit *test)
 static void t_state_check_rejects(struct kunit *test)
 {
 	struct ctx *c = mk(test, VTIS_FAMILY_2_0);
-	struct vtis_tis_state *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	struct vtis_tis_state *st = snap(test, c);
+	u8 *buf;
 
-	KUNIT_ASSERT_NOT_NULL(test, st);
 	/* a reception in progress, locality 1 waiting */
 	request(c, 0);
 	request(c, 1);
@@ -2000,6 +2017,13 @@ static void t_state_check_rejects(struct kunit *test)
 	BAD_STATE(st->loc[4].int_enable = 0x100);
 	BAD_STATE(st->loc[4].int_status = 0x08);
 	BAD_STATE(st->active_locality = VTIS_NO_LOCALITY);	/* owns state */
+	/* a state without its buffer */
+	vtis_tis_state_copy(st, &c->tis.s);
+	buf = st->buf;
+	st->buf = NULL;
+	KUNIT_EXPECT_EQ(test, vtis_tis_state_check(st), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vtis_tis_load_state(&c->tis, st), -EINVAL);
+	st->buf = buf;
 }
 
 /*
@@ -2013,10 +2037,9 @@ static void t_state_check_rejects(struct kunit *test)
 static void t_state_check_fuzz_regressions(struct kunit *test)
 {
 	struct ctx *c = mk(test, VTIS_FAMILY_2_0);
-	struct vtis_tis_state *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	struct vtis_tis_state *st = snap(test, c);
 	u8 *set_loc = mkcmd(test, 0x8001, 11, VTIS_ORD_SET_LOCALITY, 11);
 
-	KUNIT_ASSERT_NOT_NULL(test, st);
 	/* a command in flight at locality 0, and locality 2 seizing */
 	submit_cmd(c, 0, tpm2_getrandom, sizeof(tpm2_getrandom));
 	wr8(c, 2, VTIS_REG_ACCESS, VTIS_ACCESS_SEIZE);
@@ -2033,7 +2056,7 @@ static void t_state_check_fuzz_regressions(struct kunit *test)
 	BAD_STATE(st->aborting_locality = 1);
 	BAD_STATE(st->aborting_locality = VTIS_NO_LOCALITY);
 	/* a higher deferred target (a pending request) is fine */
-	memcpy(st, &c->tis.s, sizeof(*st));
+	vtis_tis_state_copy(st, &c->tis.s);
 	st->aborting_locality = 3;
 	st->pending = 1U << 3;
 	KUNIT_EXPECT_EQ(test, vtis_tis_state_check(st), 0);
@@ -2058,18 +2081,20 @@ static void t_state_migrates(struct kunit *test)
 {
 	struct ctx *a = mk(test, VTIS_FAMILY_2_0);
 	struct ctx *b = mk(test, VTIS_FAMILY_2_0);
-	struct vtis_tis_state *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	struct vtis_tis_state *st = snap(test, a);
 	u8 out[32];
 
-	KUNIT_ASSERT_NOT_NULL(test, st);
 	request(a, 0);
 	wr32(a, 0, VTIS_REG_INT_ENABLE, VTIS_INT_GLOBAL_ENABLE |
 	     VTIS_INT_DATA_AVAIL);
 	submit_cmd(a, 0, tpm2_getrandom, sizeof(tpm2_getrandom));
 	vtis_tis_response(&a->tis, tpm2_getrandom_rsp, sizeof(tpm2_getrandom_rsp));
 	recv(a, 0, out, 7);
-	memcpy(st, &a->tis.s, sizeof(*st));
+	vtis_tis_state_copy(st, &a->tis.s);
 	KUNIT_ASSERT_EQ(test, vtis_tis_load_state(&b->tis, st), 0);
+	/* the bytes came over; b keeps its own buffer */
+	KUNIT_EXPECT_PTR_EQ(test, b->tis.s.buf, &b->buf[0]);
+	KUNIT_EXPECT_TRUE(test, same_state(st, &b->tis.s));
 	KUNIT_EXPECT_TRUE(test, b->fk.irq);	/* line re-evaluated */
 	KUNIT_ASSERT_EQ(test, recv(b, 0, out + 7, sizeof(out) - 7),
 			(u32)sizeof(tpm2_getrandom_rsp) - 7);

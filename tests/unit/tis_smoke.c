@@ -132,11 +132,12 @@ static u32 random_walk(enum vtis_family family, u32 steps)
 				    0xf00, 0xf04, 0xffc, 0x0fff };
 	static const u32 lens[] = { 1, 1, 1, 2, 4, 4, 8, 3 };
 	static struct vtis_tis tis;
+	static u8 buf[VTIS_BUFFER_SIZE];
 	static u8 rsp[VTIS_BUFFER_SIZE + 16];
 	u8 val[8];
 	u32 i, k, r, off, len, rlen;
 
-	vtis_tis_init(&tis, family, &ops, NULL);
+	vtis_tis_init(&tis, family, &ops, NULL, buf);
 	for (i = 1; i <= steps; i++) {
 		r = rnd();
 		off = ((r >> 8) % 5) << VTIS_LOCALITY_SHIFT;
@@ -227,13 +228,14 @@ static u32 random_walk(enum vtis_family family, u32 steps)
 int main(void)
 {
 	static struct vtis_tis tis;
+	static u8 buf[VTIS_BUFFER_SIZE];
 	u8 out[64];
 	u8 bad[11] = { 0x80, 0x01, 0x00, 0x00, 0x00, 0x0b,
 		       0x20, 0x00, 0x10, 0x00, 0x03 };
 	u8 short_rsp[9] = { 0x80, 0x01, 0x00, 0x00, 0x00, 0x09, 0, 0, 0 };
 	u32 n;
 
-	vtis_tis_init(&tis, VTIS_FAMILY_2_0, &ops, NULL);
+	vtis_tis_init(&tis, VTIS_FAMILY_2_0, &ops, NULL, buf);
 	check(rd(&tis, VTIS_REG_DID_VID, 4) == VTIS_DID_VID &&
 	      rd(&tis, VTIS_REG_INTF_CAPABILITY, 4) == 0x30000697U &&
 	      rd(&tis, VTIS_REG_INTERFACE_ID, 4) == 0x2100U,
