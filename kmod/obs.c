@@ -321,26 +321,23 @@ DEFINE_SHOW_ATTRIBUTE(vtis_service_time);
 static int vtis_tis_state_show(struct seq_file *m, void *unused)
 {
 	struct vtis_dev *dev = m->private;
-	struct vtis_tis_state *s;
+	/* A copy of the fields (not the buffer): no printing under the lock. */
+	struct vtis_tis_state s;
 	unsigned int l;
 
-	s = kmalloc(sizeof(*s), GFP_KERNEL);
-	if (!s)
-		return -ENOMEM;
 	mutex_lock(&dev->lock);
-	*s = dev->tis.s;
+	s = dev->tis.s;
 	mutex_unlock(&dev->lock);
 	seq_printf(m, "family %u active %d next %d aborting %d pending %#x busy %u flags %#x established %u\n",
-		   s->family, (s8)s->active_locality,
-		   (s8)s->next_locality,
-		   (s8)s->aborting_locality, s->pending, s->busy,
-		   s->flags, s->established);
-	seq_printf(m, "len %u rw_offset %u\n", s->len, s->rw_offset);
+		   s.family, (s8)s.active_locality,
+		   (s8)s.next_locality,
+		   (s8)s.aborting_locality, s.pending, s.busy,
+		   s.flags, s.established);
+	seq_printf(m, "len %u rw_offset %u\n", s.len, s.rw_offset);
 	for (l = 0; l < VTIS_NUM_LOCALITIES; l++)
 		seq_printf(m, "loc %u state %u access %#x int_enable %#x int_status %#x\n",
-			   l, s->loc[l].state, s->loc[l].access,
-			   s->loc[l].int_enable, s->loc[l].int_status);
-	kfree(s);
+			   l, s.loc[l].state, s.loc[l].access,
+			   s.loc[l].int_enable, s.loc[l].int_status);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vtis_tis_state);
