@@ -130,6 +130,9 @@ for k, val in d.items():
 check "stats: debugfs service_time counts the 3 commands" \
 	sh -c "grep -q '^count 3 ' /sys/kernel/debug/kvm_vtis/$id/service_time && \
 	       [ \"\$(awk '/ us /{s+=\$NF} END{print s}' /sys/kernel/debug/kvm_vtis/$id/service_time)\" = 3 ]"
+check "stats: debugfs tis shows a TPM 2.0 core at rest (no command in flight, 5 localities)" \
+	sh -c "f=/sys/kernel/debug/kvm_vtis/$id/tis; grep -q '^family 2 .* busy 0 ' \$f && \
+	       grep -q '^len [0-9]* rw_offset [0-9]*\$' \$f && [ \"\$(grep -c '^loc [0-4] state ' \$f)\" = 5 ]"
 check "stats: vtisctl stats --watch --count 2 shows the device twice" \
 	sh -c "'$v' stats --watch --count 2 --interval 1 >/tmp/watch.out && [ \"\$(grep -c '^$id ' /tmp/watch.out)\" = 2 ]"
 check "stats: vtisctl stats --watch $id --count 1" \
