@@ -8,7 +8,7 @@
 # known digests, PCR_Read checked against the SHA-256 chain computed in
 # the VMM).  The storm never writes locality 3's page nor reads its FIFO;
 # Seize from localities 0-2 cannot take locality 3 away, so every real
-# command must succeed (see scenario_guest_storm in vmm.c).
+# command must succeed (see scenario_guest_storm in tests/vm/vmm/storm.c).
 #
 # Checked: every real command answered correctly and enough of them ran
 # during the storm; PCR 16 ends at the expected chain; KVM_VTIS_STATS

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtis-vmm: reset and migration: TPM2_Startup after reset, state save and
+ * restore between VMs.
+ */
+#include "vmm.h"
+
+/* ---- reset and migration ---------------------------------------------- */
+
+/* Run a program; its exit status, or -1.  Its stdout goes to stderr. */
+static int run_prog(const char *const argv[])
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static uint32_t rd_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A plain command with a header-only or any response: its rc, or -1. */
+static int64_t tpm2_simple(struct vm *vm, struct cmdbuf *b, const char *what)
+{
+	struct resp r;
+
+	if (tpm_transmit(vm, 0, 0, b, &r, what))
+		return -1;
+	return r.rc;
+}
+
+static int64_t tpm2_startup(struct vm *vm, const char *what)
+{
+	struct cmdbuf b;
+
+	cmd_start(&b, TPM2_ST_NO_SESSIONS, TPM2_CC_STARTUP);
+	put16(&b, TPM2_SU_CLEAR);
+	cmd_end(&b);
+	return tpm2_simple(vm, &b, what);
+}
+
+/*
+ * reset: a platform reset of the device (vtisctl reset --ctrl) with a
+ * command in flight and locality 0 held; the guest then finds the TIS in
+ * its power-on state, the TPM restarted (a command before TPM2_Startup
+ * gets TPM_RC_INITIALIZE), TPM2_Startup succeeds, PCR 16 is back to zero
+ * and extends again.
+ */
+void scenario_reset(struct vm *vm)
+{
+	char id[16];
+	const char *argv[] = { opt.vtisctl, "reset", id, "--ctrl", vm->ctrl,
+			       NULL };
+	uint8_t pcr[32], zero[32] = { 0 };
+	uint32_t acc, ie, ie0;
+	struct cmdbuf b;
+	struct resp r;
+	int64_t rc;
+	int st;
+
+	if (!vm->ctrl[0]) {
+		result(false, "reset: needs --spawn-swtpm (its control channel)");
+		return;
+	}
+	if (guest_read(vm, 0, TIS_INT_ENABLE, 4, &ie0))
+		return;
+	if (!extend_and_check(vm, 0, 0, 16, "reset: before"))
+		return;
+	/* A command in flight, locality 0 active, at the reset. */
+	cmd_get_random_any(&b, 16);
+	if (tpm_op(vm, MB_OP_SEND, 0, 0, &b, &r, "reset: send"))
+		return;
+	snprintf(id, sizeof(id), "%u", vm->id);
+	st = run_prog(argv);
+	result(st == 0, "reset: vtisctl reset %s --ctrl %s exits 0 (%d)", id,
+	       vm->ctrl, st);
+	if (st)
+		return;
+	if (guest_read(vm, 0, TIS_ACCESS, 1, &acc) ||
+	    guest_read(vm, 0, TIS_INT_ENABLE, 4, &ie))
+		return;
+	/* The probe recorded INT_ENABLE as the device came up. */
+	diag("reset: INT_ENABLE(0) %#x before the scenario, %#x after the reset, %#x at the probe",
+	     ie0, ie, vm->mb->val[MB_V_INT_ENABLE]);
+	result((acc & 0xa6) == 0x80 && ie == vm->mb->val[MB_V_INT_ENABLE],
+	       "reset: power-on TIS: no locality active or requested (ACCESS %#04x), INT_ENABLE %#x as the probe read it at power-on",
+	       acc, ie);
+	tpm2_cmd_pcr_read(&b, 16);
+	rc = tpm2_simple(vm, &b, "reset: PCR_Read before Startup");
+	result(rc == TPM2_RC_INITIALIZE,
+	       "reset: the TPM was restarted: a command before TPM2_Startup gets TPM_RC_INITIALIZE (rc %#llx)",
+	       (long long)rc);
+	rc = tpm2_startup(vm, "reset: Startup");
+	result(rc == TPM2_RC_SUCCESS, "reset: TPM2_Startup(CLEAR) succeeds (rc %#llx)",
+	       (long long)rc);
+	if (rc)
+		return;
+	if (tpm2_pcr_read(vm, 0, 0, 16, pcr, "reset: after"))
+		return;
+	result(hex_eq(pcr, zero, 32), "reset: PCR 16 reads zero after the TPM's restart");
+	result(extend_and_check(vm, 0, 0, 16, "reset: after"),
+	       "reset: PCR 16 extends and reads back after the reset");
+}
+
+static uint32_t crc32_le(const uint8_t *p, size_t n)
+{
+	uint32_t crc = ~0u;
+	int k;
+
+	while (n--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
+	}
+	return ~crc;
+}
+
+/* Fix a blob's checksum after editing it (offset 24, over the blob). */
+static void blob_reseal(uint8_t *p, size_t n)
+{
+	uint32_t c;
+
+	memset(p + 24, 0, 4);
+	c = crc32_le(p, n);
+	p[24] = c;
+	p[25] = c >> 8;
+	p[26] = c >> 16;
+	p[27] = c >> 24;
+}
+
+static int state_ioctl(struct vm *vm, unsigned long req, uint8_t *p,
+		       uint32_t *len)
+{
+	struct kvm_vtis_state s;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.id = vm->id;
+	s.len = *len;
+	s.data = (uintptr_t)p;
+	ret = ioctl(vm->vtis_fd, req, &s);
+	*len = s.len;
+	return ret < 0 ? -errno : 0;
+}
+
+static int read_file(const char *path, uint8_t *p, size_t cap, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return -1;
+	*n = fread(p, 1, cap, f);
+	fclose(f);
+	return 0;
+}
+
+/* Read n FIFO bytes one at a time through the guest. */
+static int fifo_read(struct vm *vm, uint8_t *p, size_t n)
+{
+	uint32_t v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (guest_read(vm, 0, TIS_DATA_FIFO, 1, &v))
+			return -1;
+		p[i] = v;
+	}
+	return 0;
+}
+
+/* The rest of a response: its bytes, then STS, commandReady, relinquish. */
+static bool finish_response(struct vm *vm, const uint8_t *hdr, uint8_t *rest,
+			    size_t *rest_len, const char *what)
+{
+	uint32_t size = rd_be32(hdr + 2), sts;
+
+	if (size < 10 || size > 4096) {
+		result(false, "%s: response header size %u", what, size);
+		return false;
+	}
+	*rest_len = size - 10;
+	if (fifo_read(vm, rest, *rest_len) ||
+	    guest_read(vm, 0, TIS_STS, 4, &sts))
+		return false;
+	if ((sts & (TIS_STS_VALID | TIS_STS_DATA_AVAIL)) != TIS_STS_VALID) {
+		result(false, "%s: no data left after %u bytes (STS %#x)", what,
+		       size, sts);
+		return false;
+	}
+	vm->mb->arg0 = TIS_STS;
+	vm->mb->arg1 = 1;
+	vm->mb->arg2 = TIS_STS_CMD_READY;
+	if (guest_op(vm, MB_OP_WRITE, 0, 0))
+		return false;
+	vm->mb->arg0 = TIS_ACCESS;
+	vm->mb->arg2 = 0x20;	/* activeLocality: relinquish */
+	return guest_op(vm, MB_OP_WRITE, 0, 0) == 0;
+}
+
+static struct vm *vm_new(void)
+{
+	struct vm *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->kvm_fd = -1;
+	v->vm_fd = -1;
+	v->vcpu_fd = -1;
+	v->vtis_fd = -1;
+	v->fault_vector = -1;
+	return v;
+}
+
+static void vm_free(struct vm *v, const char *what)
+{
+	if (v->attached)
+		vtis_detach(v);
+	vm_destroy(v);
+	if (v->swtpm_pid > 0)
+		result(swtpm_reap(v, 5000), "%s: its swtpm exits by itself after the detach",
+		       what);
+	remove_state_dir(v);
+	if (v->vtis_fd >= 0)
+		close(v->vtis_fd);
+	if (v->kvm_fd >= 0)
+		close(v->kvm_fd);
+	if (v->mem && v->mem != MAP_FAILED)
+		munmap(v->mem, MB_GUEST_MEM);
+	free(v);
+}
+
+/* swtpm_ioctl ARGS... on vm's control channel; 0 when it succeeded. */
+static int swtpm_ctl(struct vm *vm, const char *a1, const char *a2,
+		     const char *a3)
+{
+	const char *argv[] = { "swtpm_ioctl", "--unix", vm->ctrl, a1, a2, a3,
+			       NULL };
+
+	return run_prog(argv);
+}
+
+/*
+ * migrate: VM A's guest reads the first 10 bytes of a PCR_Read response;
+ * the device's state is saved there (vtisctl save), swtpm A's state blobs
+ * too (swtpm_ioctl --save); A's guest then reads the rest, which is what
+ * B must read.  VM B: a fresh device and swtpm; swtpm B loads A's blobs
+ * (--stop, --load, -i); broken blobs are refused with EINVAL and leave B
+ * untouched (its own save stays byte-identical); vtisctl restore; B's
+ * guest reads the rest of the response, byte for byte A's, and goes on:
+ * PCR 16 reads what A had and extends.
+ */
+void scenario_migrate(struct vm *vm)
+{
+	static uint8_t blob[KVM_VTIS_STATE_MAX], bad[KVM_VTIS_STATE_MAX];
+	static uint8_t b0[KVM_VTIS_STATE_MAX], b1[KVM_VTIS_STATE_MAX];
+	char dir[160], file[200], perm[200], vol[200], ida[16], idb[16];
+	const char *save_argv[] = { opt.vtisctl, "save", ida, file, NULL };
+	const char *restore_argv[] = { opt.vtisctl, "restore", idb, file, NULL };
+	uint8_t hdr[10], rest_a[4096], rest_b[4096], pcr_a[32], pcr_b[32];
+	size_t rest_a_len, rest_b_len, blob_len, i;
+	uint32_t sts = 0, l0, l1;
+	struct vm *b = NULL;
+	struct cmdbuf c;
+	struct resp r;
+	bool same = true;
+	int ret, st;
+
+	if (!vm->ctrl[0]) {
+		result(false, "migrate: needs --spawn-swtpm (its control channel)");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s", vm->state_dir);
+	snprintf(file, sizeof(file), "%s.blob", dir);
+	snprintf(perm, sizeof(perm), "%s.perm", dir);
+	snprintf(vol, sizeof(vol), "%s.vol", dir);
+	snprintf(ida, sizeof(ida), "%u", vm->id);
+
+	if (!extend_and_check(vm, 0, 0, 16, "migrate: A"))
+		return;
+	tpm2_cmd_pcr_read(&c, 16);
+	if (tpm_op(vm, MB_OP_SEND, 0, 0, &c, &r, "migrate: A send"))
+		return;
+	for (i = 0; i < 2000 && !(sts & TIS_STS_DATA_AVAIL); i++) {
+		if (guest_read(vm, 0, TIS_STS, 4, &sts))
+			return;
+		if (!(sts & TIS_STS_DATA_AVAIL))
+			sleep_ms(5);
+	}
+	if (!(sts & TIS_STS_DATA_AVAIL)) {
+		result(false, "migrate: A's response arrives (STS %#x)", sts);
+		return;
+	}
+	if (fifo_read(vm, hdr, sizeof(hdr)))
+		return;
+	/* Mid-response: the state on A, and the TPM's. */
+	st = run_prog(save_argv);
+	result(st == 0, "migrate: vtisctl save %s FILE with 10 response bytes read exits 0 (%d)",
+	       ida, st);
+	if (st || read_file(file, blob, sizeof(blob), &blob_len))
+		return;
+	st = swtpm_ctl(vm, "--save", "permanent", perm);
+	if (!st)
+		st = swtpm_ctl(vm, "--save", "volatile", vol);
+	result(st == 0, "migrate: swtpm A's permanent and volatile state blobs saved (swtpm_ioctl --save: %d)",
+	       st);
+	if (st)
+		goto out;
+	/* What B must read: the rest of A's response. */
+	if (!finish_response(vm, hdr, rest_a, &rest_a_len, "migrate: A"))
+		goto out;
+	if (rest_a_len != 52 || rd_be32(hdr + 6) != 0) {
+		result(false, "migrate: A's PCR_Read succeeded (rc %#x, %zu bytes)",
+		       rd_be32(hdr + 6), rest_a_len + 10);
+		goto out;
+	}
+	memcpy(pcr_a, rest_a + rest_a_len - 32, 32);
+
+	b = vm_new();
+	if (!b || vm_create(b) || vtis_attach(b) || swtpm_spawn(b) ||
+	    wait_emulator(b)) {
+		result(false, "migrate: VM B with a fresh device and swtpm");
+		goto out;
+	}
+	snprintf(idb, sizeof(idb), "%u", b->id);
+	st = swtpm_ctl(b, "--stop", NULL, NULL);
+	if (!st)
+		st = swtpm_ctl(b, "--load", "permanent", perm);
+	if (!st)
+		st = swtpm_ctl(b, "--load", "volatile", vol);
+	if (!st)
+		st = swtpm_ctl(b, "-i", NULL, NULL);
+	result(st == 0, "migrate: swtpm B took A's state (--stop, --load permanent/volatile, -i: %d)",
+	       st);
+	if (st || guest_boot(b))
+		goto out;
+
+	/* Broken blobs: EINVAL, and B's state stays what it was. */
+	l0 = sizeof(b0);
+	if (state_ioctl(b, KVM_VTIS_SAVE_STATE, b0, &l0)) {
+		result(false, "migrate: B's own state saves");
+		goto out;
+	}
+	for (i = 0; i < 8; i++) {
+		uint32_t len = blob_len;
+		const char *what = "";
+
+		memcpy(bad, blob, blob_len);
+		switch (i) {
+		case 0: len = blob_len - 1; what = "truncated by one byte"; break;
+		case 1: len = 40; what = "truncated to 40 bytes"; break;
+		case 2: bad[blob_len - 1] ^= 1; what = "a response byte flipped"; break;
+		case 3: bad[0] ^= 0xff; blob_reseal(bad, blob_len); what = "bad magic"; break;
+		case 4: bad[4] = 9; blob_reseal(bad, blob_len); what = "unknown version"; break;
+		case 5: bad[12] = 1; blob_reseal(bad, blob_len); what = "TPM 1.2 family"; break;
+		case 6: bad[40] = 7; blob_reseal(bad, blob_len); what = "active locality 7"; break;
+		case 7: len = 0; what = "empty"; break;
+		}
+		ret = state_ioctl(b, KVM_VTIS_RESTORE_STATE, bad, &len);
+		l1 = sizeof(b1);
+		if (ret != -EINVAL || state_ioctl(b, KVM_VTIS_SAVE_STATE, b1, &l1) ||
+		    l1 != l0 || memcmp(b0, b1, l0)) {
+			result(false, "migrate: a blob %s is refused with EINVAL (%d) and B is untouched",
+			       what, ret);
+			same = false;
+		}
+	}
+	result(same, "migrate: 8 broken blobs (truncated, flipped byte, bad magic/version/family/locality, empty) give EINVAL; B's state stays byte-identical");
+
+	st = run_prog(restore_argv);
+	result(st == 0, "migrate: vtisctl restore %s FILE into B exits 0 (%d)", idb,
+	       st);
+	if (st)
+		goto out;
+	if (!finish_response(b, hdr, rest_b, &rest_b_len, "migrate: B"))
+		goto out;
+	result(rest_b_len == rest_a_len && hex_eq(rest_a, rest_b, rest_a_len),
+	       "migrate: B's guest reads the rest of the response (%zu bytes), byte for byte what A read",
+	       rest_b_len);
+	if (tpm2_pcr_read(b, 0, 0, 16, pcr_b, "migrate: B"))
+		goto out;
+	result(hex_eq(pcr_a, pcr_b, 32), "migrate: PCR 16 on B reads what it read on A");
+	result(extend_and_check(b, 0, 0, 16, "migrate: B"),
+	       "migrate: B's TPM extends PCR 16 and reads it back");
+out:
+	if (b)
+		vm_free(b, "migrate: B");
+	unlink(file);
+	unlink(perm);
+	unlink(vol);
+}
