@@ -115,6 +115,24 @@ void sleep_ms(unsigned int ms)
 		;
 }
 
+/*
+ * Start a program; its pid, or -1.  stdout carries results, so the
+ * program's own output (swtpm's chatter) goes to stderr.
+ */
+pid_t prog_start(const char *const argv[])
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	dup2(STDERR_FILENO, STDOUT_FILENO);
+	execvp(argv[0], (char *const *)argv);
+	fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
 int swtpm_spawn(struct vm *vm)
 {
 	char dev[16 + KVM_VTIS_NAME_LEN], state[16 + sizeof(vm->state_dir)];
@@ -167,18 +185,10 @@ int swtpm_spawn(struct vm *vm)
 	argv[n++] = ctrl;
 	argv[n] = NULL;
 
-	fflush(stdout);
-	pid = fork();
+	pid = prog_start(argv);
 	if (pid < 0) {
 		diag("fork: %s", strerror(errno));
 		return -1;
-	}
-	if (pid == 0) {
-		/* stdout carries results: swtpm's chatter goes to stderr. */
-		dup2(STDERR_FILENO, STDOUT_FILENO);
-		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
 	}
 	vm->swtpm_pid = pid;
 	swtpm_track(vm, pid);

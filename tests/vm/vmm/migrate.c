@@ -13,16 +13,9 @@ static int run_prog(const char *const argv[])
 	int status;
 	pid_t pid;
 
-	fflush(stdout);
-	pid = fork();
+	pid = prog_start(argv);
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		dup2(STDERR_FILENO, STDOUT_FILENO);
-		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;

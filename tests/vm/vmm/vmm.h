@@ -208,6 +208,7 @@ int vtis_stats(struct vm *vm, struct kvm_vtis_stats *st);
 int vtis_attach(struct vm *vm);
 void vtis_detach(struct vm *vm);
 void sleep_ms(unsigned int ms);
+pid_t prog_start(const char *const argv[]);
 int swtpm_spawn(struct vm *vm);
 int wait_emulator(struct vm *vm);
 void remove_state_dir(struct vm *vm);
