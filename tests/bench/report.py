@@ -200,6 +200,20 @@ def main():
         if p.endswith("-irq"):
             check(bool(irqs), "%s: the guest took the TPM's interrupt (%s during the run)"
                   % (p, "n/a" if irqs is None else irqs))
+            # the driver kept its interrupt for the whole run (it did not
+            # fall back to polling after its probe): at least one
+            # interrupt for every command the device served in the batches
+            cmds = 0
+            for k in range(1, len(CMDS) + 1):
+                b, e = snaps.get((p, k, "before")), snaps.get((p, k, "after"))
+                if b is None or e is None or "vtis_commands" not in b or "vtis_commands" not in e:
+                    cmds = None
+                    break
+                cmds += e["vtis_commands"] - b["vtis_commands"]
+            check(irqs is not None and cmds is not None and cmds > 0 and irqs >= cmds,
+                  "%s: the guest took an interrupt for every command, polling never took over "
+                  "(%s interrupts, %s commands in the batches)"
+                  % (p, "n/a" if irqs is None else irqs, "n/a" if cmds is None else fmt(cmds, 0)))
 
     os.makedirs(a.out, exist_ok=True)
     cols = ["path", "command", "n", "median_us", "p99_us", "min_us", "max_us",

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Teardown races, ROUNDS times (default 1000): a device with a command in
+"""Teardown races, ROUNDS times (default 500): a device with a command in
 flight at its emulator, then detach, VM destruction, the emulator closing
 (or answering) and rmmod attempts, all at once in random order; every tenth
 round the VM's process (a VMM) is killed -9 instead.  Afterwards nothing
@@ -20,7 +20,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vtis import *  # noqa: E402,F401,F403
 
-ROUNDS = int(os.environ.get("VTIS_RACE_ROUNDS", "1000"))
+ROUNDS = int(os.environ.get("VTIS_RACE_ROUNDS", "500"))
 ST2_OK = bytes.fromhex("80010000000a00000000")
 MODROOT = os.environ["VTIS_MODROOT"]
 libc = ctypes.CDLL(None, use_errno=True)
@@ -202,8 +202,10 @@ print("# rmmod won %d races against the last device's removal (and the "
       "module was loaded again)" % unloads)
 time.sleep(1.0)
 grown = meminfo() - mem0
-# One leaked device would keep its 4 KiB buffer and more: 1000 rounds
-# leaking even one in ten would show tens of megabytes.
+# A leaked device is also caught above (its node, sysfs entry or module
+# reference stays).  This bound is for memory no object shows: over 500
+# rounds a leak of 8 KiB a round passes 4 MiB, while the slab caches' own
+# growth stays below 1 MiB (0.3-0.6 MiB in earlier runs).
 check("unreclaimable slab + vmalloc grew by %d KiB over %d rounds "
       "(< 4 MiB)" % (grown, ROUNDS), grown < 4096, grown)
 check("rmmod succeeds afterwards", try_rmmod())

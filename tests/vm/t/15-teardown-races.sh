@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Teardown races, $VTIS_RACE_ROUNDS times (default 1000): detach, VM
+# Teardown races, $VTIS_RACE_ROUNDS times (default 500): detach, VM
 # destruction, the emulator closing or answering, and rmmod attempts at
 # once, with a command in flight; every tenth round the VMM is killed -9.
 # Nothing may be left behind, and the kernel log must stay clean.
@@ -10,6 +10,6 @@ set -u
 check "load kvm_vtis" vtis_load
 # The caller of tests/vm/run may set VTIS_RACE_ROUNDS (its env file carries it).
 rounds=$(sed -n 's/^VTIS_RACE_ROUNDS=//p' "$VTIS_RUN/env")
-VTIS_RACE_ROUNDS=${rounds:-1000} VTIS_MODROOT=$VTIS_MODROOT python3 "$VTIS_ROOT/tests/vm/pyvm/teardown_race.py" || VTIS_FAILED=1
+VTIS_RACE_ROUNDS=${rounds:-500} VTIS_MODROOT=$VTIS_MODROOT python3 "$VTIS_ROOT/tests/vm/pyvm/teardown_race.py" || VTIS_FAILED=1
 check "the kernel log holds no warning" no_splat
 check "load kvm_vtis again for the next test" vtis_load
