@@ -9,7 +9,8 @@ for _ in $(seq 300); do
 	[ -c /dev/tpmrm0 ] || [ -c /dev/tpm0 ] && break
 	sleep 0.1
 done
-dmesg | grep -i tpm | head -n 5 | sed 's/^/# guest dmesg: /'
+# The driver's own lines too (the interrupt it kept, or why it polls).
+dmesg | grep -i tpm | grep -vi 'command line' | head -n 12 | sed 's/^/# guest dmesg: /'
 read -r args </var/tmp/vtis-bench/args
 # The TPM's interrupts so far (a line of /proc/interrupts naming tpm).
 tpm_irqs() {
@@ -21,5 +22,6 @@ before=$(tpm_irqs)
 "$here/tpmbench" -g /var/tmp/vtis-bench $args
 rc=$?
 grep -i tpm /proc/interrupts | sed 's/^/# guest interrupts: /'
+dmesg | grep -Ei 'tpm.*(interrupt|polling)' | sed 's/^/# guest dmesg at the end: /'
 echo "vtis-bench: info tpm_interrupts=$(($(tpm_irqs) - before))"
 exit $rc
