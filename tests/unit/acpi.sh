@@ -18,12 +18,12 @@ if ! command -v iasl >/dev/null; then
 	apt-get install -y acpica-tools >/dev/null 2>&1
 fi
 if ! command -v iasl >/dev/null; then
-	fail "acpi: iasl (acpica-tools) is available"
-	unit_done
+	ktap_fail "acpi: iasl (acpica-tools) is available"
+	exit 1
 fi
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"; ktap_finish' EXIT
 
 # Header and checksum: FILE SIG REV
 header_ok() {
@@ -55,11 +55,11 @@ PY
 disasm_ok() {
 	local f=$1 dsl=${1%.aml}.dsl
 	if ! (cd "$(dirname "$f")" && iasl -d "$(basename "$f")") >"$f.log" 2>&1; then
-		diag "$f.log"
+		ktap_diag "$f.log"
 		return 1
 	fi
 	if grep -Eiq 'warning|error|terminates early|invalid|unknown' "$f.log" "$dsl"; then
-		grep -Ei 'warning|error|terminates early|invalid|unknown' "$f.log" "$dsl" | diag
+		grep -Ei 'warning|error|terminates early|invalid|unknown' "$f.log" "$dsl" | ktap_diag
 		return 1
 	fi
 	[ -s "$dsl" ]
@@ -71,7 +71,7 @@ reassemble_ok() {
 	local f=$1 dsl=${1%.aml}.dsl out=${1%.aml}-re
 	if ! iasl -p "$out" "$dsl" >"$f.relog" 2>&1 ||
 	    ! grep -q '0 Errors, 0 Warnings, 0 Remarks' "$f.relog"; then
-		diag "$f.relog"
+		ktap_diag "$f.relog"
 		return 1
 	fi
 	python3 - "$f" "$out.aml" <<'PY'
@@ -121,22 +121,22 @@ run_case() {
 
 	if ! "$VTISCTL" acpi --tpm "$fam" --out "$d" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" ||
 	    [ -s "$tmp/$name.err" ]; then
-		fail "acpi $name: vtisctl acpi --tpm $fam $* succeeds silently on stderr"
-		diag "$tmp/$name.err"
+		ktap_fail "acpi $name: vtisctl acpi --tpm $fam $* succeeds silently on stderr"
+		ktap_diag "$tmp/$name.err"
 		return
 	fi
-	pass "acpi $name: vtisctl acpi --tpm $fam $* succeeds"
-	check "acpi $name: prints the two paths written" \
+	ktap_ok "acpi $name: vtisctl acpi --tpm $fam $* succeeds"
+	ktap_check "acpi $name: prints the two paths written" \
 		diff <(printf '%s\n' "$d/ssdt-tpm.aml" "$d/$table.aml") "$tmp/$name.out"
-	check "acpi $name: writes exactly ssdt-tpm.aml and $table.aml" \
+	ktap_check "acpi $name: writes exactly ssdt-tpm.aml and $table.aml" \
 		diff <(printf '%s\n' ssdt-tpm.aml "$table.aml") <(ls -A "$d" | LC_ALL=C sort)
 
-	check "acpi $name: SSDT header, length and checksum" header_ok "$d/ssdt-tpm.aml" SSDT 2
-	check "acpi $name: $sig header, length and checksum" header_ok "$d/$table.aml" "$sig" "$rev"
-	check "acpi $name: iasl -d ssdt-tpm.aml without error or warning" disasm_ok "$d/ssdt-tpm.aml"
-	check "acpi $name: iasl -d $table.aml without error or warning" disasm_ok "$d/$table.aml"
-	check "acpi $name: ssdt-tpm.aml re-assembles to the same AML" reassemble_ok "$d/ssdt-tpm.aml"
-	check "acpi $name: $table.aml re-assembles to the same table" reassemble_ok "$d/$table.aml"
+	ktap_check "acpi $name: SSDT header, length and checksum" header_ok "$d/ssdt-tpm.aml" SSDT 2
+	ktap_check "acpi $name: $sig header, length and checksum" header_ok "$d/$table.aml" "$sig" "$rev"
+	ktap_check "acpi $name: iasl -d ssdt-tpm.aml without error or warning" disasm_ok "$d/ssdt-tpm.aml"
+	ktap_check "acpi $name: iasl -d $table.aml without error or warning" disasm_ok "$d/$table.aml"
+	ktap_check "acpi $name: ssdt-tpm.aml re-assembles to the same AML" reassemble_ok "$d/ssdt-tpm.aml"
+	ktap_check "acpi $name: $table.aml re-assembles to the same table" reassemble_ok "$d/$table.aml"
 
 	local ssdt=$d/ssdt-tpm.dsl tdsl=$d/$table.dsl hid irqre
 	if [ "$fam" = 2.0 ]; then
@@ -144,34 +144,34 @@ run_case() {
 	else
 		hid='Name \(_HID, EisaId \("PNP0C31"\)\)'
 	fi
-	check "acpi $name: Device (\\_SB.TPM) with the $fam _HID, _STA 0x0F" \
+	ktap_check "acpi $name: Device (\\_SB.TPM) with the $fam _HID, _STA 0x0F" \
 		has "$ssdt" 'Scope \(\\_SB\)' 'Device \(TPM\)' "$hid" \
 		'Method \(_STA, 0, NotSerialized\)' 'Return \(0x0F\)'
-	check "acpi $name: _CRS Memory32Fixed (ReadWrite, 0x$(hex8 "$base"), 0x00005000)" \
+	ktap_check "acpi $name: _CRS Memory32Fixed (ReadWrite, 0x$(hex8 "$base"), 0x00005000)" \
 		has "$ssdt" 'Memory32Fixed \(ReadWrite,' "^ +0x$(hex8 "$base"), +// Address Base" \
 		'^ +0x00005000, +// Address Length'
 	if [ "$irq" = none ]; then
-		check "acpi $name: no interrupt in _CRS" lacks "$ssdt" 'IRQ' 'Interrupt \('
+		ktap_check "acpi $name: no interrupt in _CRS" lacks "$ssdt" 'IRQ' 'Interrupt \('
 	elif [ "$irq" -le 15 ]; then
-		check "acpi $name: _CRS IRQ (Level, ActiveLow, Exclusive) {$irq}" \
+		ktap_check "acpi $name: _CRS IRQ (Level, ActiveLow, Exclusive) {$irq}" \
 			has "$ssdt" '^ +IRQ \(Level, ActiveLow, Exclusive, \)' "^ +\\{$irq\\}\$"
 	else
-		check "acpi $name: _CRS Interrupt (ResourceConsumer, Level, ActiveLow, Exclusive) {$irq}" \
+		ktap_check "acpi $name: _CRS Interrupt (ResourceConsumer, Level, ActiveLow, Exclusive) {$irq}" \
 			has "$ssdt" 'Interrupt \(ResourceConsumer, Level, ActiveLow, Exclusive' \
 			"^ +0x$(hex8 "$irq"),\$"
 	fi
 	if [ "$fam" = 2.0 ]; then
-		check "acpi $name: TPM2 rev 4, 76 bytes, client, start method 6 (FIFO/TIS), no CRB area" \
+		ktap_check "acpi $name: TPM2 rev 4, 76 bytes, client, start method 6 (FIFO/TIS), no CRB area" \
 			has "$tdsl" 'Table Length : 0000004C' 'Revision : 04' \
 			'Platform Class : 0000' 'Control Address : 0000000000000000' \
 			'Start Method : 06 \[Memory Mapped I/O\]'
-		check "acpi $name: TPM2 LAML $lsize, LASA $laddr" \
+		ktap_check "acpi $name: TPM2 LAML $lsize, LASA $laddr" \
 			has "$tdsl" "Minimum Log Length : $(hex8 "$lsize")\$" \
 			"Log Address : $(hex16 "$laddr")\$"
 	else
-		check "acpi $name: TCPA rev 2, 50 bytes, client" \
+		ktap_check "acpi $name: TCPA rev 2, 50 bytes, client" \
 			has "$tdsl" 'Table Length : 00000032' 'Revision : 02' 'Platform Class : 0000'
-		check "acpi $name: TCPA LAML $lsize, LASA $laddr" \
+		ktap_check "acpi $name: TCPA LAML $lsize, LASA $laddr" \
 			has "$tdsl" "Min Event Log Length : $(hex8 "$lsize")\$" \
 			"Event Log Address : $(hex16 "$laddr")\$"
 	fi
@@ -192,7 +192,7 @@ run_case tpm12-irq1 1.2 $D 1 0x1000 1 -- --irq 1 --log-area 4096:1
 
 # Writing again over existing files replaces them.
 "$VTISCTL" acpi --tpm 2.0 --out "$tmp/tpm2-default" --irq 7 >/dev/null 2>&1
-check "acpi: a second run replaces the files" \
+ktap_check "acpi: a second run replaces the files" \
 	sh -c "cd '$tmp/tpm2-default' && iasl -d ssdt-tpm.aml >/dev/null 2>&1 && grep -q '{7}' ssdt-tpm.dsl"
 
 # QEMU takes our tables (it re-uses their headers): started stopped (-S,
@@ -208,14 +208,14 @@ qemu_loads() {
 	sed -i '/terminating on signal 15 from pid .* (timeout)/d' "$d/qemu.log"
 	if [ "$rc" -ne 124 ] || [ -s "$d/qemu.log" ]; then
 		echo "#   qemu exit $rc (124 = still running when stopped)"
-		diag "$d/qemu.log"
+		ktap_diag "$d/qemu.log"
 		return 1
 	fi
 }
 qemu_checks() {
-	check "acpi tpm2-all: qemu-system-x86_64 -acpitable accepts ssdt-tpm.aml and tpm2.aml" \
+	ktap_check "acpi tpm2-all: qemu-system-x86_64 -acpitable accepts ssdt-tpm.aml and tpm2.aml" \
 		qemu_loads "$tmp/tpm2-all" tpm2.aml
-	check "acpi tpm12-irq-log: qemu-system-x86_64 -acpitable accepts ssdt-tpm.aml and tcpa.aml" \
+	ktap_check "acpi tpm12-irq-log: qemu-system-x86_64 -acpitable accepts ssdt-tpm.aml and tcpa.aml" \
 		qemu_loads "$tmp/tpm12-irq-log" tcpa.aml
 	# The check must be able to fail: QEMU refuses a table whose length
 	# field disagrees with its file.
@@ -223,22 +223,20 @@ qemu_checks() {
 	cp "$tmp/tpm2-all/ssdt-tpm.aml" "$tmp/tpm2-all/tpm2.aml" "$tmp/bad/"
 	printf '\x50' | dd of="$tmp/bad/tpm2.aml" bs=1 seek=4 conv=notrunc 2>/dev/null
 	if qemu_loads "$tmp/bad" tpm2.aml >/dev/null; then
-		fail "acpi: qemu refuses a table with a wrong length (the check can fail)"
+		ktap_fail "acpi: qemu refuses a table with a wrong length (the check can fail)"
 	else
-		pass "acpi: qemu refuses a table with a wrong length (the check can fail)"
+		ktap_ok "acpi: qemu refuses a table with a wrong length (the check can fail)"
 	fi
-	exit "$UNIT_FAILED"
 }
 if ! command -v qemu-system-x86_64 >/dev/null; then
-	fail "acpi: qemu-system-x86_64 is installed"
+	ktap_fail "acpi: qemu-system-x86_64 is installed"
 else
 	exec 9>/var/lock/kvm-vtis-heavy.lock
 	if flock -w 900 9; then
-		(qemu_checks) || UNIT_FAILED=1
+		qemu_checks
 		flock -u 9
 	else
-		fail "acpi: the QEMU checks got their turn within 900 s"
+		ktap_fail "acpi: the QEMU checks got their turn within 900 s"
 	fi
 	exec 9>&-
 fi
-unit_done

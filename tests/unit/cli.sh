@@ -9,7 +9,7 @@ set -u
 . "$(dirname "$0")/lib.bash"
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"; [ -n "${holder:-}" ] && kill "$holder" 2>/dev/null' EXIT
+trap 'rm -rf "$tmp"; [ -n "${holder:-}" ] && kill "$holder" 2>/dev/null; ktap_finish' EXIT
 out=$tmp/out
 err=$tmp/err
 touch "$tmp/file"
@@ -30,10 +30,10 @@ expect() {
 	lines=$(wc -l <"$err")
 	if [ "$rc" -eq "$want" ] && [ "$lines" -eq 1 ] && [ ! -s "$out" ] &&
 	    grep -q '^vtisctl: ' "$err" && { [ -z "$pat" ] || grep -Eq -- "$pat" "$err"; }; then
-		pass "cli: $desc: exit $want, one line: $(cat "$err")"
+		ktap_ok "cli: $desc: exit $want, one line: $(cat "$err")"
 	else
-		fail "cli: $desc (vtisctl $*): exit $rc, want $want, $lines stderr lines"
-		diag "$err" "$out"
+		ktap_fail "cli: $desc (vtisctl $*): exit $rc, want $want, $lines stderr lines"
+		ktap_diag "$err" "$out"
 	fi
 }
 
@@ -143,9 +143,9 @@ usage "acpi: --log-area empty size" -- acpi --tpm 1.2 --out "$tmp/dir" --log-are
 usage "acpi: --log-area two colons" -- acpi --tpm 1.2 --out "$tmp/dir" --log-area 1:2:3
 usage "acpi: --log-area wrapping the address space" "wraps" -- acpi --tpm 1.2 --out "$tmp/dir" --log-area 0xffffffffffff0000:0x10001
 usage "acpi: extra argument" -- acpi --tpm 2.0 --out "$tmp/dir" more
-check "cli: acpi: nothing written after argument errors" test -z "$(ls -A "$tmp/dir")"
+ktap_check "cli: acpi: nothing written after argument errors" test -z "$(ls -A "$tmp/dir")"
 "$VTISCTL" acpi --tpm 2.0 --out "$tmp/dir" --log-area 0xffffffffffff0000:0x10000 >/dev/null 2>&1
-check "cli: acpi: a log area ending exactly at the top of the address space is taken" \
+ktap_check "cli: acpi: a log area ending exactly at the top of the address space is taken" \
 	test -s "$tmp/dir/tpm2.aml"
 chmod 0555 "$tmp/dir"
 if [ "$(id -u)" -eq 0 ]; then
@@ -155,10 +155,10 @@ if [ "$(id -u)" -eq 0 ]; then
 		--out "$tmp/dir" >"$out" 2>"$err"
 	rc=$?
 	if [ "$rc" -eq 1 ] && [ "$(wc -l <"$err")" -eq 1 ] && grep -q '^vtisctl: acpi: cannot create' "$err"; then
-		pass "cli: acpi: unwritable --out: exit 1, one line: $(cat "$err")"
+		ktap_ok "cli: acpi: unwritable --out: exit 1, one line: $(cat "$err")"
 	else
-		fail "cli: acpi: unwritable --out gives exit 1 and one line (got $rc)"
-		diag "$err"
+		ktap_fail "cli: acpi: unwritable --out gives exit 1 and one line (got $rc)"
+		ktap_diag "$err"
 	fi
 fi
 chmod 0755 "$tmp/dir"
@@ -168,28 +168,28 @@ help_ok() {
 	"$VTISCTL" "$@" >"$out" 2>"$err" && [ ! -s "$err" ] && head -n 1 "$out" | grep -q '^Usage: vtisctl'
 }
 for h in --help -h help; do
-	check "cli: vtisctl $h prints usage" help_ok "$h"
+	ktap_check "cli: vtisctl $h prints usage" help_ok "$h"
 done
 for c in attach detach list info stats acpi; do
-	check "cli: vtisctl $c --help prints usage" help_ok "$c" --help
-	check "cli: vtisctl $c -h prints usage" help_ok "$c" -h
-	check "cli: vtisctl $c --help documents $c" grep -q "vtisctl $c" "$out"
+	ktap_check "cli: vtisctl $c --help prints usage" help_ok "$c" --help
+	ktap_check "cli: vtisctl $c -h prints usage" help_ok "$c" -h
+	ktap_check "cli: vtisctl $c --help documents $c" grep -q "vtisctl $c" "$out"
 done
-check "cli: vtisctl acpi --help ignores other arguments" help_ok acpi --tpm 9 --help
+ktap_check "cli: vtisctl acpi --help ignores other arguments" help_ok acpi --tpm 9 --help
 if [ -w /dev/full ]; then
 	"$VTISCTL" --help >/dev/full 2>"$err"
 	rc=$?
-	check "cli: a failed write of the output gives exit 1 and one line" \
+	ktap_check "cli: a failed write of the output gives exit 1 and one line" \
 		test "$rc" -eq 1 -a "$(wc -l <"$err")" -eq 1
 fi
 
 # the man page renders cleanly and covers every command and option
 man=$VTIS_ROOT/tools/vtisctl.8
-check "cli: vtisctl.8 renders without groff warnings" \
+ktap_check "cli: vtisctl.8 renders without groff warnings" \
 	sh -c "groff -man -Tutf8 -ww -z '$man' 2>&1 | grep -q . && exit 1; exit 0"
 for w in attach detach list info stats --watch --interval --count acpi --vm-fd --pid --base --tpm --emulator --host-tpm --tpm-index \
 	--json --out --irq --log-area ssdt-tpm.aml tpm2.aml tcpa.aml "EXIT STATUS" EXAMPLES; do
-	check "cli: vtisctl.8 documents $w" grep -q -- "$(printf '%s' "$w" | sed 's/-/\\\\-/g')" "$man"
+	ktap_check "cli: vtisctl.8 documents $w" grep -q -- "$(printf '%s' "$w" | sed 's/-/\\\\-/g')" "$man"
 done
 
 # attach: fds that are not KVM VMs are refused before the kernel is asked
@@ -232,17 +232,17 @@ if python3 -c 'import fcntl,os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE
 		[ "$(readlink "/proc/$holder/fd/5" 2>/dev/null)" = anon_inode:kvm-vm ] && break
 		sleep 0.1
 	done
-	check "cli: a process holds a KVM VM fd (fd 5)" \
+	ktap_check "cli: a process holds a KVM VM fd (fd 5)" \
 		test "$(readlink "/proc/$holder/fd/5")" = anon_inode:kvm-vm
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$VTISCTL" attach --pid "$holder" \
 		--vm-fd 5 --emulator >"$out" 2>"$err"
 	rc=$?
 	if [ "$rc" -eq 1 ] && [ "$(wc -l <"$err")" -eq 1 ] &&
 	    grep -q "^vtisctl: attach: not permitted to take fd 5 from process $holder" "$err"; then
-		pass "cli: attach --pid of another user's process: exit 1, one line: $(cat "$err")"
+		ktap_ok "cli: attach --pid of another user's process: exit 1, one line: $(cat "$err")"
 	else
-		fail "cli: attach --pid of another user's process says it is not permitted (exit $rc)"
-		diag "$err"
+		ktap_fail "cli: attach --pid of another user's process says it is not permitted (exit $rc)"
+		ktap_diag "$err"
 	fi
 	if [ ! -e /dev/kvm-vtis ]; then
 		expect 1 "attach --pid with a real VM fd and no /dev/kvm-vtis" \
@@ -252,24 +252,24 @@ if python3 -c 'import fcntl,os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE
 		rc=$?
 		if [ "$rc" -eq 1 ] && [ "$(wc -l <"$err")" -eq 1 ] &&
 		    grep -q 'kvm-vtis not found: is the kvm_vtis module loaded' "$err"; then
-			pass "cli: attach with an inherited VM fd and no /dev/kvm-vtis: $(cat "$err")"
+			ktap_ok "cli: attach with an inherited VM fd and no /dev/kvm-vtis: $(cat "$err")"
 		else
-			fail "cli: attach with an inherited VM fd and no /dev/kvm-vtis (exit $rc)"
-			diag "$err"
+			ktap_fail "cli: attach with an inherited VM fd and no /dev/kvm-vtis (exit $rc)"
+			ktap_diag "$err"
 		fi
 	else
 		echo "# /dev/kvm-vtis exists: attaching for real"
 		if "$VTISCTL" attach --pid "$holder" --vm-fd 5 --emulator --json >"$out" 2>"$err"; then
-			pass "cli: attach --pid --vm-fd --emulator --json on a real VM"
+			ktap_ok "cli: attach --pid --vm-fd --emulator --json on a real VM"
 			id=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["emulator"].startswith("/dev/vtis-emu"); print(d["id"])' "$out")
-			check "cli: attach --json gives id $id and an emulator path" test -n "$id"
-			check "cli: list --json has device $id" sh -c "'$VTISCTL' list --json | python3 -c 'import json,sys; assert [d for d in json.load(sys.stdin) if d[\"id\"]==$id and d[\"owner_pid\"]==$holder]'"
-			check "cli: info $id" "$VTISCTL" info "$id"
-			check "cli: detach $id" "$VTISCTL" detach "$id"
+			ktap_check "cli: attach --json gives id $id and an emulator path" test -n "$id"
+			ktap_check "cli: list --json has device $id" sh -c "'$VTISCTL' list --json | python3 -c 'import json,sys; assert [d for d in json.load(sys.stdin) if d[\"id\"]==$id and d[\"owner_pid\"]==$holder]'"
+			ktap_check "cli: info $id" "$VTISCTL" info "$id"
+			ktap_check "cli: detach $id" "$VTISCTL" detach "$id"
 			expect 1 "detach of a detached id" "no device with id $id" -- detach "$id"
 		else
-			fail "cli: attach --pid --vm-fd --emulator --json on a real VM"
-			diag "$err"
+			ktap_fail "cli: attach --pid --vm-fd --emulator --json on a real VM"
+			ktap_diag "$err"
 		fi
 	fi
 	kill "$holder" 2>/dev/null
@@ -285,4 +285,3 @@ if [ ! -e /dev/kvm-vtis ]; then
 		expect 1 "$c without /dev/kvm-vtis" "/dev/kvm-vtis not found" -- $c
 	done
 fi
-unit_done

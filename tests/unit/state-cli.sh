@@ -8,7 +8,7 @@ set -u
 . "$(dirname "$0")/lib.bash"
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"; ktap_finish' EXIT
 out=$tmp/out
 err=$tmp/err
 
@@ -21,10 +21,10 @@ expect() {
 	lines=$(wc -l <"$err")
 	if [ "$rc" -eq "$want" ] && [ "$lines" -eq 1 ] && [ ! -s "$out" ] &&
 	    grep -q '^vtisctl: ' "$err" && grep -Eq -- "$pat" "$err"; then
-		pass "state-cli: $desc: exit $want: $(cat "$err")"
+		ktap_ok "state-cli: $desc: exit $want: $(cat "$err")"
 	else
-		fail "state-cli: $desc (vtisctl $*): exit $rc, want $want, $lines stderr lines"
-		diag "$err" "$out"
+		ktap_fail "state-cli: $desc (vtisctl $*): exit $rc, want $want, $lines stderr lines"
+		ktap_diag "$err" "$out"
 	fi
 }
 
@@ -52,13 +52,13 @@ expect 1 "restore: FILE missing" "cannot open .*/nope" -- restore 1 "$tmp/nope"
 for c in reset save restore; do
 	if "$VTISCTL" "$c" --help >"$out" 2>"$err" && grep -q "^Usage: vtisctl $c ID" "$out" &&
 	    [ ! -s "$err" ]; then
-		pass "state-cli: $c --help prints its usage"
+		ktap_ok "state-cli: $c --help prints its usage"
 	else
-		fail "state-cli: $c --help"
+		ktap_fail "state-cli: $c --help"
 	fi
 done
 "$VTISCTL" --help >"$out"
-check "state-cli: vtisctl --help lists reset, save and restore" \
+ktap_check "state-cli: vtisctl --help lists reset, save and restore" \
 	grep -q '^  reset ID' "$out"
 
 # Blobs: a well-formed envelope, and broken ones (see the uapi header).
@@ -100,4 +100,3 @@ expect 1 "restore: larger than any blob" "too large" -- restore 1 "$tmp/big.blob
 # module here, or no such device there).
 expect 1 "restore: a sound envelope goes to the kernel" \
 	"kvm_vtis module loaded|no device with id 77|refused" -- restore 77 "$tmp/good.blob"
-unit_done

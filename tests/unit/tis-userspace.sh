@@ -3,27 +3,22 @@
 #
 # The TIS core (kmod/tis.c) built in userspace, unchanged, through
 # kmod/tis_shim.h, and a smoke program replaying a TPM 2.0 command
-# sequence against it.  Prints ok / not ok lines; non-zero exit on failure.
+# sequence against it.
 
 set -u
+. "$(dirname "$0")/lib.bash"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 CC=${CC:-gcc}
-CFLAGS=(-O2 -g -Wall -Wextra -Werror)
+CFLAGS=(-O2 -g -Wall -Wextra -Werror -I "$TOP/tests/lib")
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-failed=0
+trap 'rm -rf "$tmp"; ktap_finish' EXIT
 
 result() {
 	local rc=$1 what=$2 log=$3
-	if [ "$rc" -eq 0 ]; then
-		echo "ok - tis-userspace.$what"
-	else
-		echo "not ok - tis-userspace.$what"
-		sed 's/^/# /' "$log" | head -40
-		failed=1
-	fi
+	ktap_result "$rc" "tis-userspace.$what"
+	[ "$rc" -eq 0 ] || head -n 40 "$log" | ktap_diag
 }
 
 # 1. the object, exactly as the fuzzing and unit layers link it
@@ -49,14 +44,7 @@ if [ -f "$tmp/tis.o" ]; then
 	$CC "${CFLAGS[@]}" -I "$TOP/kmod" "$HERE/tis_smoke.c" "$tmp/tis.o" \
 		-o "$tmp/tis_smoke" >"$tmp/link.log" 2>&1
 	result $? "link-smoke" "$tmp/link.log"
-	if [ -x "$tmp/tis_smoke" ]; then
-		"$tmp/tis_smoke" >"$tmp/smoke.out" 2>&1
-		rc=$?
-		cat "$tmp/smoke.out"
-		grep -q '^ok - ' "$tmp/smoke.out" || rc=1
-		[ "$rc" -eq 0 ] || failed=1
-		result $rc "smoke-run" /dev/null
-	fi
+	[ -x "$tmp/tis_smoke" ] && ktap_run "" "$tmp/tis_smoke"
 fi
 
 # 4. the same under AddressSanitizer and UBSan, if the compiler has them
@@ -69,4 +57,3 @@ if $CC -fsanitize=address,undefined -x c - -o "$tmp/probe" \
 	result $? "smoke-sanitizers" "$tmp/san.log"
 fi
 
-exit $failed

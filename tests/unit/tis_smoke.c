@@ -3,14 +3,15 @@
  * Userspace smoke test of the TIS core (kmod/tis.c built through
  * tis_shim.h): one TPM 2.0 command sequence as Linux's tpm_tis driver
  * performs it, plus a blocked guest command and a bad backend response.
- * Prints "ok - ..." / "not ok - ..." lines; exits 1 on any failure.
+ * Prints KTAP (tests/lib/ktap.h); exits 1 on any failure.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
+#define KTAP_DEFINE_COUNTERS
+#include "ktap.h"
 #include "tis.h"
 
-static int failures;
 static int submits;
 static u8 last_cmd[VTIS_BUFFER_SIZE];
 static u32 last_len;
@@ -18,9 +19,7 @@ static u8 last_loc;
 
 static void check(int cond, const char *what)
 {
-	printf("%s - tis-userspace.%s\n", cond ? "ok" : "not ok", what);
-	if (!cond)
-		failures++;
+	ktap_test_result(cond, "tis-userspace.%s", what);
 }
 
 static void submit(struct vtis_tis *tis, const u8 *cmd, u32 len, u8 loc)
@@ -235,6 +234,8 @@ int main(void)
 	u8 short_rsp[9] = { 0x80, 0x01, 0x00, 0x00, 0x00, 0x09, 0, 0, 0 };
 	u32 n;
 
+	ktap_print_header();
+
 	vtis_tis_init(&tis, VTIS_FAMILY_2_0, &ops, NULL, buf);
 	check(rd(&tis, VTIS_REG_DID_VID, 4) == VTIS_DID_VID &&
 	      rd(&tis, VTIS_REG_INTF_CAPABILITY, 4) == 0x30000697U &&
@@ -269,12 +270,12 @@ int main(void)
 
 	n = random_walk(VTIS_FAMILY_2_0, 300000);
 	if (n)
-		printf("# state invalid after step %u\n", n);
+		ktap_print_msg("state invalid after step %u", n);
 	check(!n, "random-walk-tpm2");
 	n = random_walk(VTIS_FAMILY_1_2, 300000);
 	if (n)
-		printf("# state invalid after step %u\n", n);
+		ktap_print_msg("state invalid after step %u", n);
 	check(!n, "random-walk-tpm12");
-	printf("# random walk: %d commands reached the backend\n", submits);
-	return failures ? 1 : 0;
+	ktap_print_msg("random walk: %d commands reached the backend", submits);
+	return ktap_finished();
 }

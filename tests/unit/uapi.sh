@@ -10,7 +10,7 @@ set -u
 hdr=$VTIS_ROOT/uapi/linux/kvm_vtis.h
 inc=$VTIS_ROOT/uapi
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"; ktap_finish' EXIT
 
 compiles() {	# LOG COMMAND...
 	local log=$1
@@ -18,7 +18,7 @@ compiles() {	# LOG COMMAND...
 	if "$@" >"$log" 2>&1; then
 		return 0
 	fi
-	diag "$log"
+	ktap_diag "$log"
 	return 1
 }
 
@@ -44,16 +44,16 @@ int main(void)
 		     sizeof(q) + sizeof(r) + sizeof(st) + sizeof(nr));
 }
 EOF_C
-check "uapi: header alone compiles as C90 (gcc -std=c90 -pedantic -Wall -Wextra -Werror)" \
+ktap_check "uapi: header alone compiles as C90 (gcc -std=c90 -pedantic -Wall -Wextra -Werror)" \
 	compiles "$tmp/c90.log" gcc -std=c90 -pedantic -Wall -Wextra -Werror -fsyntax-only \
 	-I"$inc" "$tmp/only.c"
-check "uapi: structs and ioctl numbers usable in C90" \
+ktap_check "uapi: structs and ioctl numbers usable in C90" \
 	compiles "$tmp/c90u.log" gcc -std=c90 -pedantic -Wall -Wextra -Werror -fsyntax-only \
 	-I"$inc" "$tmp/use.c"
-check "uapi: header compiles as a header on its own (gcc -x c-header)" \
+ktap_check "uapi: header compiles as a header on its own (gcc -x c-header)" \
 	compiles "$tmp/hdr.log" gcc -std=c90 -pedantic -Wall -Werror -fsyntax-only -x c-header \
 	-I"$inc" "$hdr"
-check "uapi: header compiles as C++ (g++ -Wall -Wextra -Werror -pedantic)" \
+ktap_check "uapi: header compiles as C++ (g++ -Wall -Wextra -Werror -pedantic)" \
 	compiles "$tmp/cxx.log" g++ -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ \
 	-I"$inc" "$tmp/use.c"
 
@@ -92,10 +92,10 @@ int main(void)
 EOF_C
 if compiles "$tmp/m64.log" gcc -std=gnu11 -Wall -Werror -I"$inc" -o "$tmp/sizes64" "$tmp/sizes.c" &&
     "$tmp/sizes64" >"$tmp/s64"; then
-	pass "uapi: layout probe builds and runs (64-bit)"
+	ktap_ok "uapi: layout probe builds and runs (64-bit)"
 	while read -r kind name got want; do
 		[ "$kind" = size ] || continue
-		check "uapi: sizeof(struct $name) is its newest size ($want)" test "$got" = "$want"
+		ktap_check "uapi: sizeof(struct $name) is its newest size ($want)" test "$got" = "$want"
 	done <"$tmp/s64"
 	# _IOC(dir, 0xB8, nr, size): dir 0 none, 1 write, 2 read, 3 both
 	ioc() { printf '0x%08x' $((($1 << 30) | ($4 << 16) | ($2 << 8) | $3)); }
@@ -106,16 +106,16 @@ if compiles "$tmp/m64.log" gcc -std=gnu11 -Wall -Werror -I"$inc" -o "$tmp/sizes6
 		    "KVM_VTIS_RESET $(ioc 1 0xB8 7 16)" \
 		    "KVM_VTIS_SAVE_STATE $(ioc 3 0xB8 8 24)" \
 		    "KVM_VTIS_RESTORE_STATE $(ioc 1 0xB8 9 24)"; do
-		check "uapi: ioctl ${want% *} is ${want#* }" grep -qx "ioctl $want" "$tmp/s64"
+		ktap_check "uapi: ioctl ${want% *} is ${want#* }" grep -qx "ioctl $want" "$tmp/s64"
 	done
 else
-	fail "uapi: layout probe builds and runs (64-bit)"
+	ktap_fail "uapi: layout probe builds and runs (64-bit)"
 fi
 # 32-bit x86: run the same probe when 32-bit libraries are there, else
 # check at compile time (which needs none).
 if gcc -m32 -std=gnu11 -Wall -Werror -I"$inc" -I/usr/include/x86_64-linux-gnu \
 	-o "$tmp/sizes32" "$tmp/sizes.c" >"$tmp/m32.log" 2>&1 && "$tmp/sizes32" >"$tmp/s32"; then
-	check "uapi: 32-bit x86 layout and ioctl numbers equal 64-bit ones" diff "$tmp/s64" "$tmp/s32"
+	ktap_check "uapi: 32-bit x86 layout and ioctl numbers equal 64-bit ones" diff "$tmp/s64" "$tmp/s32"
 elif gcc -m32 -std=gnu11 -Werror -fsyntax-only -I"$inc" -I/usr/include/x86_64-linux-gnu \
 	-x c - >/dev/null 2>&1 <<'EOF_C'
 #include <stddef.h>
@@ -136,9 +136,8 @@ _Static_assert(sizeof(struct kvm_vtis_state) == KVM_VTIS_STATE_SIZE_VER0, "state
 _Static_assert(offsetof(struct kvm_vtis_state, data) == 16, "state.data");
 EOF_C
 then
-	pass "uapi: 32-bit x86 sizes and 64-bit field offsets equal the 64-bit ones (compile-time)"
+	ktap_ok "uapi: 32-bit x86 sizes and 64-bit field offsets equal the 64-bit ones (compile-time)"
 else
-	fail "uapi: 32-bit x86 layout equals the 64-bit one"
-	diag "$tmp/m32.log"
+	ktap_fail "uapi: 32-bit x86 layout equals the 64-bit one"
+	ktap_diag "$tmp/m32.log"
 fi
-unit_done
