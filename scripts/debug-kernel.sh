@@ -10,7 +10,7 @@
 #   src/    a hard-link copy of the source tree, as the package ships it
 #   build/  the kernel's object tree (make O=), for external modules (M=)
 #   root/   boot/vmlinuz-KVER and lib/modules/KVER/ (modules_install):
-#           a kernel root for tests/vm/run --kernel-root ROOT --kver KVER
+#           the test kernel of tests/vm/run --kernel debug
 # Prints ROOT on stdout (and the kernel release in ROOT/kver); progress
 # and errors go to stderr.  A second run only prints ROOT.
 #

@@ -5,12 +5,12 @@
 # one-line verdict.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-echo "demo: booting the test host (Debian $(ls -d /lib/modules/6.1.*/build | sort -V | tail -n 1 | cut -d/ -f4) under QEMU TCG, nested KVM)..."
+echo "demo: booting the test host (Debian $(scripts/kernels.sh 6.1) under QEMU TCG, nested KVM)..."
 out=$(mktemp)
 tests/vm/run "$@" tests/demo/*.sh | tee "$out"
 rc=${PIPESTATUS[0]}
-p=$(grep -c '^ok - ' "$out")
-f=$(grep -c '^not ok - ' "$out")
+p=$(grep -c '^ok [0-9]* - ' "$out")
+f=$(grep -c '^not ok [0-9]* - ' "$out")
 rm -f "$out"
 if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ "$p" -gt 0 ]; then
 	echo "demo verdict: PASS ($p checks passed)"

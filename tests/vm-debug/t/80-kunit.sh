@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The TIS core's KUnit suites (tests/kunit/*_test.c with kmod/tis.c),
-# built by tests/vm-debug/run as the loadable module kvm_vtis_kunit.ko:
+# built by tests/vm/run --kernel debug as the loadable module kvm_vtis_kunit.ko:
 # loading it runs every suite.  Each case the sources declare
 # (tests/kunit/cases) becomes one result, "kunit SUITE.CASE", from its
 # suite's results in debugfs; a case that fails, skips or is missing
