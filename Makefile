@@ -6,10 +6,13 @@
 #   make check      install what is missing, run every test layer,
 #                   end with "N passed, N failed"
 #   make demo       boot the test host and show kvm_vtis at work
-#   make kunit | unit | vm | dkms | vm-6.12 | vm-debug    one test layer
+#   make build | unit | kunit | fuzz | dkms | vm | vm-6.12 | vm-debug
+#                   one test layer (VTIS_JOBS test hosts at once)
 #   make check-debug   the vm-debug layer alone: the VM tests without a
-#                   Linux guest and the KUnit suite on a KASAN, lockdep,
+#                   Linux guest and the KUnit suites on a KASAN, lockdep,
 #                   kmemleak and UBSAN kernel (built once, cached)
+#   make soak       the long loops (swtpm killed 100 times, 1000 teardown
+#                   races) on each kernel, and the vm layer twice at once
 #   make fuzz       fuzz the TIS core for FUZZ_TIME seconds (default 600)
 #   make bench      benchmark kvm_vtis against QEMU's tpm-tis and tpm-crb
 #                   in the test host (BENCH_ITER, BENCH_ITER_LONG,
@@ -35,8 +38,8 @@ INSTALLED := $(MODDIR)/kvm_vtis.ko $(DESTDIR)$(PREFIX)/sbin/vtisctl \
 	$(DESTDIR)$(PREFIX)/include/linux/kvm_vtis.h \
 	$(UDEVDIR)/60-kvm-vtis.rules
 
-.PHONY: all module tools check demo kunit unit vm dkms vm-6.12 vm-debug check-debug deps clean help \
-	install install-tools uninstall fuzz bench
+.PHONY: all module tools check demo build unit kunit vm dkms vm-6.12 vm-debug check-debug soak \
+	deps clean help install install-tools uninstall fuzz bench
 
 all: module tools
 
@@ -56,7 +59,7 @@ check: deps
 demo: deps
 	tests/demo.sh
 
-kunit unit vm dkms vm-6.12 vm-debug: deps
+build unit kunit vm dkms vm-6.12 vm-debug soak: deps
 	tests/check.sh $@
 
 check-debug: deps
@@ -96,4 +99,4 @@ clean:
 	rm -f kmod/compat_probed.h
 
 help:
-	@sed -n '3,13p' Makefile
+	@sed -n '3,21p' Makefile
