@@ -84,7 +84,7 @@ vtis_module_sources() {
 }
 
 vtis_build_module() {
-	local what=$1 srcs key dir inside log ko f rc args=()
+	local what=$1 srcs key dir inside log ko f rc
 	srcs=$(vtis_module_sources "$what")
 	[ -n "$srcs" ] || { echo "vtis_build_module: module or kunit, not '$what'" >&2; return 1; }
 	key=$( (echo "$what $VTIS_K_NAME $VTIS_K_VER"; cd "$VTIS_SRC" &&
@@ -103,18 +103,17 @@ vtis_build_module() {
 		[ -f "$dir/.built" ] && exit 0
 		rm -rf "$dir"
 		mkdir -p "$dir" || exit 1
-		for f in $srcs; do
-			cp -r "$VTIS_SRC/$f" "$dir/" || exit 1
-		done
 		# The KUnit files sit beside the core they test.
-		if [ "$what" = kunit ]; then
-			mv "$dir"/kunit/* "$dir/" && rmdir "$dir/kunit" || exit 1
-			args=(CONFIG_KVM_VTIS_KUNIT_TEST=m)
-		fi
+		for f in $srcs; do
+			case "$what:$f" in
+			kunit:tests/kunit) cp -r "$VTIS_SRC/$f/." "$dir/" ;;
+			*) cp -r "$VTIS_SRC/$f" "$dir/" ;;
+			esac || exit 1
+		done
 		rm -f "$dir"/kmod/*.o "$dir"/kmod/.*.cmd "$dir"/kmod/compat_probed.h
 		log=$dir/build.log
 		${VTIS_K_CHROOT:+chroot "$VTIS_K_CHROOT"} make -C "$VTIS_K_DIR" \
-			M="$inside" CONFIG_DEBUG_INFO_BTF_MODULES= "${args[@]}" \
+			M="$inside" CONFIG_DEBUG_INFO_BTF_MODULES= \
 			modules >"$log" 2>&1
 		rc=$?
 		if [ $rc -ne 0 ] || grep -Eq '(warning|error):|WARNING:' "$log" ||
