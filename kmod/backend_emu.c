@@ -98,6 +98,13 @@ static unsigned long vtis_emu_timeout(void)
 /* No command at the emulator: back to idle. */
 static void vtis_emu_clear(struct vtis_emu *emu)
 {
+	/*
+	 * A locality announcement the emulator has read may have taken
+	 * effect there even though its answer will never be taken: its
+	 * locality is unknown now, so the next command announces again.
+	 */
+	if (emu->state == VTIS_EMU_WAIT_RSP && emu->announcing)
+		emu->announced = VTIS_NO_LOCALITY;
 	emu->state = VTIS_EMU_IDLE;
 	emu->announcing = false;
 	emu->fail_pending = false;
@@ -243,6 +250,7 @@ static void vtis_class_dev_release(struct device *d)
 
 struct device *vtis_class_dev_create(dev_t devt, void *drvdata,
 				     const struct attribute_group **groups,
+				     const struct device_type *type,
 				     const char *prefix, u32 id)
 {
 	struct device *d;
@@ -255,6 +263,7 @@ struct device *vtis_class_dev_create(dev_t devt, void *drvdata,
 	d->devt = devt;
 	d->class = vtis_emu_class;
 	d->groups = groups;
+	d->type = type;
 	d->release = vtis_class_dev_release;
 	dev_set_drvdata(d, drvdata);
 	/* No power state: no power/ attributes, a few sysfs nodes less each. */
@@ -272,12 +281,34 @@ err_put_device:
 	return ERR_PTR(ret);
 }
 
+/*
+ * The node belongs to the device's owner (the attacher), mode 0600: the
+ * attacher's swtpm opens it, nobody else's can (vtis_emu_open() checks
+ * again, whatever a udev rule does to the node).
+ */
+static char *vtis_emu_node_devnode(VTIS_DEVNODE_CONST struct device *d,
+				   umode_t *mode, kuid_t *uid, kgid_t *gid)
+{
+	const struct vtis_dev *dev = dev_get_drvdata(d);
+
+	if (mode)
+		*mode = 0600;
+	if (uid && dev)
+		*uid = dev->owner_uid;
+	return NULL;
+}
+
+static const struct device_type vtis_emu_node_type = {
+	.name = "vtis-emu",
+	.devnode = vtis_emu_node_devnode,
+};
+
 int vtis_emu_dev_create_node(struct vtis_dev *dev)
 {
 	struct device *node;
 
-	node = vtis_class_dev_create(vtis_emu_devt_of(dev->id), NULL, NULL,
-				     "vtis-emu", dev->id);
+	node = vtis_class_dev_create(vtis_emu_devt_of(dev->id), dev, NULL,
+				     &vtis_emu_node_type, "vtis-emu", dev->id);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 	dev->emu.node = node;
@@ -353,6 +384,9 @@ static int vtis_emu_open(struct inode *inode, struct file *file)
 	mutex_lock(&dev->lock);
 	if (dev->dead) {
 		ret = -ENODEV;
+	} else if (!vtis_dev_may_manage(dev)) {
+		/* The guest's commands and the TPM's answers are the owner's. */
+		ret = -EPERM;
 	} else if (dev->emu.open) {
 		ret = -EBUSY;
 	} else {

@@ -55,11 +55,13 @@ extern struct class *vtis_emu_class;
 
 /*
  * A device of class "vtis" (device_create() without power-management
- * attributes, which they have no use for), named PREFIX<ID>.  Removed with
- * device_unregister().
+ * attributes, which they have no use for), named PREFIX<ID>, of @type
+ * (or NULL).  Removed with device_unregister().
  */
+struct device_type;
 struct device *vtis_class_dev_create(dev_t devt, void *drvdata,
 				     const struct attribute_group **groups,
+				     const struct device_type *type,
 				     const char *prefix, u32 id);
 
 /* Module-wide: the char device region and class "vtis". */

@@ -15,13 +15,18 @@
  * guest's handles, sessions and PCRs are the chip's.
  *
  * Cancel (the guest's commandCancel, or an abort): a command still queued
- * is answered with TPM_RC_CANCELED without reaching the chip; for one
- * executing, the chip's driver is asked to cancel (ops->cancel, what the
- * sysfs "cancel" attribute does) from a second work item, and only while
- * the worker holds the chip's ops for that very command (see xmit_lock),
- * so the call can neither reach an unbound driver nor hit someone else's
- * command.  tpm_try_get_ops() is not used for it: it would wait for the
- * running command's tpm_mutex.
+ * is answered with TPM_RC_CANCELED without reaching the chip; one the chip
+ * is running is left to finish, and the TIS core drops its answer.  The
+ * chip's driver is never asked to cancel: the TPM core does that only
+ * under its own tpm_mutex, which the running command holds, and a driver
+ * cancelled behind its back (tpm_tis in interrupt mode) can wait the
+ * command's whole duration, up to minutes, with the chip locked.
+ *
+ * Nothing waits for the chip but the worker: not a vCPU (submit and
+ * cancel only queue or mark, under the device lock), not the device's
+ * teardown.  A command running when the device goes away keeps the host
+ * state, the claim on the chip and a module reference until the chip
+ * answers; then the worker releases them and drops the answer.
  *
  * Host-side failures (the driver unbound, a transport error, a timeout)
  * give the guest a TPM failure response; TPM return codes are the guest's
@@ -35,9 +40,10 @@
 
 #include <linux/device.h>
 #include <linux/err.h>
+#include <linux/kref.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <linux/tpm.h>
 #include <linux/workqueue.h>
@@ -55,10 +61,6 @@
 
 #define VTIS_TPM2_RC_CANCELED	0x909U
 
-/* At most this many cancels reach the chip per interval (its driver logs each). */
-#define VTIS_HOST_CANCEL_INTERVAL	(5 * HZ)
-#define VTIS_HOST_CANCEL_BURST		5
-
 /* Where the guest's command stands; under the device's lock. */
 enum vtis_host_state {
 	VTIS_HOST_IDLE = 0,
@@ -67,30 +69,21 @@ enum vtis_host_state {
 };
 
 struct vtis_host {
+	/*
+	 * Held by the device (from the claim) and by a queued or running
+	 * work item; the last put releases the claim and the chip.
+	 */
+	struct kref ref;
 	struct vtis_dev *dev;		/* the owner, once bound */
 	struct tpm_chip *chip;		/* holds a reference on chip->dev */
 	u32 index;			/* the chip is tpm<index> */
-	struct work_struct work;	/* runs the command at the chip */
-	struct work_struct cancel_work;	/* asks the chip's driver to cancel */
-	struct ratelimit_state cancel_rs;	/* cancels forwarded to the chip */
+	/* Runs the command at the chip; holds a host, device and module ref. */
+	struct work_struct work;
 	struct tpm_buf buf;		/* one page: command in, response out */
 
 	/* Under the device's lock. */
 	u8 state;			/* enum vtis_host_state */
-	u64 seq;			/* number of the last command submitted */
-
-	/*
-	 * xmit_lock protects the fields below.  It nests inside the device's
-	 * lock; the worker takes it without the device's lock, and holds it
-	 * only briefly.  in_xmit is true exactly while the worker holds the
-	 * chip's ops (tpm_try_get_ops .. tpm_put_ops) for command xmit_seq,
-	 * which keeps chip->ops valid for a cancel.
-	 */
-	struct mutex xmit_lock;
-	bool in_xmit;
-	bool cancel_sent;		/* the chip was asked for xmit_seq */
-	u64 xmit_seq;
-	u64 cancel_seq;			/* command to cancel, or 0 */
+	bool cancel;			/* answer the queued command CANCELED */
 };
 
 static struct vtis_host *vtis_host_of(struct vtis_dev *dev)
@@ -171,19 +164,15 @@ struct vtis_host *vtis_host_claim(u32 index, u32 family, u32 *chip_family)
 		ret = -ENOMEM;
 		goto err_free_host;
 	}
+	kref_init(&host->ref);
 	host->chip = chip;
 	host->index = index;
-	mutex_init(&host->xmit_lock);
-	ratelimit_state_init(&host->cancel_rs, VTIS_HOST_CANCEL_INTERVAL,
-			     VTIS_HOST_CANCEL_BURST);
-	ratelimit_set_flags(&host->cancel_rs, RATELIMIT_MSG_ON_RELEASE);
 	ret = xa_insert(&vtis_host_held, index, host, GFP_KERNEL);
 	if (ret)
 		goto err_free_page;
 	return host;
 
 err_free_page:
-	mutex_destroy(&host->xmit_lock);
 	free_page((unsigned long)host->buf.data);
 err_free_host:
 	kfree(host);
@@ -192,20 +181,30 @@ err_put_chip:
 	return ERR_PTR(ret);
 }
 
-void vtis_host_unclaim(struct vtis_host *host)
+static void vtis_host_release(struct kref *ref)
 {
+	struct vtis_host *host = container_of(ref, struct vtis_host, ref);
+
 	xa_erase(&vtis_host_held, host->index);
 	put_device(&host->chip->dev);
-	mutex_destroy(&host->xmit_lock);
 	free_page((unsigned long)host->buf.data);
 	kfree(host);
 }
 
-/*
- * Run buf's command at the chip: the TPM's return code (>= 0, response in
- * buf) or -errno.  -ECANCELED also when the cancel came before the start.
+static void vtis_host_put(struct vtis_host *host)
+{
+	kref_put(&host->ref, vtis_host_release);
+}
+
+void vtis_host_unclaim(struct vtis_host *host)
+{
+	vtis_host_put(host);
+}
+
+/* Run buf's command at the chip: the TPM's return code (>= 0, response in
+ * buf) or -errno.
  */
-static ssize_t vtis_host_transmit(struct vtis_host *host, u64 seq)
+static ssize_t vtis_host_transmit(struct vtis_host *host)
 {
 	struct tpm_chip *chip = host->chip;
 	ssize_t ret;
@@ -213,45 +212,10 @@ static ssize_t vtis_host_transmit(struct vtis_host *host, u64 seq)
 	ret = tpm_try_get_ops(chip);
 	if (ret)
 		return ret;
-	mutex_lock(&host->xmit_lock);
-	if (host->cancel_seq == seq) {
-		mutex_unlock(&host->xmit_lock);
-		ret = -ECANCELED;
-		goto out_put_ops;
-	}
-	host->in_xmit = true;
-	host->cancel_sent = false;
-	host->xmit_seq = seq;
-	mutex_unlock(&host->xmit_lock);
-
 	/* desc NULL: the guest's TPM errors are not the host's to log. */
 	ret = tpm_transmit_cmd(chip, &host->buf, 0, NULL);
-
-	mutex_lock(&host->xmit_lock);
-	host->in_xmit = false;
-	mutex_unlock(&host->xmit_lock);
-out_put_ops:
 	tpm_put_ops(chip);
 	return ret;
-}
-
-static void vtis_host_cancel_work(struct work_struct *work)
-{
-	struct vtis_host *host = container_of(work, struct vtis_host,
-					      cancel_work);
-
-	mutex_lock(&host->xmit_lock);
-	/* in_xmit: the worker holds the ops, so chip->ops is valid. */
-	if (host->in_xmit && !host->cancel_sent &&
-	    host->cancel_seq == host->xmit_seq) {
-		host->cancel_sent = true;
-		if (host->chip->ops->cancel && __ratelimit(&host->cancel_rs)) {
-			host->chip->ops->cancel(host->chip);
-			pr_debug("device %u: asked the host TPM to cancel\n",
-				 host->dev->id);
-		}
-	}
-	mutex_unlock(&host->xmit_lock);
 }
 
 #else /* !VTIS_HOST_TPM */
@@ -265,13 +229,13 @@ void vtis_host_unclaim(struct vtis_host *host)
 {
 }
 
-static ssize_t vtis_host_transmit(struct vtis_host *host, u64 seq)
+static void vtis_host_put(struct vtis_host *host)
 {
-	return -ENODEV;
 }
 
-static void vtis_host_cancel_work(struct work_struct *work)
+static ssize_t vtis_host_transmit(struct vtis_host *host)
 {
+	return -ENODEV;
 }
 
 #endif /* VTIS_HOST_TPM */
@@ -342,25 +306,32 @@ static void vtis_host_work(struct work_struct *work)
 	struct vtis_host *host = container_of(work, struct vtis_host, work);
 	struct vtis_dev *dev = host->dev;
 	ssize_t ret;
-	u64 seq;
 
 	mutex_lock(&dev->lock);
-	if (dev->dead || host->state != VTIS_HOST_QUEUED) {
-		mutex_unlock(&dev->lock);
-		return;
+	if (dev->dead || host->state != VTIS_HOST_QUEUED)
+		goto out_unlock;
+	if (host->cancel) {
+		host->state = VTIS_HOST_IDLE;
+		vtis_host_answer(dev, -ECANCELED);
+		goto out_unlock;
 	}
 	host->state = VTIS_HOST_RUNNING;
-	seq = host->seq;
 	mutex_unlock(&dev->lock);
 
 	/* Bounded by the chip driver's own command durations. */
-	ret = vtis_host_transmit(host, seq);
+	ret = vtis_host_transmit(host);
 
 	mutex_lock(&dev->lock);
 	host->state = VTIS_HOST_IDLE;
 	if (!dev->dead)
 		vtis_host_answer(dev, ret);
+out_unlock:
 	mutex_unlock(&dev->lock);
+	/* The last of these may come after the device's teardown. */
+	vtis_host_put(host);
+	vtis_dev_put(dev);
+	/* Safe in a work item: the module's exit drains vtis_wq first. */
+	module_put(THIS_MODULE);
 }
 
 /* ops->submit: under the device's lock; copies and queues, never blocks. */
@@ -379,38 +350,28 @@ static void vtis_host_submit(struct vtis_tis *tis, const u8 *cmd, u32 len,
 		return;
 	}
 	memcpy(host->buf.data, cmd, len);
-	host->seq++;
+	host->cancel = false;
 	host->state = VTIS_HOST_QUEUED;
+	/* Idle: the work is not queued, so it takes these references. */
+	kref_get(&host->ref);
+	kref_get(&dev->ref);
+	__module_get(THIS_MODULE);
 	queue_work(vtis_wq, &host->work);
 }
 
-/* Mark the command in flight for cancelling; under the device's lock. */
-static void vtis_host_request_cancel(struct vtis_dev *dev)
-{
-	struct vtis_host *host = vtis_host_of(dev);
-	bool kick;
-
-	lockdep_assert_held(&dev->lock);
-	if (host->state == VTIS_HOST_IDLE)
-		return;
-	mutex_lock(&host->xmit_lock);
-	host->cancel_seq = host->seq;
-	kick = host->in_xmit && host->xmit_seq == host->seq &&
-	       !host->cancel_sent;
-	mutex_unlock(&host->xmit_lock);
-	/* The driver's cancel may sleep: not under the device's lock. */
-	if (kick)
-		queue_work(vtis_wq, &host->cancel_work);
-}
-
 /*
- * ops->cancel: best effort.  A queued command is answered by the worker
- * (TPM_RC_CANCELED, without reaching the chip); a running one gets its
- * answer from the chip, cancelled or not.
+ * ops->cancel: a queued command is answered TPM_RC_CANCELED by the worker
+ * without reaching the chip; a running one finishes at the chip and its
+ * answer comes back (the core drops it when the guest aborted).
  */
 static void vtis_host_cancel(struct vtis_tis *tis)
 {
-	vtis_host_request_cancel(vtis_dev_of_tis(tis));
+	struct vtis_dev *dev = vtis_dev_of_tis(tis);
+	struct vtis_host *host = vtis_host_of(dev);
+
+	lockdep_assert_held(&dev->lock);
+	if (host->state == VTIS_HOST_QUEUED)
+		host->cancel = true;
 }
 
 const struct vtis_tis_ops vtis_host_tis_ops = {
@@ -423,15 +384,14 @@ void vtis_host_dev_bind(struct vtis_dev *dev, struct vtis_host *host)
 {
 	host->dev = dev;
 	INIT_WORK(&host->work, vtis_host_work);
-	INIT_WORK(&host->cancel_work, vtis_host_cancel_work);
 	dev->host = host;
 }
 
 void vtis_host_dev_hangup(struct vtis_dev *dev)
 {
 	lockdep_assert_held(&dev->lock);
-	if (dev->host)
-		vtis_host_request_cancel(dev);
+	if (dev->host && dev->host->state == VTIS_HOST_QUEUED)
+		dev->host->cancel = true;
 }
 
 void vtis_host_dev_destroy(struct vtis_dev *dev)
@@ -440,9 +400,16 @@ void vtis_host_dev_destroy(struct vtis_dev *dev)
 
 	if (!host)
 		return;
-	/* dev->dead or never live: nothing queues the work again. */
-	flush_work(&host->work);
-	cancel_work_sync(&host->cancel_work);
 	dev->host = NULL;
-	vtis_host_unclaim(host);
+	/*
+	 * Queued, not started: it never will; its references are ours to
+	 * drop (the device's is never the last: the registry holds one).
+	 * Running at the chip: it is not waited for; it drops its own.
+	 */
+	if (cancel_work(&host->work)) {
+		vtis_host_put(host);
+		vtis_dev_put(dev);
+		module_put(THIS_MODULE);
+	}
+	vtis_host_put(host);
 }

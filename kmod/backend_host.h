@@ -30,8 +30,10 @@ void vtis_host_dev_bind(struct vtis_dev *dev, struct vtis_host *host);
 /* The device is dead (dev->dead set under the lock): stop the command. */
 void vtis_host_dev_hangup(struct vtis_dev *dev);
 /*
- * After hangup, outside the lock, or for a device never activated: wait
- * for the worker, then release the chip and the claim.
+ * After hangup, outside the lock, or for a device never activated: drop
+ * the device's hold on the chip.  A command still queued is dropped; one
+ * running at the chip is not waited for: its worker releases the claim
+ * and the chip when the chip answers (the claim stays taken until then).
  */
 void vtis_host_dev_destroy(struct vtis_dev *dev);
 

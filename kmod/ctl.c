@@ -228,6 +228,11 @@ static long vtis_ctl_info(void __user *uarg)
 	dev = vtis_dev_get(info.id);
 	if (!dev)
 		return -ENOENT;
+	/* Another user's device: that it exists (LIST) is all one learns. */
+	if (!vtis_dev_may_manage(dev)) {
+		vtis_dev_put(dev);
+		return -EPERM;
+	}
 	mutex_lock(&dev->lock);
 	vtis_fill_info(dev, &info);
 	mutex_unlock(&dev->lock);
@@ -251,6 +256,11 @@ static long vtis_ctl_stats(void __user *uarg)
 	dev = vtis_dev_get(st.id);
 	if (!dev)
 		return -ENOENT;
+	/* Per-command sizes and times are a side channel into its guest. */
+	if (!vtis_dev_may_manage(dev)) {
+		vtis_dev_put(dev);
+		return -EPERM;
+	}
 	mutex_lock(&dev->lock);
 	vtis_obs_fill(dev, &st);
 	mutex_unlock(&dev->lock);

@@ -8,6 +8,7 @@
 #include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -20,6 +21,12 @@
 #include "mmio.h"
 
 struct workqueue_struct *vtis_wq;
+
+/* Read under vtis_devs_lock; any value may be set at any time. */
+static unsigned int max_devices_per_user = 32;
+module_param(max_devices_per_user, uint, 0644);
+MODULE_PARM_DESC(max_devices_per_user,
+		 "Devices one user (the attacher's effective uid) may have at once; CAP_SYS_ADMIN is not limited");
 
 /*
  * vtis_devs_lock protects the registry: the id -> device map (an id stays
@@ -73,6 +80,19 @@ void vtis_dev_put(struct vtis_dev *dev)
 	kref_put(&dev->ref, vtis_dev_release);
 }
 
+/* Devices of @uid that hold an id (attached or being set up or torn down). */
+static unsigned int vtis_devs_of(kuid_t uid)
+{
+	struct vtis_dev *dev;
+	unsigned long id;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&vtis_devs_lock);
+	xa_for_each(&vtis_devs, id, dev)
+		n += uid_eq(dev->owner_uid, uid);
+	return n;
+}
+
 struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 				 u64 base)
 {
@@ -110,14 +130,21 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 	vtis_irq_dev_init(dev);
 
 	mutex_lock(&vtis_devs_lock);
-	ret = xa_alloc(&vtis_devs, &id, dev, XA_LIMIT(1, VTIS_MAX_DEVICES),
-		       GFP_KERNEL);
-	if (!ret)
-		dev->id = id;
+	if (vtis_devs_of(dev->owner_uid) >= READ_ONCE(max_devices_per_user) &&
+	    !capable(CAP_SYS_ADMIN)) {
+		ret = -EDQUOT;
+	} else {
+		ret = xa_alloc(&vtis_devs, &id, dev,
+			       XA_LIMIT(1, VTIS_MAX_DEVICES), GFP_KERNEL);
+		if (ret == -EBUSY)
+			ret = -ENOSPC;
+		else if (!ret)
+			dev->id = id;
+	}
 	mutex_unlock(&vtis_devs_lock);
 	if (ret) {
 		vtis_dev_put(dev);
-		return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
+		return ERR_PTR(ret);
 	}
 	return dev;
 
@@ -140,8 +167,11 @@ void vtis_dev_abort(struct vtis_dev *dev)
 	vtis_dev_put(dev);
 }
 
+static void vtis_dev_teardown(struct vtis_dev *dev, bool from_kvm);
+
 int vtis_dev_activate(struct vtis_dev *dev)
 {
+	bool dropped;
 	int ret;
 
 	if (!vtis_dev_on_host(dev)) {
@@ -158,9 +188,19 @@ int vtis_dev_activate(struct vtis_dev *dev)
 		goto err_obs_del;
 	/* Dropped at the end of the teardown: rmmod says busy until then. */
 	__module_get(THIS_MODULE);
+	/*
+	 * On the bus from here.  If KVM dropped the whole bus meanwhile (it
+	 * does when it cannot allocate a smaller one), our destructor ran
+	 * before we were published and left the teardown to us.
+	 */
 	mutex_lock(&vtis_devs_lock);
-	dev->registered = true;
+	dropped = dev->bus_dropped;
+	dev->registered = !dropped;
 	mutex_unlock(&vtis_devs_lock);
+	if (dropped) {
+		vtis_dev_teardown(dev, false);
+		return -ENOMEM;
+	}
 	pr_debug("device %u attached at %#llx for pid %d\n", dev->id,
 		 dev->base, dev->owner_pid);
 	return 0;
@@ -172,11 +212,25 @@ err_abort:
 	return ret;
 }
 
+/* The last put of a device KVM's destructor tore down (see below). */
+static void vtis_dev_release_work(struct work_struct *work)
+{
+	struct vtis_dev *dev = container_of(work, struct vtis_dev,
+					    release_work);
+
+	vtis_dev_put(dev);
+	/* Safe here: the module's exit drains vtis_wq before it returns. */
+	module_put(THIS_MODULE);
+}
+
 /*
  * Called by whoever cleared dev->registered, once no vCPU can reach the
  * device any more (it is off the bus, or the bus is being destroyed).
+ * @from_kvm: called from KVM's destructor, from kvm.ko: the module
+ * reference is then dropped from our workqueue, not on a path that
+ * returns through this module's text after the put.
  */
-static void vtis_dev_teardown(struct vtis_dev *dev)
+static void vtis_dev_teardown(struct vtis_dev *dev, bool from_kvm)
 {
 	u32 id = dev->id;
 
@@ -190,12 +244,14 @@ static void vtis_dev_teardown(struct vtis_dev *dev)
 	vtis_backend_destroy(dev);
 	vtis_irq_dev_destroy(dev);
 	vtis_dev_release_id(dev);
-	vtis_dev_put(dev);
 	pr_debug("device %u detached\n", id);
-	/*
-	 * Last: the caller is either an ioctl on our own file (which pins the
-	 * module) or KVM's bus destruction, which returns straight to kvm.ko.
-	 */
+	if (from_kvm) {
+		INIT_WORK(&dev->release_work, vtis_dev_release_work);
+		queue_work(vtis_wq, &dev->release_work);
+		return;
+	}
+	vtis_dev_put(dev);
+	/* The caller is an ioctl on our own file, which pins the module. */
 	module_put(THIS_MODULE);
 }
 
@@ -254,7 +310,7 @@ int vtis_dev_detach(u32 id)
 		pr_warn_ratelimited("device %u: MMIO bus unregister failed (%d)\n",
 				    id, ret);
 	vtis_irq_dev_detach(dev);
-	vtis_dev_teardown(dev);
+	vtis_dev_teardown(dev, false);
 	vtis_kvm_put(kvm);
 	return 0;
 }
@@ -278,13 +334,25 @@ void vtis_dev_vm_gone(struct vtis_dev *dev)
 	mutex_lock(&vtis_devs_lock);
 	mine = dev->registered;
 	dev->registered = false;
+	/* Not yet published: vtis_dev_activate() finds this and tears down. */
+	dev->bus_dropped = true;
 	mutex_unlock(&vtis_devs_lock);
 	/*
 	 * Not registered: a detach got here first and has already taken the
-	 * device off the bus, so KVM cannot call us for it; nothing to do.
+	 * device off the bus, or the attach is still publishing it (above).
 	 */
-	if (mine)
-		vtis_dev_teardown(dev);
+	if (!mine)
+		return;
+	/*
+	 * The VM lives on when KVM dropped its bus for want of memory: its
+	 * interrupt line must not stay asserted by a device that is gone.
+	 * While the VM is being destroyed its irqchip goes with it.
+	 */
+	if (vtis_kvm_get_safe(dev->kvm)) {
+		vtis_irq_dev_detach(dev);
+		vtis_kvm_put(dev->kvm);
+	}
+	vtis_dev_teardown(dev, true);
 }
 
 u32 vtis_dev_list(u32 *ids, u32 cap)

@@ -83,6 +83,8 @@ struct vtis_dev {
 
 	/* Published and not yet retired; protected by vtis_devs_lock. */
 	bool registered;
+	/* KVM's destructor ran (a dropped bus); protected by vtis_devs_lock. */
+	bool bus_dropped;
 	/* Torn down: no more core calls.  Protected by lock (below). */
 	bool dead;
 
@@ -107,12 +109,18 @@ struct vtis_dev {
 
 	/* The interrupt line (irq.h). */
 	struct vtis_irq irq;
+
+	/* Drops the registry's reference after a teardown KVM started. */
+	struct work_struct release_work;
 };
 
 /*
- * May the calling task manage (detach, reset, save, restore) @dev?  Its
- * attacher may, and so may CAP_SYS_ADMIN: group kvm lets other users open
- * /dev/kvm-vtis, not take apart each other's devices.
+ * May the calling task manage @dev (detach, reset, save, restore, set its
+ * interrupt), read its information and statistics, or serve it as its
+ * emulator?  Its attacher (the effective uid that attached it) may, and
+ * so may CAP_SYS_ADMIN: group kvm lets other users open /dev/kvm-vtis, not
+ * see into or take apart each other's devices.  Anyone who may open
+ * /dev/kvm-vtis learns which ids exist (KVM_VTIS_LIST), nothing more.
  */
 bool vtis_dev_may_manage(const struct vtis_dev *dev);
 
@@ -124,7 +132,8 @@ extern struct workqueue_struct *vtis_wq;
 
 /*
  * Allocate a device for @kvm (the caller holds a VM reference) and reserve
- * its id.  Not yet visible to lookups.  ERR_PTR(-ENOSPC / -ENOMEM).
+ * its id.  Not yet visible to lookups.  ERR_PTR(-ENOSPC: no id left,
+ * -EDQUOT: the caller has max_devices_per_user devices already, -ENOMEM).
  */
 struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 				 u64 base);

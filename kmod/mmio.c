@@ -7,6 +7,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kstrtox.h>
 #include <linux/ktime.h>
 #include <linux/kvm_host.h>
 #include <linux/minmax.h>
@@ -23,9 +24,29 @@
 #include "trace.h"
 
 static unsigned int go_wait_us = 2000;
-module_param(go_wait_us, uint, 0644);
+
+/* Values above VTIS_GO_WAIT_MAX_US are refused (EINVAL), not clamped. */
+static int vtis_go_wait_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int us;
+	int ret;
+
+	ret = kstrtouint(val, 0, &us);
+	if (ret)
+		return ret;
+	if (us > VTIS_GO_WAIT_MAX_US)
+		return -EINVAL;
+	WRITE_ONCE(go_wait_us, us);
+	return 0;
+}
+
+static const struct kernel_param_ops vtis_go_wait_ops = {
+	.set = vtis_go_wait_set,
+	.get = param_get_uint,
+};
+module_param_cb(go_wait_us, &vtis_go_wait_ops, &go_wait_us, 0644);
 MODULE_PARM_DESC(go_wait_us,
-		 "After GO, wait up to this long (us, max 100000; 0: never) for the backend's answer before resuming the vCPU");
+		 "After GO, wait up to this long (us, 0..5000; 0: never) for the backend's answer before resuming the vCPU");
 
 static struct vtis_dev *vtis_mmio_dev(struct kvm_io_device *this)
 {
@@ -113,11 +134,12 @@ static int vtis_mmio_read(struct kvm_vcpu *vcpu, struct kvm_io_device *this,
 /*
  * A write that submitted a command (GO) waits, without the lock, a short
  * bounded and interruptible time for the answer: a guest that polls STS
- * right after GO then finds dataAvail at once instead of sleeping.
+ * right after GO then finds dataAvail at once instead of sleeping.  The
+ * wait is inside the VM's SRCU read section: at most VTIS_GO_WAIT_MAX_US.
  */
 static void vtis_mmio_go_wait(struct vtis_dev *dev, unsigned long seq)
 {
-	unsigned int us = min(READ_ONCE(go_wait_us), VTIS_GO_WAIT_MAX_US);
+	unsigned int us = READ_ONCE(go_wait_us);
 
 	if (!us)
 		return;

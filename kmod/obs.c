@@ -3,7 +3,9 @@
  * Observability of a device (see obs.h).
  *
  * sysfs, /sys/class/vtis/vtis<N>/stats/: one counter a file, the stable
- * interface for monitoring (see the README).  The device vtis<N> is a
+ * interface for monitoring (see the README), readable by root only: a
+ * device's counters and service times tell what its guest does with its
+ * TPM, which is its owner's business (KVM_VTIS_STATS answers the owner).  The device vtis<N> is a
  * class device of its own, without a /dev node, so every backend has one
  * and it lives exactly as long as the device is attached.
  *
@@ -206,7 +208,7 @@ static ssize_t vtis_stat_show(struct device *d, struct device_attribute *a,
 
 #define VTIS_STAT_ATTR(_name, _member)					\
 	static struct vtis_stat_attr vtis_stat_##_name = {		\
-		.attr = __ATTR(_name, 0444, vtis_stat_show, NULL),	\
+		.attr = __ATTR(_name, 0400, vtis_stat_show, NULL),	\
 		.off = offsetof(struct vtis_stats, _member),		\
 	}
 #define VTIS_STAT_CLASS(_dir, _cls, _idx)				\
@@ -347,7 +349,8 @@ int vtis_obs_dev_add(struct vtis_dev *dev)
 	struct device *sysdev;
 	char name[16];
 
-	sysdev = vtis_class_dev_create(0, dev, vtis_obs_groups, "vtis", dev->id);
+	sysdev = vtis_class_dev_create(0, dev, vtis_obs_groups, NULL, "vtis",
+				       dev->id);
 	if (IS_ERR(sysdev))
 		return PTR_ERR(sysdev);
 	dev->obs.sysdev = sysdev;

@@ -309,6 +309,11 @@ int vtis_dev_restore_state(struct vtis_dev *dev, const void __user *ubuf,
 	} else {
 		/* Whatever the core held is replaced: the backend forgets it. */
 		vtis_emu_dev_reset(dev);
+		/*
+		 * INT_VECTOR is the destination's wiring (KVM_VTIS_SET_IRQ),
+		 * not the source's.
+		 */
+		st->int_vector = tis->s.int_vector;
 		ret = vtis_tis_load_state(tis, st);
 		/* The source's answer did not come along: ask again. */
 		if (!ret && vtis_tis_busy(tis)) {

@@ -256,6 +256,9 @@ static void attach_error(int err, const struct kvm_vtis_attach *a, int vmfd_arg)
 	case ENOSPC:
 		err_msg("attach: the kvm_vtis device limit is reached, or the VM's MMIO bus is full");
 		break;
+	case EDQUOT:
+		err_msg("attach: you have as many devices attached as one user may (kvm_vtis parameter max_devices_per_user); detach one first");
+		break;
 	default:
 		err_msg("attach: KVM_VTIS_ATTACH failed: %s", strerror(err));
 	}
@@ -557,6 +560,21 @@ static const char *backend_name(uint32_t backend)
 	}
 }
 
+/* A device of another user's in list: its id only. */
+static void other_row(uint32_t id, bool json)
+{
+	struct json_obj o;
+
+	if (!json) {
+		printf("%-4" PRIu32 " (another user's device)\n", id);
+		return;
+	}
+	json_begin(&o, stdout);
+	json_u64(&o, "id", id);
+	json_bool(&o, "visible", false);
+	json_end(&o);
+}
+
 static void info_json(const struct kvm_vtis_info *in)
 {
 	char path[sizeof("/dev/") + KVM_VTIS_NAME_LEN];
@@ -693,21 +711,23 @@ int cmd_list(int argc, char **argv)
 		e = get_info(fd, ids[i], &info);
 		if (e == ENOENT)	/* detached meanwhile */
 			continue;
-		if (e) {
+		if (e && e != EPERM) {
 			if (json)
 				putchar('\n');
 			err_msg("list: KVM_VTIS_INFO for id %" PRIu32 " failed: %s",
 				ids[i], strerror(e));
 			goto fail;
 		}
-		if (json) {
-			if (!first)
-				putchar(',');
-			info_json(&info);
-		} else {
-			list_row(&info);
-		}
+		if (json && !first)
+			putchar(',');
 		first = false;
+		/* Another user's device (EPERM): its id is all we may see. */
+		if (e)
+			other_row(ids[i], json);
+		else if (json)
+			info_json(&info);
+		else
+			list_row(&info);
 	}
 	if (json)
 		puts("]");

@@ -273,8 +273,9 @@ static int watch(int fd, uint32_t one, unsigned int interval, uint64_t count)
 		t = now_secs();
 		for (i = 0, ncur = 0; i < n; i++) {
 			e = get_stats(fd, ids[i], &cur[ncur].st);
-			if (e == ENOENT && !one)
-				continue;	/* detached meanwhile */
+			/* Detached meanwhile, or another user's. */
+			if ((e == ENOENT || e == EPERM) && !one)
+				continue;
 			if (e) {
 				dev_ioctl_err("stats", "KVM_VTIS_STATS", ids[i], e);
 				free(ids);
