@@ -23,7 +23,13 @@ ktap_check "kill: the VMM runs commands in a loop" \
 	tail -n 20 "$out" /tmp/vmm-kill.err | ktap_diag
 swtpm_pid=$(sed -n 's/^# vtis-swtpm-pid \([0-9]*\)$/\1/p' "$out")
 emu=$(sed -n 's/^# vtis-emu-node \/dev\/\(vtis-emu[0-9]*\)$/\1/p' "$out")
-sleep 3
+id=$(sed -n 's/^# vtis-device-id \([0-9]*\)$/\1/p' "$out")
+# Killed well into its loop: once its device has taken 10 commands.
+commands_reach() {
+	[ "$(cat "/sys/class/vtis/vtis$1/stats/commands" 2>/dev/null || echo 0)" -ge "$2" ]
+}
+wait_for 30 commands_reach "${id:-0}" 10
+echo "# kill: the device had taken $(cat "/sys/class/vtis/vtis$id/stats/commands" 2>/dev/null) commands"
 kill -9 "$vmm_pid"
 wait "$vmm_pid" 2>/dev/null
 sed 's/^/# vmm: /' "$out"
