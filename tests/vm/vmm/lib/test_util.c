@@ -23,7 +23,7 @@
 /* Checks may report from several vCPU threads. */
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
-#define MAX_CHILDREN	64
+#define MAX_CHILDREN	128	/* scale: up to 64 VMs, a swtpm each */
 static volatile sig_atomic_t children[MAX_CHILDREN];
 static unsigned int timeout_secs;
 
