@@ -262,6 +262,7 @@ static bool kill_once(struct swtpm *sw, const struct cmdbuf *rsa,
 	if (vtis_wait_state(dev.ctl, dev.id, KVM_VTIS_STATE_EMU_CONNECTED,
 			    true, 60000)) {
 		kill_problem(k, "swtpm did not connect", i);
+		swtpm_diag(sw, 10);
 		swtpm_kill(sw);
 		return false;
 	}

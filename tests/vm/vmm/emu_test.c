@@ -455,9 +455,10 @@ static void swtpm_run(bool tpm12)
 		goto out;
 	}
 	swtpm_start(&sw, d.node);
-	result(!vtis_wait_state(d.ctl, d.id, KVM_VTIS_STATE_EMU_CONNECTED,
-				true, 60000),
-	       "swtpm (%s) opens the node", fam);
+	if (!result(!vtis_wait_state(d.ctl, d.id,
+					KVM_VTIS_STATE_EMU_CONNECTED, true, 60000),
+		       "swtpm (%s) opens the node", fam))
+		swtpm_diag(&sw, 10);
 	for (i = 0; i < ARRAY_SIZE(locs); i++) {
 		first = 0;
 		ok &= get_random16(vcpu, tpm12, locs[i], &first);

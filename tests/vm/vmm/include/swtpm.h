@@ -25,6 +25,7 @@ struct swtpm {
 	const char *bin;		/* the swtpm binary */
 	char state_dir[128];
 	char ctrl[160];			/* the control socket */
+	char log[160];			/* its stdout and stderr */
 	bool own_state_dir;		/* made here, removed by cleanup */
 };
 
@@ -34,6 +35,7 @@ int swtpm_start(struct swtpm *sw, const char *node);
 void swtpm_kill(struct swtpm *sw);
 bool swtpm_exited(struct swtpm *sw);
 bool swtpm_reap(struct swtpm *sw, unsigned int ms);
+void swtpm_diag(struct swtpm *sw, unsigned int lines);
 void swtpm_cleanup(struct swtpm *sw);
 int swtpm_ctl(struct swtpm *sw, const char *a1, const char *a2,
 	      const char *a3);

@@ -28,7 +28,7 @@
 void test_start(unsigned int timeout_s);
 int test_end(void);
 unsigned int test_failures(void);
-void __printf(2, 3) result(bool ok, const char *fmt, ...);
+bool __printf(2, 3) result(bool ok, const char *fmt, ...);
 void __printf(1, 2) diag(const char *fmt, ...);
 void hexdump(const char *what, const uint8_t *p, size_t n);
 const char *errname(int err);
@@ -44,9 +44,11 @@ void sleep_ms(unsigned int ms);
 
 /*
  * Programs: started with their stdout on our stderr (stdout carries the
- * results); prog_wait() gives the exit status, or -1.
+ * results), or both on a log file (one that runs beside us would break
+ * our lines); prog_wait() gives the exit status, or -1.
  */
 pid_t prog_start(const char *const argv[]);
+pid_t prog_start_log(const char *const argv[], const char *log);
 int prog_wait(pid_t pid);
 int prog_run(const char *const argv[]);
 

@@ -76,7 +76,9 @@ int swtpm_start(struct swtpm *sw, const char *node)
 	argv[n++] = ctrl;
 	argv[n] = NULL;
 
-	sw->pid = prog_start(argv);
+	/* it talks (to stderr) while we print results: its own log */
+	snprintf(sw->log, sizeof(sw->log), "%s/swtpm.log", sw->state_dir);
+	sw->pid = prog_start_log(argv, sw->log);
 	if (sw->pid < 0) {
 		diag("fork: %s", strerror(errno));
 		sw->pid = 0;
@@ -130,6 +132,26 @@ bool swtpm_reap(struct swtpm *sw, unsigned int ms)
 		sleep_ms(20);
 	}
 	return true;
+}
+
+/* The last lines swtpm printed, as diagnostics. */
+void swtpm_diag(struct swtpm *sw, unsigned int lines)
+{
+	char buf[16][160];
+	unsigned int n = 0, i;
+	FILE *f = sw->log[0] ? fopen(sw->log, "r") : NULL;
+
+	if (!f)
+		return;
+	if (lines > ARRAY_SIZE(buf))
+		lines = ARRAY_SIZE(buf);
+	while (lines && fgets(buf[n % lines], sizeof(buf[0]), f))
+		n++;
+	fclose(f);
+	for (i = n > lines ? n - lines : 0; i < n; i++) {
+		buf[i % lines][strcspn(buf[i % lines], "\n")] = 0;
+		diag("swtpm: %s", buf[i % lines]);
+	}
 }
 
 void swtpm_cleanup(struct swtpm *sw)

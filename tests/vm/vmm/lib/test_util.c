@@ -27,7 +27,8 @@ static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile sig_atomic_t children[MAX_CHILDREN];
 static unsigned int timeout_secs;
 
-void __printf(2, 3) result(bool ok, const char *fmt, ...)
+/* One result; returns ok. */
+bool __printf(2, 3) result(bool ok, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -36,6 +37,7 @@ void __printf(2, 3) result(bool ok, const char *fmt, ...)
 	ktap_vresult(ok, fmt, ap);
 	pthread_mutex_unlock(&out_lock);
 	va_end(ap);
+	return ok;
 }
 
 void __printf(1, 2) diag(const char *fmt, ...)
@@ -188,9 +190,14 @@ void sleep_ms(unsigned int ms)
 		;
 }
 
-pid_t prog_start(const char *const argv[])
+/*
+ * Start a program with its stdout and stderr on log (appended), or, with
+ * log NULL, its stdout on our stderr.
+ */
+pid_t prog_start_log(const char *const argv[], const char *log)
 {
 	pid_t pid;
+	int fd;
 
 	ktap_flush();
 	fflush(stderr);
@@ -198,10 +205,22 @@ pid_t prog_start(const char *const argv[])
 	if (pid != 0)
 		return pid;
 	alarm(0);
-	dup2(STDERR_FILENO, STDOUT_FILENO);
+	if (log) {
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
+		    dup2(fd, STDERR_FILENO) < 0)
+			_exit(126);
+	} else {
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+	}
 	execvp(argv[0], (char *const *)argv);
 	fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
+}
+
+pid_t prog_start(const char *const argv[])
+{
+	return prog_start_log(argv, NULL);
 }
 
 int prog_wait(pid_t pid)

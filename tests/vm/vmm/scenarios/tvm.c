@@ -132,6 +132,7 @@ int tvm_wait_emulator(struct tvm *t)
 		if (t->sw.pid > 0 && swtpm_exited(&t->sw)) {
 			result(false, "swtpm: emulator connected to %s (swtpm exited)",
 			       t->dev.node);
+			swtpm_diag(&t->sw, 10);
 			return -1;
 		}
 		if (now_ms() >= end)
@@ -140,6 +141,7 @@ int tvm_wait_emulator(struct tvm *t)
 	}
 	result(false, "swtpm: emulator connected to %s within %u s",
 	       t->dev.node, opt.wait_emu);
+	swtpm_diag(&t->sw, 10);
 	return -1;
 }
 
