@@ -132,7 +132,7 @@ run_path() {
 		rm -f /tmp/swtpm.sock
 		swtpm socket --tpm2 --tpmstate dir=$state \
 			--ctrl type=unixio,path=/tmp/swtpm.sock \
-			--log file=/tmp/swtpm-$p.log,level=1 &
+			--log file=/tmp/swtpm-$p.log,level=1 >/tmp/swtpm-$p.out 2>&1 &
 		sw=$!
 		wait_for 10 test -S /tmp/swtpm.sock
 		qargs=(-chardev "socket,id=chrtpm,path=/tmp/swtpm.sock"
@@ -168,7 +168,7 @@ run_path() {
 		emu=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["emulator"])')
 		swtpm chardev --chardev "$emu" --tpm2 --tpmstate dir=$state \
 			--locality allow-set-locality --flags not-need-init,startup-clear \
-			--log file=/tmp/swtpm-$p.log,level=1 &
+			--log file=/tmp/swtpm-$p.log,level=1 >/tmp/swtpm-$p.out 2>&1 &
 		sw=$!
 		;;
 	vtis-host)

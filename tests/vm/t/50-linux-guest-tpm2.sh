@@ -39,7 +39,7 @@ ktap_check "vtisctl info shows irq $irq (text and --json)" sh -c \
 mkdir -p /tmp/st
 swtpm chardev --chardev "$emu" --tpm2 --tpmstate dir=/tmp/st \
 	--locality allow-set-locality --flags not-need-init,startup-clear \
-	--log file=/tmp/swtpm.log,level=1 &
+	--log file=/tmp/swtpm.log,level=1 >/tmp/swtpm.out 2>&1 &
 swtpm_pid=$!
 ktap_check "QMP cont starts the guest" qmp "$GUEST_QMP" cont
 

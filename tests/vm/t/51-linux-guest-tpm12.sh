@@ -19,7 +19,7 @@ id=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["id"])' 
 emu=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["emulator"])' 2>/dev/null)
 mkdir -p /tmp/st12
 swtpm chardev --chardev "$emu" --tpmstate dir=/tmp/st12 \
-	--locality allow-set-locality --flags not-need-init,startup-clear &
+	--locality allow-set-locality --flags not-need-init,startup-clear >/tmp/swtpm.log 2>&1 &
 ktap_check "QMP cont starts the guest" qmp "$GUEST_QMP" cont
 ktap_check "guest finished its checks" guest_wait 300
 guest_results

@@ -27,7 +27,7 @@ emu=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["emulat
 ktap_check "vtisctl attach (default base, TPM 2.0)" test -n "$id"
 swtpm chardev --chardev "$emu" --tpm2 --tpmstate dir=/tmp/str \
 	--ctrl type=unixio,path=/tmp/str/ctrl.sock \
-	--locality allow-set-locality --flags not-need-init,startup-clear &
+	--locality allow-set-locality --flags not-need-init,startup-clear >/tmp/swtpm.log 2>&1 &
 ktap_check "swtpm's control socket is there" wait_for 10 test -S /tmp/str/ctrl.sock
 python3 "$VTIS_ROOT/tools/vtis-qemu-reset" --qmp "$watch_qmp" --id "$id" \
 	--ctrl /tmp/str/ctrl.sock --vtisctl "$vtisctl" >/tmp/watch.log 2>&1 &
