@@ -107,19 +107,22 @@ static void size_field(int efd, uint32_t size, size_t n)
 
 static void size_field_big(int *efd, char *note, size_t len)
 {
-	(void)note, (void)len;
+	(void)note;
+	(void)len;
 	size_field(*efd, 12, 10);
 }
 
 static void size_field_small(int *efd, char *note, size_t len)
 {
-	(void)note, (void)len;
+	(void)note;
+	(void)len;
 	size_field(*efd, 6, 12);
 }
 
 static void size_field_huge(int *efd, char *note, size_t len)
 {
-	(void)note, (void)len;
+	(void)note;
+	(void)len;
 	size_field(*efd, 0xffffffff, 32);
 }
 
@@ -132,13 +135,15 @@ static void two_writes(int *efd, char *note, size_t len)
 
 static void silent(int *efd, char *note, size_t len)
 {
-	(void)note, (void)len;
+	(void)note;
+	(void)len;
 	take_command(*efd);
 }
 
 static void close_mid(int *efd, char *note, size_t len)
 {
-	(void)note, (void)len;
+	(void)note;
+	(void)len;
 	take_command(*efd);
 	close(*efd);
 	*efd = -1;

@@ -24,7 +24,7 @@
 #define ROUNDS		15
 #define DESTROY_RACES	40
 
-static volatile int stop_emu, stop_hammer;
+static int stop_emu, stop_hammer;	/* __atomic: other threads read them */
 
 struct emu {
 	int efd;
@@ -42,7 +42,7 @@ static void *emulator(void *arg)
 	ssize_t n;
 	unsigned int k;
 
-	while (!stop_emu) {
+	while (!__atomic_load_n(&stop_emu, __ATOMIC_ACQUIRE)) {
 		n = emu_read(e->efd, m, sizeof(m), 100);
 		if (n == -ETIMEDOUT || n < 0)
 			continue;
@@ -108,7 +108,7 @@ static void *hammer(void *arg)
 	unsigned int loc = h->cpu->id;
 	uint32_t v;
 
-	while (!stop_hammer) {
+	while (!__atomic_load_n(&stop_hammer, __ATOMIC_ACQUIRE)) {
 		if (vcpu_read(h->cpu, loc, TIS_ACCESS, 1, &v) ||
 		    vcpu_write(h->cpu, loc, TIS_ACCESS, 1, ACCESS_REQUEST_USE) ||
 		    vcpu_read(h->cpu, loc, TIS_STS, 4, &v) ||
@@ -157,9 +157,10 @@ static void two_vcpus(void)
 	uint64_t exits;
 
 	vm = vm_two_vcpus(cpus);
-	if (!vm || vtis_dev_attach(&d, vm->fd, 0, KVM_VTIS_TPM_2_0,
-				   KVM_VTIS_BACKEND_EMULATOR, 0) ||
-	    (e.efd = open(d.node, O_RDWR | O_CLOEXEC)) < 0) {
+	if (vm && !vtis_dev_attach(&d, vm->fd, 0, KVM_VTIS_TPM_2_0,
+				   KVM_VTIS_BACKEND_EMULATOR, 0))
+		e.efd = open(d.node, O_RDWR | O_CLOEXEC);
+	if (e.efd < 0) {
 		result(false, "a VM with two vCPUs, its device and its emulator");
 		if (vm)
 			vm_free(vm);
@@ -189,14 +190,14 @@ static void two_vcpus(void)
 	result(vtis_dev_detach(&d) == 0,
 	       "detach while two vCPUs access the window");
 	sleep_ms(500);
-	stop_hammer = 1;
+	__atomic_store_n(&stop_hammer, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	exits = vm_tis_exits(vm);
 	result(exits > 0 && h[0].rounds > 0 && h[1].rounds > 0,
 	       "... the vCPUs kept running (accesses now exit to userspace: %llu; rounds %lu and %lu)",
 	       (unsigned long long)exits, h[0].rounds, h[1].rounds);
-	stop_emu = 1;
+	__atomic_store_n(&stop_emu, 1, __ATOMIC_RELEASE);
 	pthread_join(emu_th, NULL);
 	close(e.efd);
 	vm_free(vm);

@@ -240,13 +240,15 @@ static void *do_rmmod(void *arg)
 /* Detach, destruction, the emulator and rmmod race, in random order. */
 static void race_round(unsigned int round)
 {
-	void *(*acts[4])(void *) = { do_detach, do_destroy, do_emu, do_rmmod };
+	void *(*acts[4])(void *arg) = {
+		do_detach, do_destroy, do_emu, do_rmmod,
+	};
 	unsigned int i, j, n = ARRAY_SIZE(acts);
 	struct kvm_vcpu *cpu;
 	struct vtis_dev d;
 	pthread_t th[4];
 	struct race r;
-	void *(*tmp)(void *);
+	void *(*tmp)(void *arg);
 
 	r.vm = vm_attached(&cpu, &d);
 	if (!r.vm) {

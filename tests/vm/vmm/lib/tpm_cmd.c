@@ -198,8 +198,8 @@ void tpm2_cmd_create_primary_rsa(struct cmdbuf *b)
 	put16(b, 26);			/* inPublic.size */
 	put16(b, TPM2_ALG_RSA);
 	put16(b, TPM2_ALG_SHA256);	/* nameAlg */
-	put32(b, 0x00030072);		/* fixedTPM|fixedParent|sensitiveDataOrigin|
-					 * userWithAuth|restricted|decrypt */
+	/* fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|decrypt */
+	put32(b, 0x00030072);
 	put16(b, 0);			/* authPolicy */
 	put16(b, TPM2_ALG_AES);		/* symmetric */
 	put16(b, 128);
