@@ -28,7 +28,7 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 v=$VTIS_ROOT/tools/vtisctl
-vmm=$VTIS_ROOT/tests/vm/vmm/vtis-vmm
+vmm=$VMM_DIR/vtis-vmm
 bench=$VTIS_ROOT/tests/bench
 iter=${BENCH_ITER:-500}
 iter_long=${BENCH_ITER_LONG:-100}
@@ -47,33 +47,31 @@ cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
 slub=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^slub_debug=//p')
 data machine "kernel=$(uname -r)" "cpu=\"$cpu\"" "slub_debug=${slub:-off}"
 
-check "load kvm_vtis" vtis_load
-check "vtisctl acpi --tpm 2.0" "$v" acpi --tpm 2.0 --out /tmp/acpi
+ktap_check "load kvm_vtis" vtis_load
+ktap_check "vtisctl acpi --tpm 2.0" "$v" acpi --tpm 2.0 --out /tmp/acpi
 # The interrupt path's tables: a level-triggered GSI nothing else uses.
 irq=20
-check "vtisctl acpi --tpm 2.0 --irq $irq" "$v" acpi --tpm 2.0 --irq $irq --out /tmp/acpi-irq
+ktap_check "vtisctl acpi --tpm 2.0 --irq $irq" "$v" acpi --tpm 2.0 --irq $irq --out /tmp/acpi-irq
 
 # --- the cost of one guest MMIO access, same run --------------------------
 for mode in in-kernel userspace; do
 	extra=
 	[ $mode = userspace ] && extra=--no-attach
 	# shellcheck disable=SC2086
-	"$vmm" $extra --storm "$accesses" --timeout 300 access-cost >/tmp/ac.out 2>&1
+	ktap_run "" logged /tmp/ac.out \
+		"$vmm" $extra --storm "$accesses" --timeout 300 access-cost
 	rc=$?
-	grep -v '^# access-cost-ns' /tmp/ac.out
 	ns=$(sed -n "s/^# access-cost-ns \([0-9]*\) $mode\$/\1/p" /tmp/ac.out)
-	check "test VMM: cost of one guest MMIO read ($mode) measured" \
+	ktap_check "test VMM: cost of one guest MMIO read ($mode) measured" \
 		test "$rc" -eq 0 -a -n "$ns"
 	data access mode=$mode ns=${ns:-0}
 done
 
 # --- scale: many test-VMM VMs attached at once ------------------------------
 if [ "$scale_vms" -gt 1 ]; then
-	"$vmm" --spawn-swtpm --vms "$scale_vms" --extends "$scale_extends" \
-		--timeout $((300 + scale_vms * scale_extends / 10)) scale >/tmp/scale.out 2>&1
-	rc=$?
-	grep -v '^# scale-' /tmp/scale.out
-	[ $rc -eq 0 ] || VTIS_FAILED=1
+	ktap_run "" logged /tmp/scale.out \
+		"$vmm" --spawn-swtpm --vms "$scale_vms" --extends "$scale_extends" \
+		--timeout $((300 + scale_vms * scale_extends / 10)) scale
 	sed -n -e 's/^# scale-data /scale /p' \
 		-e 's/^# scale-mem-kb-per-device /scale_mem kb_per_device=/p' \
 		-e 's/^# scale-mem-kb-per-emulator /scale_mem kb_per_emulator=/p' \
@@ -107,14 +105,14 @@ serve() {
 	for c in $cmds; do
 		k=$((k + 1))
 		if ! guest_says 900 "^vtis-bench: ready $k $c"; then
-			check "$p: guest reached the $c batch" false
+			ktap_fail "$p: guest reached the $c batch"
 			return 1
 		fi
 		[ $k = 1 ] && t_ready=$EPOCHREALTIME
 		snap "$p" "$k" before
 		touch "$go/go-$k"
 		if ! guest_says 3600 "^vtis-bench: done $k $c"; then
-			check "$p: guest finished the $c batch" false
+			ktap_fail "$p: guest finished the $c batch"
 			return 1
 		fi
 		snap "$p" "$k" after
@@ -134,7 +132,7 @@ run_path() {
 		rm -f /tmp/swtpm.sock
 		swtpm socket --tpm2 --tpmstate dir=$state \
 			--ctrl type=unixio,path=/tmp/swtpm.sock \
-			--log file=/tmp/swtpm-$p.log,level=1 &
+			--log file=/tmp/swtpm-$p.log,level=1 >/tmp/swtpm-$p.out 2>&1 &
 		sw=$!
 		wait_for 10 test -S /tmp/swtpm.sock
 		qargs=(-chardev "socket,id=chrtpm,path=/tmp/swtpm.sock"
@@ -152,11 +150,11 @@ run_path() {
 		GUEST_APPEND="tpm_tis.interrupts=1"
 		;;
 	*)
-		check "$p: known path" false
+		ktap_fail "$p: known path"
 		return 1
 		;;
 	esac
-	if ! check "$p: QEMU starts (paused)" guest_start "bench-$p" "$bench/guest.sh" "${qargs[@]}"; then
+	if ! ktap_check "$p: QEMU starts (paused)" guest_start "bench-$p" "$bench/guest.sh" "${qargs[@]}"; then
 		[ -n "$sw" ] && kill "$sw"
 		return 1
 	fi
@@ -170,7 +168,7 @@ run_path() {
 		emu=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["emulator"])')
 		swtpm chardev --chardev "$emu" --tpm2 --tpmstate dir=$state \
 			--locality allow-set-locality --flags not-need-init,startup-clear \
-			--log file=/tmp/swtpm-$p.log,level=1 &
+			--log file=/tmp/swtpm-$p.log,level=1 >/tmp/swtpm-$p.out 2>&1 &
 		sw=$!
 		;;
 	vtis-host)
@@ -178,13 +176,13 @@ run_path() {
 		id=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["id"])')
 		;;
 	esac
-	case $p in vtis-*) check "$p: vtisctl attach (device ${id:-none})" test -n "$id" ;; esac
+	case $p in vtis-*) ktap_check "$p: vtisctl attach (device ${id:-none})" test -n "$id" ;; esac
 	echo "# $p: QEMU pid $GUEST_PID, VM fd $vmfd, debugfs $(ls -d /sys/kernel/debug/kvm/$GUEST_PID-$vmfd 2>&1)"
-	check "$p: QMP cont starts the guest" qmp "$GUEST_QMP" cont
+	ktap_check "$p: QMP cont starts the guest" qmp "$GUEST_QMP" cont
 	t_cont=$EPOCHREALTIME
 	serve "$p" || kill -9 "$GUEST_PID" 2>/dev/null
 	t_done=$EPOCHREALTIME
-	check "$p: guest program finished" guest_wait 900
+	ktap_check "$p: guest program finished" guest_wait 900
 	t_exit=$EPOCHREALTIME
 	tr -d '\r' <"$GUEST_LOG" | grep -E '^(vtis-bench|# guest)' | sed 's/^/# /'
 	tr -d '\r' <"$GUEST_LOG" | sed -n "s/^vtis-bench: result /# vtis-bench-data result path=$p /p"
@@ -213,4 +211,4 @@ for p in $paths; do
 	run_path "$p"
 	data wall path=$p secs=$((SECONDS - t0))
 done
-check "host log clean (no splat)" no_splat
+ktap_check "host log clean (no splat)" no_splat

@@ -3,8 +3,9 @@
 """Turn the data lines of tests/bench/host.sh into results.md, results.csv
 and results.png (gnuplot), and check that the run is complete and correct.
 
-Prints "ok - bench: ..." / "not ok - bench: ..." lines; exits 1 if a check
-failed.  No check looks at a time: the figures are reported, not judged.
+Prints its checks as KTAP (tests/lib/ktap.py: "ok N - bench: ...", the plan
+at the end); exits 1 if a check failed.  No check looks at a time: the
+figures are reported, not judged.
 """
 import argparse
 import csv
@@ -40,13 +41,11 @@ BM_KERNEL_CYCLES = 3600
 BM_GHZ = 3.0
 POLL_SLEEP_US = 1000.0     # Linux tpm_tis: tpm_msleep(TPM_TIMEOUT_POLL)
 
-results = []
+ktap = None
 
 
 def check(ok, what):
-    results.append(ok)
-    print("%s - bench: %s" % ("ok" if ok else "not ok", what))
-    return ok
+    return ktap.check("bench: " + what, ok)
 
 
 def kv(tokens):
@@ -85,6 +84,11 @@ def main():
     ap.add_argument("data")
     a = ap.parse_args()
     paths = a.paths.split()
+    # The KTAP header comes on import: after the arguments, not before --help.
+    global ktap
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    "..", "lib"))
+    import ktap
 
     conf, machine, access, wall, phases = {}, {}, {}, {}, {}
     snaps, res, info, guest_irqs = {}, {}, {}, {}
@@ -405,14 +409,12 @@ plot '%s' using 2:xtic(1) title columnheader(2)%s
         subprocess.run(["gnuplot"], input=gp.encode(), check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     except (OSError, subprocess.CalledProcessError) as e:
-        print("# gnuplot: %s" % e)
+        ktap.diag("gnuplot: %s" % e)
     for f in ("results.md", "results.csv", "results.png"):
         pth = os.path.join(a.out, f)
         check(os.path.isfile(pth) and os.path.getsize(pth) > 0, "%s written" % f)
-    for line in md[:0]:
-        pass
-    return 0 if all(results) else 1
+    ktap.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

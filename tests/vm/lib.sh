@@ -1,20 +1,37 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for test files under tests/vm/t (sourced; runs in the test host).
+# Results go through tests/lib/ktap.sh (sourced here: the KTAP header now,
+# the plan at exit): ktap_check, ktap_run, ktap_ok/ktap_fail, ktap_diag.
+# The Linux guests' scripts (tests/vm/guest) source it too, without
+# VTIS_ROOT: paths are found from here.
+VTIS_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$VTIS_TESTS/lib/ktap.sh"
 
-# check "description" command...: one result line from a command's status;
-# returns that status.
-check() {
-	local what=$1
-	shift
-	if "$@" >/tmp/check.out 2>&1; then
-		echo "ok - $what"
-	else
-		echo "not ok - $what"
-		sed 's/^/#   /' /tmp/check.out | tail -n 20
-		VTIS_FAILED=1
-		return 1
+# The test VMM library's programs (tests/vm/vmm).
+VMM_DIR=$VTIS_TESTS/vm/vmm
+
+# ktap_run reads its command through bash's process substitution, which
+# needs /dev/fd; the test host's devtmpfs has none (udev would make it).
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd 2>/dev/null
+
+# Transition only, for files that do not speak KTAP yet
+# (tests/vm-debug/t/80-kunit.sh): their check and VTIS_FAILED.
+check() { ktap_check "$@"; }
+VTIS_FAILED=0
+
+# At exit, the plan; a file that dies (an unbound variable under set -u,
+# even inside a ktap_check'ed function) without having reported a failure
+# fails, instead of passing with fewer results.
+vtis_exit() {
+	local status=$1
+	[ "$VTIS_FAILED" = 0 ] || KTAP_FAILED=1
+	if [ "$status" -ne 0 ] && [ "$KTAP_FAILED" = 0 ]; then
+		ktap_fail "${VTIS_TEST:-the script} exited $status without reporting a failure"
+		[ -s "$KTAP_OUT" ] && tail -n 5 "$KTAP_OUT" | ktap_diag
 	fi
+	ktap_finish
 }
+trap 'vtis_exit $?' EXIT
 
 # no_splat: the kernel log holds no warning, bug or lockup so far.
 no_splat() {
@@ -37,8 +54,21 @@ wait_for() {
 	done
 }
 
-VTIS_FAILED=0
-trap 'exit $VTIS_FAILED' EXIT
+# logged FILE CMD...: run CMD, its output (stdout and stderr) also kept in
+# FILE; CMD's status.  For ktap_run of a program whose output is parsed.
+logged() {
+	local file=$1
+	shift
+	"$@" 2>&1 | tee "$file"
+	return "${PIPESTATUS[0]}"
+}
+
+# ktap_replay PREFIX FILE STATUS: the KTAP output a program left in FILE
+# (it ran in the background and exited STATUS) becomes this file's results,
+# as ktap_run would have made them.
+ktap_replay() {
+	ktap_run "$1" sh -c 'cat "$1"; exit "$2"' ktap-replay "$2" "$3"
+}
 
 # --- The Linux guest (L2) under unmodified QEMU -------------------------
 
@@ -65,7 +95,7 @@ guest_start() {
 	GUEST_PID=$!
 	if ! wait_for 20 test -S "$GUEST_QMP"; then
 		echo "# QEMU did not start:"
-		sed 's/^/#   /' "/tmp/$name.qemu.log"
+		ktap_diag "/tmp/$name.qemu.log"
 		return 1
 	fi
 	# The QMP socket is bound before the accelerator is set up; QEMU
@@ -73,7 +103,7 @@ guest_start() {
 	# KVM VM) exists.  Wait for both, so callers find the VM fd.
 	if ! wait_for 120 guest_ready; then
 		echo "# QEMU did not get ready (no answer on QMP, or no KVM VM fd):"
-		sed 's/^/#   /' "/tmp/$name.qemu.log"
+		ktap_diag "/tmp/$name.qemu.log"
 		return 1
 	fi
 }
@@ -132,6 +162,22 @@ vm_fd_of() {
 		fi
 	done
 	return 1
+}
+
+# guest_results [FROM TO]: the KTAP document the guest's script printed on
+# its console (lines FROM to TO, sed addresses; default all) becomes
+# results of this file, "guest: " before each; one more result says
+# whether the document was whole (it has a plan: the script ran to its
+# end).
+guest_results() {
+	local doc rc
+	doc=$(tr -d '\r' <"$GUEST_LOG" | sed -n "${1:-1},${2:-\$}p" |
+		grep -E '^(KTAP version 1|(not )?ok [0-9]+ - .*|1\.\.[0-9]+|#.*)$')
+	ktap_absorb "guest: " <<<"$doc"
+	grep -Eq '^1\.\.[1-9]' <<<"$doc"
+	rc=$?
+	ktap_result "$rc" "guest: its script ran to its end (a plan on its console)"
+	[ "$rc" -eq 0 ] || tail -n 40 "$GUEST_LOG" | tr -d '\r' | ktap_diag
 }
 
 # guest_wait SECS: wait for the guest to finish its script; prints its

@@ -8,15 +8,15 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 
-check "KASAN is on (KernelAddressSanitizer initialized)" \
+ktap_check "KASAN is on (KernelAddressSanitizer initialized)" \
 	sh -c 'dmesg | grep -q "KernelAddressSanitizer initialized"'
-check "lockdep is on (/proc/lockdep exists)" test -r /proc/lockdep
-check "lockdep has found nothing so far (debug_locks 1)" \
+ktap_check "lockdep is on (/proc/lockdep exists)" test -r /proc/lockdep
+ktap_check "lockdep has found nothing so far (debug_locks 1)" \
 	grep -Eq '^ *debug_locks: +1$' /proc/lockdep_stats
-check "UBSAN's handlers are in the kernel" \
+ktap_check "UBSAN's handlers are in the kernel" \
 	grep -q ' __ubsan_handle_out_of_bounds$' /proc/kallsyms
-check "KUnit is in the kernel (debugfs kunit)" test -d /sys/kernel/debug/kunit
-check "kmemleak is on and scans" sh -c 'echo scan >/sys/kernel/debug/kmemleak'
+ktap_check "KUnit is in the kernel (debugfs kunit)" test -d /sys/kernel/debug/kunit
+ktap_check "kmemleak is on and scans" sh -c 'echo scan >/sys/kernel/debug/kmemleak'
 n=$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak)
 echo "# after boot kmemleak suspected $n leaks (cleared)"
-check "kmemleak clear" sh -c 'echo clear >/sys/kernel/debug/kmemleak'
+ktap_check "kmemleak clear" sh -c 'echo clear >/sys/kernel/debug/kmemleak'

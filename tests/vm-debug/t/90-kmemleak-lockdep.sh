@@ -10,13 +10,16 @@ set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 K=/sys/kernel/debug/kmemleak
 
-check "kmemleak scan" sh -c "echo scan >$K"
+ktap_check "kmemleak scan" sh -c "echo scan >$K"
 sleep 10
-check "kmemleak scan again" sh -c "echo scan >$K"
+ktap_check "kmemleak scan again" sh -c "echo scan >$K"
 cat "$K" >/tmp/leaks
-python3 - /tmp/leaks <<'PY'
+cat >/tmp/leaks.py <<'PY'
 import re
 import sys
+
+sys.path.insert(0, sys.argv[2])
+import ktap  # noqa: E402
 
 text = open(sys.argv[1]).read()
 records = [r for r in re.split(r"(?m)^(?=unreferenced object )", text)
@@ -27,27 +30,22 @@ for r in records:
     mine = re.search(r"kvm_vtis", trace) or \
         re.search(r"(?m)^\s*\[<[0-9a-f]+>\] 0x[0-9a-f]+\s*$", trace)
     (ours if mine else others).append(r)
-print("# kmemleak suspects %d leaks, %d involve kvm_vtis, %d others"
-      % (len(records), len(ours), len(others)))
+ktap.diag("kmemleak suspects %d leaks, %d involve kvm_vtis, %d others"
+          % (len(records), len(ours), len(others)))
 for r in others[:5]:
     frames = re.findall(r"\] (\S+)", r.split("backtrace:", 1)[-1])
-    print("#   other: %s" % " < ".join(frames[:6]))
-if ours:
-    print("not ok - no leak kmemleak suspects involves kvm_vtis (%d do)"
-          % len(ours))
-    for r in ours[:5]:
-        for line in r.splitlines():
-            print("#   " + line)
-    sys.exit(1)
-print("ok - no leak kmemleak suspects involves kvm_vtis (%d others)"
-      % len(others))
+    ktap.diag("other: %s" % " < ".join(frames[:6]))
+ktap.check("no leak kmemleak suspects involves kvm_vtis (%d others, %d ours)"
+           % (len(others), len(ours)), not ours,
+           "\n".join(r for r in ours[:5]))
+ktap.finish()
 PY
-[ $? -eq 0 ] || VTIS_FAILED=1
+ktap_run "" python3 /tmp/leaks.py /tmp/leaks "$VTIS_TESTS/lib"
 if grep -q '^kvm_vtis_kunit ' /proc/modules; then
-	check "rmmod kvm_vtis_kunit" rmmod kvm_vtis_kunit
+	ktap_check "rmmod kvm_vtis_kunit" rmmod kvm_vtis_kunit
 fi
-check "lockdep is still on at the end (debug_locks 1)" \
+ktap_check "lockdep is still on at the end (debug_locks 1)" \
 	grep -Eq '^ *debug_locks: +1$' /proc/lockdep_stats
 echo "# lockdep: $(grep -E 'lock-classes|direct dependencies|dependency chains:' /proc/lockdep_stats | tr -s ' ' | tr '\n' ';')"
-check "no KASAN, UBSAN, lockdep or kmemleak report in the kernel log" \
+ktap_check "no KASAN, UBSAN, lockdep or kmemleak report in the kernel log" \
 	sh -c "! dmesg | grep -E 'KASAN:|UBSAN:|BUG:|WARNING:|inconsistent lock state|possible circular|possible recursive|kmemleak: (Cannot|Kernel memory leak detector disabled)'"

@@ -10,9 +10,9 @@ export TPM2TOOLS_TCTI=device:/dev/tpm0
 cd /tmp || exit 1
 
 echo "# $(dmesg | grep -E 'tpm_tis .*TPM')"
-check "guest kernel probes tpm_tis MSFT0101:00 as a 2.0 TPM" \
+ktap_check "guest kernel probes tpm_tis MSFT0101:00 as a 2.0 TPM" \
 	sh -c "dmesg | grep -q 'tpm_tis MSFT0101:00: 2.0 TPM'"
-check "tpm2_getrandom 32" sh -c 'tpm2_getrandom --hex 32 >rand && [ $(wc -c <rand) -eq 64 ]'
+ktap_check "tpm2_getrandom 32" sh -c 'tpm2_getrandom --hex 32 >rand && [ $(wc -c <rand) -eq 64 ]'
 digest=$(printf 'kvm_vtis host tpm %s' "$(cat rand 2>/dev/null)" | sha256sum | cut -d' ' -f1)
-check "tpm2_pcrextend 16:sha256" tpm2_pcrextend "16:sha256=$digest"
+ktap_check "tpm2_pcrextend 16:sha256" tpm2_pcrextend "16:sha256=$digest"
 echo "vtis-guest-digest $digest"

@@ -6,16 +6,16 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 
 echo "# $(dmesg | grep -E 'tpm_tis .*TPM')"
-check "guest kernel probes a 1.2 TPM through tpm_tis" \
+ktap_check "guest kernel probes a 1.2 TPM through tpm_tis" \
 	sh -c "dmesg | grep -Eq 'tpm_tis .*: 1\.2 TPM'"
-check "guest has /dev/tpm0" test -c /dev/tpm0
+ktap_check "guest has /dev/tpm0" test -c /dev/tpm0
 pcrs=$(ls /sys/class/tpm/tpm0/pcrs /sys/class/tpm/tpm0/device/pcrs 2>/dev/null | head -n 1)
-check "sysfs has a pcrs file" test -n "$pcrs"
+ktap_check "sysfs has a pcrs file" test -n "$pcrs"
 head -n 3 "$pcrs" 2>/dev/null | sed 's/^/# /'
-check "sysfs pcrs lists PCR-00 to PCR-23" \
+ktap_check "sysfs pcrs lists PCR-00 to PCR-23" \
 	sh -c "[ \$(grep -c '^PCR-[0-9][0-9]:' '$pcrs') -eq 24 ]"
-check "PCR-17 (locality-4 reset, never extended here) reads all ones" \
+ktap_check "PCR-17 (locality-4 reset, never extended here) reads all ones" \
 	sh -c "grep -q '^PCR-17: FF FF FF FF' '$pcrs'"
 caps=$(ls /sys/class/tpm/tpm0/caps /sys/class/tpm/tpm0/device/caps 2>/dev/null | head -n 1)
 [ -n "$caps" ] && sed 's/^/# /' "$caps"
-check "guest kernel log is clean" no_splat
+ktap_check "guest kernel log is clean" no_splat

@@ -12,22 +12,22 @@ v=$VTIS_ROOT/tools/vtisctl
 mkdir -p /run/udev/rules.d
 cp "$VTIS_ROOT/udev/60-kvm-vtis.rules" /run/udev/rules.d/
 /lib/systemd/systemd-udevd --daemon >/tmp/udevd.log 2>&1
-check "systemd-udevd runs" wait_for 20 pgrep -x systemd-udevd
+ktap_check "systemd-udevd runs" wait_for 20 pgrep -x systemd-udevd
 modprobe -r -d "$VTIS_MODROOT" kvm_vtis 2>/dev/null
-check "modprobe kvm_vtis" modprobe -d "$VTIS_MODROOT" kvm_vtis
+ktap_check "modprobe kvm_vtis" modprobe -d "$VTIS_MODROOT" kvm_vtis
 # udevadm settle does nothing in a chroot: wait for udevd's work instead.
 mode_is() {
 	[ "$(stat -c '%U:%G %a' "$1" 2>/dev/null)" = "$2" ]
 }
-check "/dev/kvm-vtis is root:kvm 0660" wait_for 30 mode_is /dev/kvm-vtis "root:kvm 660"
+ktap_check "/dev/kvm-vtis is root:kvm 0660" wait_for 30 mode_is /dev/kvm-vtis "root:kvm 660"
 echo "# $(stat -c '%n %U:%G %a' /dev/kvm-vtis)"
 
-python3 "$VTIS_ROOT/tests/vm/vmfd.py" sleep 600 &
+"$VMM_DIR/vmfd" sleep 600 &
 holder=$!
 wait_for 10 sh -c "[ \"\$(readlink /proc/$holder/fd/5)\" = anon_inode:kvm-vm ]"
-check "vtisctl attach" sh -c "'$v' attach --pid $holder --vm-fd 5 --emulator --json >/tmp/a.json"
+ktap_check "vtisctl attach" sh -c "'$v' attach --pid $holder --vm-fd 5 --emulator --json >/tmp/a.json"
 emu=$(python3 -c 'import json; print(json.load(open("/tmp/a.json"))["emulator"])' 2>/dev/null)
-check "the emulator device $emu is root:kvm 0660" wait_for 30 mode_is "$emu" "root:kvm 660"
+ktap_check "the emulator device $emu is root:kvm 0660" wait_for 30 mode_is "$emu" "root:kvm 660"
 echo "# $(stat -c '%n %U:%G %a' "$emu" 2>&1)"
 
 # An ordinary user outside group kvm: nobody (65534).
@@ -39,12 +39,12 @@ except PermissionError:
     sys.exit(0)
 sys.exit(1)
 PY
-check "user nobody cannot open /dev/kvm-vtis" \
+ktap_check "user nobody cannot open /dev/kvm-vtis" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups python3 /tmp/try-open.py /dev/kvm-vtis
-check "user nobody cannot open $emu" \
+ktap_check "user nobody cannot open $emu" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups python3 /tmp/try-open.py "$emu"
 kvm_gid=$(getent group kvm | cut -d: -f3)
-check "user nobody in group kvm can use /dev/kvm-vtis (vtisctl list)" \
+ktap_check "user nobody in group kvm can use /dev/kvm-vtis (vtisctl list)" \
 	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" "$v" list
 
 
@@ -57,21 +57,21 @@ nobody_kvm() {
 nobody_kvm "$v" attach --pid "$holder" --vm-fd 5 --emulator >/tmp/p.out 2>/tmp/p.err
 rc=$?
 echo "# $(cat /tmp/p.err)"
-check "user nobody (group kvm) cannot attach to root's VM with --pid: exit 1, one line" \
+ktap_check "user nobody (group kvm) cannot attach to root's VM with --pid: exit 1, one line" \
 	sh -c "[ $rc -eq 1 ] && [ \$(wc -l </tmp/p.err) -eq 1 ] && grep -q 'not permitted to take fd 5 from process $holder' /tmp/p.err"
 nobody_kvm "$v" detach "$id" 2>/tmp/d.err
 rc=$?
 echo "# $(cat /tmp/d.err)"
-check "user nobody (group kvm) cannot detach root's device $id: exit 1, one line" \
+ktap_check "user nobody (group kvm) cannot detach root's device $id: exit 1, one line" \
 	sh -c "[ $rc -eq 1 ] && [ \$(wc -l </tmp/d.err) -eq 1 ] && grep -q 'attached by another user' /tmp/d.err"
 for op in reset save; do
 	nobody_kvm "$v" $op "$id" $([ $op = save ] && echo /tmp/nobody.blob) 2>/tmp/o.err
 	rc=$?
-	check "user nobody (group kvm) cannot $op root's device $id: exit 1, one line" \
+	ktap_check "user nobody (group kvm) cannot $op root's device $id: exit 1, one line" \
 		sh -c "[ $rc -eq 1 ] && [ \$(wc -l </tmp/o.err) -eq 1 ] && grep -q 'attached by another user' /tmp/o.err"
 done
-check "... and no state file was written for nobody" test ! -s /tmp/nobody.blob
-check "root's device $id is still attached" \
+ktap_check "... and no state file was written for nobody" test ! -s /tmp/nobody.blob
+ktap_check "root's device $id is still attached" \
 	sh -c "'$v' list --json | python3 -c 'import json,sys; assert [x for x in json.load(sys.stdin) if x[\"id\"]==$id]'"
 
 # nobody's own VM (fd inherited, no ptrace needed): nobody attaches two
@@ -80,27 +80,27 @@ chmod 1777 /tmp
 # /dev/kvm as Debian's udev rules make it (it predates this udevd).
 chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
 # setpriv itself in the background (not the nobody_kvm function, whose
-# subshell would be what $! names): it execs python, which execs sh, which
+# subshell would be what $! names): it execs vmfd, which execs sh, which
 # execs sleep, so killing $! ends the VM's holder; a leftover sleep would
 # keep the test's output open for its 600 s.
 setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" \
-	python3 "$VTIS_ROOT/tests/vm/vmfd.py" sh -c \
+	"$VMM_DIR/vmfd" sh -c \
 	"'$v' attach --vm-fd 5 --emulator --json >/tmp/n1.json 2>/tmp/n.err &&
 	 '$v' attach --vm-fd 5 --base 0xfed50000 --emulator --json >/tmp/n2.json 2>>/tmp/n.err;
 	 exec sleep 600" &
 nholder=$!
-check "user nobody (group kvm) attaches two devices to its own VM" wait_for 20 test -s /tmp/n2.json
+ktap_check "user nobody (group kvm) attaches two devices to its own VM" wait_for 20 test -s /tmp/n2.json
 n1=$(python3 -c 'import json; print(json.load(open("/tmp/n1.json"))["id"])' 2>/dev/null)
 n2=$(python3 -c 'import json; print(json.load(open("/tmp/n2.json"))["id"])' 2>/dev/null)
-check "user nobody (group kvm) detaches its own device $n1" nobody_kvm "$v" detach "$n1"
-check "root (CAP_SYS_ADMIN) detaches nobody's device $n2" "$v" detach "$n2"
+ktap_check "user nobody (group kvm) detaches its own device $n1" nobody_kvm "$v" detach "$n1"
+ktap_check "root (CAP_SYS_ADMIN) detaches nobody's device $n2" "$v" detach "$n2"
 kill "$nholder" 2>/dev/null
 wait "$nholder" 2>/dev/null
-check "nobody's VM holder is gone" wait_for 10 sh -c "! pgrep -u 65534 -x sleep >/dev/null"
+ktap_check "nobody's VM holder is gone" wait_for 10 sh -c "! pgrep -u 65534 -x sleep >/dev/null"
 
 kill "$holder"
 wait "$holder" 2>/dev/null
-check "the device went away with the VM" \
+ktap_check "the device went away with the VM" \
 	sh -c "'$v' list --json | python3 -c 'import json,sys; assert json.load(sys.stdin) == []'"
 udevadm control --exit 2>/dev/null
-check "host log clean" no_splat
+ktap_check "host log clean" no_splat

@@ -6,7 +6,7 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 
-check "load kvm_vtis" vtis_load
-python3 "$VTIS_ROOT/tests/vm/pyvm/abi_test.py" || VTIS_FAILED=1
-check "the kernel log holds no warning" no_splat
-check "load kvm_vtis again for the next test" vtis_load
+ktap_check "load kvm_vtis" vtis_load
+ktap_run "" "$VMM_DIR/abi_test"
+ktap_check "the kernel log holds no warning" no_splat
+ktap_check "load kvm_vtis again for the next test" vtis_load

@@ -7,7 +7,7 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 
-check "load kvm_vtis" vtis_load
-python3 "$VTIS_ROOT/tests/vm/pyvm/emu_test.py" || VTIS_FAILED=1
-check "no device is left behind" sh -c '! ls /dev/vtis-emu* 2>/dev/null'
-check "the kernel log holds no warning" no_splat
+ktap_check "load kvm_vtis" vtis_load
+ktap_run "" "$VMM_DIR/emu_test"
+ktap_check "no device is left behind" sh -c '! ls /dev/vtis-emu* 2>/dev/null'
+ktap_check "the kernel log holds no warning" no_splat

@@ -9,9 +9,9 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 
-check "load kvm_vtis" vtis_load
+ktap_check "load kvm_vtis" vtis_load
 # The caller of tests/vm/run may set VTIS_KILLS (its env file carries it).
 kills=$(sed -n 's/^VTIS_KILLS=//p' "$VTIS_RUN/env")
-VTIS_KILLS=${kills:-100} python3 "$VTIS_ROOT/tests/vm/pyvm/broken_emu.py" || VTIS_FAILED=1
-check "no device is left behind" sh -c '! ls /dev/vtis-emu* 2>/dev/null'
-check "the kernel log holds no warning" no_splat
+VTIS_KILLS=${kills:-100} ktap_run "" "$VMM_DIR/broken_emu"
+ktap_check "no device is left behind" sh -c '! ls /dev/vtis-emu* 2>/dev/null'
+ktap_check "the kernel log holds no warning" no_splat

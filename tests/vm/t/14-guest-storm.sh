@@ -19,12 +19,9 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 
-vmm=$VTIS_ROOT/tests/vm/vmm/vtis-vmm
+vmm=$VMM_DIR/vtis-vmm
 T=/sys/kernel/tracing
-if ! vtis_load; then
-	echo "not ok - load kvm_vtis"
-	exit 1
-fi
+ktap_check "load kvm_vtis" vtis_load || exit 1
 
 # Trace only the accesses longer than 4 bytes or of an odd length: whole
 # 8-byte accesses and the pieces of page-crossing ones.
@@ -39,16 +36,14 @@ echo 1 >"$T/tracing_on"
 
 dmesg >/tmp/dmesg.before
 start=$SECONDS
-"$vmm" --spawn-swtpm --timeout 900 --storm 100000 guest-storm >/tmp/gstorm.out 2>/tmp/gstorm.err
-rc=$?
+ktap_run "" logged /tmp/gstorm.out \
+	"$vmm" --spawn-swtpm --timeout 900 --storm 100000 guest-storm
 echo 0 >"$T/tracing_on"
 echo 0 >"$E/enable"
 echo 0 >"$E/filter"
-cat /tmp/gstorm.out
-[ "$rc" -eq 0 ] || { VTIS_FAILED=1; sed 's/^/# stderr: /' /tmp/gstorm.err | tail -n 20; }
 echo "# guest-storm: the VMM ran for $((SECONDS - start)) s"
 
-id=$(sed -n 's/^ok - attach: TPM 2.0 device \([0-9]*\) .*/\1/p' /tmp/gstorm.out)
+id=$(sed -n 's/^# vtis-device-id \([0-9]*\)$/\1/p' /tmp/gstorm.out)
 w8=$(sed -n 's/^# guest-storm: \([0-9]*\) 8-byte accesses inside one page$/\1/p' /tmp/gstorm.out)
 cat >/tmp/gstorm-trace.py <<'PY'
 import collections, re, sys
@@ -62,9 +57,9 @@ print("traced accesses by length:", dict(sorted(n.items())))
 assert n[8] == want8, "%d 8-byte accesses traced, the guest made %d" % (n[8], want8)
 assert all(n[k] for k in (3, 5, 6, 7)), "pieces of every odd length reach the device"
 PY
-check "guest-storm: each of the guest's ${w8:-?} 8-byte accesses reached kvm_vtis as one 8-byte access; pieces of page-crossing ones of 3, 5, 6 and 7 bytes too" \
+ktap_check "guest-storm: each of the guest's ${w8:-?} 8-byte accesses reached kvm_vtis as one 8-byte access; pieces of page-crossing ones of 3, 5, 6 and 7 bytes too" \
 	python3 /tmp/gstorm-trace.py "${id:-none}" "${w8:--1}"
-sed 's/^/# /' /tmp/check.out
+ktap_diag "$KTAP_OUT"
 : >"$T/trace"
 
 dmesg >/tmp/dmesg.after
@@ -83,7 +78,7 @@ assert all(n <= 5 for n in per.values()), per
 assert len(lines) <= 8, "%d new host log lines" % len(lines)
 print("%d new lines, kvm_vtis lines per device: %s" % (len(lines), dict(per)))
 PY
-check "guest-storm: the host log grew by a handful of lines at most (at most 5 kvm_vtis lines, each with its device id)" \
+ktap_check "guest-storm: the host log grew by a handful of lines at most (at most 5 kvm_vtis lines, each with its device id)" \
 	python3 /tmp/gstorm-quiet.py
-sed 's/^/# /' /tmp/check.out
-check "the run left no warning in the kernel log" no_splat
+ktap_diag "$KTAP_OUT"
+ktap_check "the run left no warning in the kernel log" no_splat

@@ -7,9 +7,9 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 
-check "load kvm_vtis" vtis_load
+ktap_check "load kvm_vtis" vtis_load
 # The caller of tests/vm/run may set VTIS_RACE_ROUNDS (its env file carries it).
 rounds=$(sed -n 's/^VTIS_RACE_ROUNDS=//p' "$VTIS_RUN/env")
-VTIS_RACE_ROUNDS=${rounds:-500} VTIS_MODROOT=$VTIS_MODROOT python3 "$VTIS_ROOT/tests/vm/pyvm/teardown_race.py" || VTIS_FAILED=1
-check "the kernel log holds no warning" no_splat
-check "load kvm_vtis again for the next test" vtis_load
+VTIS_RACE_ROUNDS=${rounds:-500} ktap_run "" "$VMM_DIR/teardown_race"
+ktap_check "the kernel log holds no warning" no_splat
+ktap_check "load kvm_vtis again for the next test" vtis_load

@@ -6,5 +6,5 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 
-vmm=$VTIS_ROOT/tests/vm/vmm/vtis-vmm
-"$vmm" --no-attach --guest-timeout 200 --timeout 120 probe guest-fault || VTIS_FAILED=1
+vmm=$VMM_DIR/vtis-vmm
+ktap_run "" "$vmm" --no-attach --guest-timeout 200 --timeout 120 probe guest-fault

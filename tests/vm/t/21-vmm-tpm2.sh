@@ -7,11 +7,8 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 
-vmm=$VTIS_ROOT/tests/vm/vmm/vtis-vmm
-if ! vtis_load; then
-	echo "not ok - load kvm_vtis"
-	exit 1
-fi
-"$vmm" --spawn-swtpm --timeout 300 probe getrandom extend bigcmd || VTIS_FAILED=1
-"$vmm" --spawn-swtpm --no-detach --timeout 120 getrandom || VTIS_FAILED=1
-check "the runs left no warning in the kernel log" no_splat
+vmm=$VMM_DIR/vtis-vmm
+ktap_check "load kvm_vtis" vtis_load || exit 1
+ktap_run "" "$vmm" --spawn-swtpm --timeout 300 probe getrandom extend bigcmd
+ktap_run "" "$vmm" --spawn-swtpm --no-detach --timeout 120 getrandom
+ktap_check "the runs left no warning in the kernel log" no_splat

@@ -6,10 +6,7 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 
-vmm=$VTIS_ROOT/tests/vm/vmm/vtis-vmm
-if ! vtis_load; then
-	echo "not ok - load kvm_vtis"
-	exit 1
-fi
-"$vmm" --spawn-swtpm --timeout 300 localities || VTIS_FAILED=1
-check "the run left no warning in the kernel log" no_splat
+vmm=$VMM_DIR/vtis-vmm
+ktap_check "load kvm_vtis" vtis_load || exit 1
+ktap_run "" "$vmm" --spawn-swtpm --timeout 300 localities
+ktap_check "the run left no warning in the kernel log" no_splat

@@ -12,13 +12,10 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 
-vmm=$VTIS_ROOT/tests/vm/vmm/vtis-vmm
-if ! vtis_load; then
-	echo "not ok - load kvm_vtis"
-	exit 1
-fi
-"$vmm" --spawn-swtpm --timeout 200 --loop-secs 20 two-vm >/tmp/two-vm.out || VTIS_FAILED=1
-cat /tmp/two-vm.out
-emus=$(sed -n 's/^ok - attach: .*emulator \(\/dev\/vtis-emu[0-9]*\)$/\1/p' /tmp/two-vm.out | sort -u | wc -l)
-check "two-vms: the VMs got two different devices" test "$emus" = 2
-check "the run left no warning in the kernel log" no_splat
+vmm=$VMM_DIR/vtis-vmm
+ktap_check "load kvm_vtis" vtis_load || exit 1
+ktap_run "" logged /tmp/two-vm.out \
+	"$vmm" --spawn-swtpm --timeout 200 --loop-secs 20 two-vm
+emus=$(sed -n 's/^# vtis-emu-node \(\/dev\/vtis-emu[0-9]*\)$/\1/p' /tmp/two-vm.out | sort -u | wc -l)
+ktap_check "two-vms: the VMs got two different devices" test "$emus" = 2
+ktap_check "the run left no warning in the kernel log" no_splat

@@ -11,42 +11,42 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 v=$VTIS_ROOT/tools/vtisctl
-vmm=$VTIS_ROOT/tests/vm/vmm/vtis-vmm
+vmm=$VMM_DIR/vtis-vmm
 
-check "load kvm_vtis" vtis_load
+ktap_check "load kvm_vtis" vtis_load
 # The dropped answer of the command in flight at the reset is an error
 # by design in the device's counters.
-"$vmm" --spawn-swtpm --vtisctl "$v" --expect-errors --timeout 300 \
-	probe reset || VTIS_FAILED=1
-"$vmm" --spawn-swtpm --vtisctl "$v" --timeout 300 migrate || VTIS_FAILED=1
+ktap_run "" "$vmm" --spawn-swtpm --vtisctl "$v" --expect-errors --timeout 300 \
+	probe reset
+ktap_run "" "$vmm" --spawn-swtpm --vtisctl "$v" --timeout 300 migrate
 
 # --- the host TPM backend: no save, no restore ---------------------------
-python3 "$VTIS_ROOT/tests/vm/vmfd.py" sleep 300 &
+"$VMM_DIR/vmfd" sleep 300 &
 h=$!
-check "a process holds a VM fd" wait_for 60 \
+ktap_check "a process holds a VM fd" wait_for 60 \
 	sh -c "[ \"\$(readlink /proc/$h/fd/5)\" = anon_inode:kvm-vm ]"
 id=$("$v" attach --pid "$h" --vm-fd 5 --host-tpm | sed -n 's/^id //p')
-check "attach --host-tpm" test -n "$id"
+ktap_check "attach --host-tpm" test -n "$id"
 "$v" save "$id" /tmp/host.blob >/tmp/save.out 2>/tmp/save.err
 rc=$?
 sed 's/^/# /' /tmp/save.err
-check "save of a host-TPM device: exit 1, the reason on one line, no file" \
+ktap_check "save of a host-TPM device: exit 1, the reason on one line, no file" \
 	sh -c "[ $rc -eq 1 ] && [ \$(wc -l </tmp/save.err) -eq 1 ] &&
 	       grep -q \"host's TPM.*cannot be migrated\" /tmp/save.err &&
 	       [ ! -e /tmp/host.blob ]"
 # A valid blob from an emulator device is refused too.
 "$v" reset "$id" >/tmp/reset.out 2>&1
-check "reset of a host-TPM device works (exit 0)" test $? -eq 0
+ktap_check "reset of a host-TPM device works (exit 0)" test $? -eq 0
 "$v" detach "$id"
 kill "$h" 2>/dev/null
 wait "$h" 2>/dev/null
 
 "$v" reset 250 >/tmp/reset.out 2>&1
 rc=$?
-check "reset of a device that does not exist: exit 1, 'no device'" \
+ktap_check "reset of a device that does not exist: exit 1, 'no device'" \
 	sh -c "[ $rc -eq 1 ] && grep -q 'no device with id 250' /tmp/reset.out"
 "$v" save 250 /tmp/none.blob >/tmp/save.out 2>&1
 rc=$?
-check "save of a device that does not exist: exit 1, 'no device'" \
+ktap_check "save of a device that does not exist: exit 1, 'no device'" \
 	sh -c "[ $rc -eq 1 ] && grep -q 'no device with id 250' /tmp/save.out"
-check "the runs left no warning in the kernel log" no_splat
+ktap_check "the runs left no warning in the kernel log" no_splat

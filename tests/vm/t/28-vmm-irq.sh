@@ -10,16 +10,11 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 
-vmm=$VTIS_ROOT/tests/vm/vmm/vtis-vmm
-if ! vtis_load; then
-	echo "not ok - load kvm_vtis"
-	exit 1
-fi
-"$vmm" --spawn-swtpm --timeout 300 irq || VTIS_FAILED=1
-"$vmm" --spawn-swtpm --irqchip --no-detach --timeout 300 irq 2>&1 |
-	sed -e 's/^ok - /ok - irqchip: /' -e 's/^not ok - /not ok - irqchip: /'
-[ "${PIPESTATUS[0]}" -eq 0 ] || VTIS_FAILED=1
-check "no device left attached" \
+vmm=$VMM_DIR/vtis-vmm
+ktap_check "load kvm_vtis" vtis_load || exit 1
+ktap_run "" "$vmm" --spawn-swtpm --timeout 300 irq
+ktap_run "irqchip: " "$vmm" --spawn-swtpm --irqchip --no-detach --timeout 300 irq
+ktap_check "no device left attached" \
 	sh -c "[ -z \"\$('$VTIS_ROOT/tools/vtisctl' list --json | python3 -c 'import json,sys; print(json.load(sys.stdin) or \"\")')\" ]"
-check "the module unloads (no reference left behind)" wait_for 20 rmmod kvm_vtis
-check "the runs left no warning in the kernel log" no_splat
+ktap_check "the module unloads (no reference left behind)" wait_for 20 rmmod kvm_vtis
+ktap_check "the runs left no warning in the kernel log" no_splat

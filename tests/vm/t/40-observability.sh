@@ -11,13 +11,10 @@
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 
-vmm=$VTIS_ROOT/tests/vm/vmm/vtis-vmm
+vmm=$VMM_DIR/vtis-vmm
 v=$VTIS_ROOT/tools/vtisctl
 T=/sys/kernel/tracing
-if ! vtis_load; then
-	echo "not ok - load kvm_vtis"
-	exit 1
-fi
+ktap_check "load kvm_vtis" vtis_load || exit 1
 
 events="mmio cmd_submit cmd_complete locality emu_connect emu_disconnect reject"
 has_events() {
@@ -26,7 +23,7 @@ has_events() {
 		test -d "$T/events/kvm_vtis/kvm_vtis_$e" || { echo "no $T/events/kvm_vtis/kvm_vtis_$e"; return 1; }
 	done
 }
-check "trace: tracefs lists the kvm_vtis events ($events)" has_events
+ktap_check "trace: tracefs lists the kvm_vtis events ($events)" has_events
 
 # trace_on EVENT...: clear the buffer, trace only these kvm_vtis events.
 trace_on() {
@@ -59,7 +56,7 @@ hold_run() {
 		return 0
 	fi
 	echo "# $name: the VMM did not reach its hold point"
-	sed 's/^/#   /' "/tmp/$name.out" "/tmp/$name.err" | tail -n 30
+	tail -n 30 "/tmp/$name.out" "/tmp/$name.err" | ktap_diag
 	return 1
 }
 # hold_end NAME HOLDFILE: let the VMM detach and finish; relay its results.
@@ -68,19 +65,18 @@ hold_end() {
 	rm -f "$2"
 	wait "$VMM_PID"
 	rc=$?
-	sed -n -e 's/^\(not ok\|ok\) - /\1 - '"$1"': /p' -e '/^#/p' "/tmp/$1.out"
-	[ "$rc" -eq 0 ] || VTIS_FAILED=1
+	ktap_replay "$1: " "/tmp/$1.out" "$rc"
 }
 
 # --- 1. a known sequence: trace, statistics, vtisctl ---------------------
 trace_on $events
 if ! hold_run obs /tmp/obs.hold --spawn-swtpm --timeout 400 obs; then
-	echo "not ok - obs: the VMM runs the known command sequence"
+	ktap_fail "obs: the VMM runs the known command sequence"
 	exit 1
 fi
 id=$DEV_ID
 S=/sys/class/vtis/vtis$id/stats
-check "stats: /sys/class/vtis/vtis$id/stats exists" test -d "$S"
+ktap_check "stats: /sys/class/vtis/vtis$id/stats exists" test -d "$S"
 
 # sysfs: exactly the sequence (3 commands reach swtpm, 3 are refused).
 cat >/tmp/expect.py <<'PY'
@@ -93,11 +89,11 @@ bad = ["%s=%d (want %s)" % (k, got.get(k, -1), w) for k, w in sorted(want.items(
 print(" ".join("%s=%d" % kv for kv in sorted(got.items())))
 sys.exit("mismatch: " + ", ".join(bad) if bad else 0)
 PY
-check "stats: sysfs holds exactly the sequence (3 commands of 44 bytes, 118 bytes back, 3 refused, 12 locality changes, no failure)" \
+ktap_check "stats: sysfs holds exactly the sequence (3 commands of 44 bytes, 118 bytes back, 3 refused, 12 locality changes, no failure)" \
 	python3 /tmp/expect.py "$S" commands=3 responses=3 errors=0 bytes_to_tpm=44 \
 	bytes_from_tpm=118 rejected_commands=3 bad_responses=0 timeouts=0 \
 	backend_failures=0 cancelled=0 locality_changes=12 service_count=3
-sed 's/^/# sysfs: /' /tmp/check.out
+sed 's/^/# sysfs: /' "$KTAP_OUT"
 
 "$v" stats "$id" --json >/tmp/stats.json 2>/tmp/stats.err
 cat >/tmp/agree.py <<'PY'
@@ -115,11 +111,11 @@ assert d["mmio_reads"] == sum(d["mmio_reads_" + c] for c in ("access", "int", "s
 assert d["service_max_ns"] > 0 and d["service_total_ns"] >= d["service_max_ns"]
 print("%d keys agree with %d sysfs files; histogram %s" % (len(d), len(files), h))
 PY
-check "stats: vtisctl stats --json parses (python json) and agrees with every sysfs file" \
+ktap_check "stats: vtisctl stats --json parses (python json) and agrees with every sysfs file" \
 	python3 /tmp/agree.py "$S" /tmp/stats.json "$id"
-sed 's/^/# /' /tmp/check.out
+ktap_diag "$KTAP_OUT"
 "$v" stats "$id" >/tmp/stats.txt 2>&1
-check "stats: vtisctl stats text agrees with --json" python3 -c '
+ktap_check "stats: vtisctl stats text agrees with --json" python3 -c '
 import json, sys
 d = json.load(open("/tmp/stats.json"))
 t = dict(l.split(" ", 1) for l in open("/tmp/stats.txt").read().splitlines())
@@ -127,15 +123,15 @@ for k, val in d.items():
     want = " ".join(map(str, val)) if isinstance(val, list) else str(val)
     assert t[k] == want, (k, t[k], want)
 '
-check "stats: debugfs service_time counts the 3 commands" \
+ktap_check "stats: debugfs service_time counts the 3 commands" \
 	sh -c "grep -q '^count 3 ' /sys/kernel/debug/kvm_vtis/$id/service_time && \
 	       [ \"\$(awk '/ us /{s+=\$NF} END{print s}' /sys/kernel/debug/kvm_vtis/$id/service_time)\" = 3 ]"
-check "stats: debugfs tis shows a TPM 2.0 core at rest (no command in flight, 5 localities)" \
+ktap_check "stats: debugfs tis shows a TPM 2.0 core at rest (no command in flight, 5 localities)" \
 	sh -c "f=/sys/kernel/debug/kvm_vtis/$id/tis; grep -q '^family 2 .* busy 0 ' \$f && \
 	       grep -q '^len [0-9]* rw_offset [0-9]*\$' \$f && [ \"\$(grep -c '^loc [0-4] state ' \$f)\" = 5 ]"
-check "stats: vtisctl stats --watch --count 2 shows the device twice" \
+ktap_check "stats: vtisctl stats --watch --count 2 shows the device twice" \
 	sh -c "'$v' stats --watch --count 2 --interval 1 >/tmp/watch.out && [ \"\$(grep -c '^$id ' /tmp/watch.out)\" = 2 ]"
-check "stats: vtisctl stats --watch $id --count 1" \
+ktap_check "stats: vtisctl stats --watch $id --count 1" \
 	sh -c "'$v' stats --watch $id --count 1 | grep -q '^$id  *3 '"
 mmio_total=$(( $(cat "$S/mmio_reads") + $(cat "$S/mmio_writes") ))
 hold_end obs /tmp/obs.hold
@@ -180,21 +176,19 @@ print("%d events in order; %d mmio events" % (len(ev), mmio))
 if mmio != mmio_total:
     sys.exit("%d mmio events, the device counted %d accesses" % (mmio, mmio_total))
 PY
-check "trace: the sequence in order (connect, locality, submit/complete with ordinals and rc, 3 rejects, disconnect), one mmio event per counted access" \
+ktap_check "trace: the sequence in order (connect, locality, submit/complete with ordinals and rc, 3 rejects, disconnect), one mmio event per counted access" \
 	python3 /tmp/order.py "$id" "$mmio_total"
-sed 's/^/# trace: /' /tmp/check.out | head -n 5
-check "trace: the first access is the guest reading ACCESS of locality 0" \
+sed 's/^/# trace: /' "$KTAP_OUT" | head -n 5
+ktap_check "trace: the first access is the guest reading ACCESS of locality 0" \
 	sh -c "grep -m1 'kvm_vtis_mmio: dev $id ' /tmp/trace-obs.txt | grep -q 'loc 0 read off 0x000 len 1 val 0x81$'"
-check "trace: six GO writes (every command, refused ones too)" \
+ktap_check "trace: six GO writes (every command, refused ones too)" \
 	sh -c "[ \"\$(grep -c 'kvm_vtis_mmio: dev $id loc [0-4] write off 0x018 len 1 val 0x20$' /tmp/trace-obs.txt)\" = 6 ]"
 
 # --- 2. storm and a malformed emulator: counters, trace, a quiet log ----
 dmesg >/tmp/dmesg.before
-"$vmm" --spawn-swtpm --timeout 400 --storm 30000 storm >/tmp/storm.out 2>/tmp/storm.err
-rc=$?
-sed -n -e 's/^\(not ok\|ok\) - /\1 - storm: /p' -e '/^#/p' /tmp/storm.out
-[ "$rc" -eq 0 ] || VTIS_FAILED=1
-storm_id=$(sed -n 's/^ok - attach: TPM 2.0 device \([0-9]*\) .*/\1/p' /tmp/storm.out)
+ktap_run "storm: " logged /tmp/storm.out \
+	"$vmm" --spawn-swtpm --timeout 400 --storm 30000 storm
+storm_id=$(sed -n 's/^# vtis-device-id \([0-9]*\)$/\1/p' /tmp/storm.out)
 
 old_timeout=$(cat /sys/module/kvm_vtis/parameters/emu_timeout_ms)
 echo 100 >/sys/module/kvm_vtis/parameters/emu_timeout_ms
@@ -205,7 +199,7 @@ rm -f /tmp/bad.emu /tmp/bad.hold
 VMM_PID=$!
 emu_pid=
 if wait_for 120 test -s /tmp/bad.emu; then
-	python3 "$VTIS_ROOT/tests/vm/pyvm/bad_emu.py" "/dev/$(cat /tmp/bad.emu)" 300 >/tmp/bad_emu.out 2>&1 &
+	"$VMM_DIR/bad_emu" "/dev/$(cat /tmp/bad.emu)" 300 >/tmp/bad_emu.out 2>&1 &
 	emu_pid=$!
 fi
 bad_id=
@@ -232,14 +226,13 @@ assert st["backend_failures"] == n["reject:locality_refused"] + n["reject:no_emu
 assert st["service_count"] == sum(v for k, v in n.items() if k.startswith("cmd_complete:"))
 assert n["cmd_complete:bad_response"] == n["reject:bad_response"]
 PY
-	check "malformed: bad responses, refused writes, timeouts and a refused locality are counted in sysfs, once each in the trace" \
+	ktap_check "malformed: bad responses, refused writes, timeouts and a refused locality are counted in sysfs, once each in the trace" \
 		python3 /tmp/bad.py "$bad_id" "$B"
-	sed 's/^/# /' /tmp/check.out
+	ktap_diag "$KTAP_OUT"
 	"$v" stats "$bad_id" --json >/tmp/bad.json 2>&1
-	check "malformed: vtisctl stats --json agrees with sysfs" python3 /tmp/agree.py "$B" /tmp/bad.json "$bad_id"
+	ktap_check "malformed: vtisctl stats --json agrees with sysfs" python3 /tmp/agree.py "$B" /tmp/bad.json "$bad_id"
 else
-	echo "not ok - malformed: the VMM runs its loop against the malformed emulator"
-	VTIS_FAILED=1
+	ktap_fail "malformed: the VMM runs its loop against the malformed emulator"
 fi
 hold_end bad /tmp/bad.hold
 trace_off
@@ -264,7 +257,7 @@ assert all(n <= 5 for n in per.values()), per
 assert len(lines) <= 12, "%d new host log lines" % len(lines)
 print("%d new lines, kvm_vtis lines per device: %s" % (len(lines), dict(per)))
 PY
-check "quiet: after the storm (device ${storm_id:-?}) and the malformed emulator (device ${bad_id:-?}) the host log grew by a handful of lines, at most 5 per device, each with its device id" \
+ktap_check "quiet: after the storm (device ${storm_id:-?}) and the malformed emulator (device ${bad_id:-?}) the host log grew by a handful of lines, at most 5 per device, each with its device id" \
 	python3 /tmp/quiet.py
-sed 's/^/# /' /tmp/check.out
-check "the runs left no warning in the kernel log" no_splat
+ktap_diag "$KTAP_OUT"
+ktap_check "the runs left no warning in the kernel log" no_splat

@@ -10,13 +10,13 @@ set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 vtisctl=$VTIS_ROOT/tools/vtisctl
 
-check "modprobe kvm_vtis" vtis_load
+ktap_check "modprobe kvm_vtis" vtis_load
 rm -rf /var/tmp/vtis-reboot
 mkdir -p /var/tmp/vtis-reboot /tmp/str
 echo 1 >/var/tmp/vtis-reboot/stage
 GUEST_APPEND="tpm_tis.force=1 tpm_tis.interrupts=0"
 watch_qmp=/tmp/reboot.watch.qmp
-check "QEMU starts (paused), no ACPI, reboot=shutdown,shutdown=pause" \
+ktap_check "QEMU starts (paused), no ACPI, reboot=shutdown,shutdown=pause" \
 	guest_start reboot "$VTIS_ROOT/tests/vm/guest/reboot.sh" -no-acpi \
 	-action reboot=shutdown,shutdown=pause \
 	-qmp "unix:$watch_qmp,server=on,wait=off"
@@ -24,36 +24,36 @@ vmfd=$(vm_fd_of "$GUEST_PID")
 "$vtisctl" attach --pid "$GUEST_PID" --vm-fd "$vmfd" --emulator --json >/tmp/attach.json
 id=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["id"])' 2>/dev/null)
 emu=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["emulator"])' 2>/dev/null)
-check "vtisctl attach (default base, TPM 2.0)" test -n "$id"
+ktap_check "vtisctl attach (default base, TPM 2.0)" test -n "$id"
 swtpm chardev --chardev "$emu" --tpm2 --tpmstate dir=/tmp/str \
 	--ctrl type=unixio,path=/tmp/str/ctrl.sock \
-	--locality allow-set-locality --flags not-need-init,startup-clear &
-check "swtpm's control socket is there" wait_for 10 test -S /tmp/str/ctrl.sock
+	--locality allow-set-locality --flags not-need-init,startup-clear >/tmp/swtpm.log 2>&1 &
+ktap_check "swtpm's control socket is there" wait_for 10 test -S /tmp/str/ctrl.sock
 python3 "$VTIS_ROOT/tools/vtis-qemu-reset" --qmp "$watch_qmp" --id "$id" \
 	--ctrl /tmp/str/ctrl.sock --vtisctl "$vtisctl" >/tmp/watch.log 2>&1 &
 watcher=$!
-check "QMP cont starts the guest" qmp "$GUEST_QMP" cont
+ktap_check "QMP cont starts the guest" qmp "$GUEST_QMP" cont
 t0=$SECONDS
-if check "the guest's first boot used the TPM" guest_says 300 '^vtis-guest: boot 1 done'; then
+if ktap_check "the guest's first boot used the TPM" guest_says 300 '^vtis-guest: boot 1 done'; then
 	echo 2 >/var/tmp/vtis-reboot/stage
 	echo "# boot 1 took $((SECONDS - t0)) s"
 fi
-check "the guest rebooted, its TPM reset, and finished its checks" guest_wait 400 ||
-	tail -n 60 "$GUEST_LOG" | tr -d '\r' | sed 's/^/#   guest: /'
+ktap_check "the guest rebooted, its TPM reset, and finished its checks" guest_wait 400 ||
+	tail -n 60 "$GUEST_LOG" | tr -d '\r' | ktap_diag
 echo "# both boots took $((SECONDS - t0)) s"
-grep -E '^(ok|not ok) - ' "$GUEST_LOG" | tr -d '\r' | sed -e 's/^ok - /ok - guest: /' -e 's/^not ok - /not ok - guest: /'
-grep -E '^# ' "$GUEST_LOG" | tr -d '\r'
-grep -q '^not ok - ' "$GUEST_LOG" && VTIS_FAILED=1
-check "the guest reported boot 2 checks" grep -q '^ok - boot 2' "$GUEST_LOG"
+# Two KTAP documents, one per boot.
+guest_results 1 '/^vtis-guest: boot 1 done/'
+guest_results '/^vtis-guest: rebooting/' '$'
+ktap_check "the guest reported boot 2 checks" grep -q '^ok [0-9]* - boot 2' "$GUEST_LOG"
 sed 's/^/# watcher: /' /tmp/watch.log
 # Linux's reboot writes the keyboard controller's reset command up to 10
 # times; one more may reach QEMU after the first pause: 1 or 2 resets.
-check "the watcher reset device $id on the guest's reboot (1 or 2 reset requests)" \
+ktap_check "the watcher reset device $id on the guest's reboot (1 or 2 reset requests)" \
 	sh -c "n=\$(grep -c 'guest reset: device $id reset' /tmp/watch.log); [ \$n -ge 1 ] && [ \$n -le 2 ]"
 # Without ACPI the guest can only halt, not power off: quit QEMU.
 guest_running && qmp "$GUEST_QMP" quit >/dev/null
-check "QEMU exits" wait_for 20 sh -c "! kill -0 $GUEST_PID 2>/dev/null"
-check "the watcher exits 0 when QEMU goes away" wait "$watcher"
-check "device $id went away with the VM" sh -c "'$vtisctl' info '$id' 2>&1 | grep -q 'no device'"
+ktap_check "QEMU exits" wait_for 20 sh -c "! kill -0 $GUEST_PID 2>/dev/null"
+ktap_check "the watcher exits 0 when QEMU goes away" wait "$watcher"
+ktap_check "device $id went away with the VM" sh -c "'$vtisctl' info '$id' 2>&1 | grep -q 'no device'"
 rm -rf /var/tmp/vtis-reboot
-check "host log clean" no_splat
+ktap_check "host log clean" no_splat

@@ -10,35 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../mailbox.h"
-
-/* TIS register offsets within a locality. */
-#define TIS_ACCESS		0x00
-#define TIS_INT_ENABLE		0x08
-#define TIS_INTF_CAPS		0x14
-#define TIS_STS			0x18
-#define TIS_DATA_FIFO		0x24
-#define TIS_INTERFACE_ID	0x30
-#define TIS_DID_VID		0xf00
-#define TIS_RID			0xf04
-
-#define ACCESS_VALID		0x80
-#define ACCESS_ACTIVE		0x20
-#define ACCESS_REQUEST_PENDING	0x04
-#define ACCESS_REQUEST_USE	0x02
-
-#define STS_VALID		0x80
-#define STS_COMMAND_READY	0x40
-#define STS_GO			0x20
-#define STS_DATA_AVAIL		0x10
-#define STS_DATA_EXPECT		0x08
-#define STS_READ_ZERO		0x23
-
-#define INT_GLOBAL_ENABLE	0x80000000u
-#define INT_CMD_READY		0x80
-#define INT_LOCALITY_CHANGE	0x04
-#define INT_STS_VALID		0x02
-#define INT_DATA_AVAIL		0x01
+#include "mailbox.h"
+#include "tis_regs.h"
 
 #define TPM_HEADER_SIZE		10
 #define TPM_BUFSIZE		4096
@@ -152,40 +125,78 @@ static void count_write(uint32_t off)
 	mb->class_writes[reg_class(off)]++;
 }
 
+/*
+ * With mailbox.time_accesses set, every access is timed and the slowest
+ * kept: an access the device held up (waiting for its backend) shows.
+ */
+static uint64_t access_start(void)
+{
+	return mb->time_accesses ? rdtsc() : 0;
+}
+
+static void access_end(uint64_t t0)
+{
+	uint64_t d, max;
+
+	if (!t0)
+		return;
+	d = rdtsc() - t0;
+	max = (uint64_t)mb->access_max_hi << 32 | mb->access_max_lo;
+	if (d > max) {
+		mb->access_max_lo = (uint32_t)d;
+		mb->access_max_hi = (uint32_t)(d >> 32);
+	}
+}
+
+#define TIMED_READ(type, loc, off)					\
+	({								\
+		uint64_t t0_ = access_start();				\
+		type v_ = *(volatile type *)reg(loc, off);		\
+		access_end(t0_);					\
+		v_;							\
+	})
+
+#define TIMED_WRITE(type, loc, off, v)					\
+	do {								\
+		uint64_t t0_ = access_start();				\
+		*(volatile type *)reg(loc, off) = (v);			\
+		access_end(t0_);					\
+	} while (0)
+
 static uint8_t rd8(unsigned int loc, uint32_t off)
 {
 	count_read(off);
-	return *(volatile uint8_t *)reg(loc, off);
+	return TIMED_READ(uint8_t, loc, off);
 }
 
 static uint16_t rd16(unsigned int loc, uint32_t off)
 {
 	count_read(off);
-	return *(volatile uint16_t *)reg(loc, off);
+	return TIMED_READ(uint16_t, loc, off);
 }
 
 static uint32_t rd32(unsigned int loc, uint32_t off)
 {
 	count_read(off);
-	return *(volatile uint32_t *)reg(loc, off);
+	return TIMED_READ(uint32_t, loc, off);
 }
 
 static void wr8(unsigned int loc, uint32_t off, uint8_t v)
 {
 	count_write(off);
-	*(volatile uint8_t *)reg(loc, off) = v;
+	TIMED_WRITE(uint8_t, loc, off, v);
 }
 
 static void wr16(unsigned int loc, uint32_t off, uint16_t v)
 {
 	count_write(off);
-	*(volatile uint16_t *)reg(loc, off) = v;
+	TIMED_WRITE(uint16_t, loc, off, v);
 }
 
 static void wr32(unsigned int loc, uint32_t off, uint32_t v)
 {
 	count_write(off);
-	*(volatile uint32_t *)reg(loc, off) = v;
+	TIMED_WRITE(uint32_t, loc, off, v);
 }
 
 /*

@@ -4,7 +4,7 @@
  * Loads its own GDT (the same flat segments) and an IDT whose handlers
  * report any CPU exception to the VMM instead of letting it triple-fault.
  */
-#include "../mailbox.h"
+#include "mailbox.h"
 
 	.section .text.start, "ax"
 	.code32

@@ -3,9 +3,11 @@
  * vtis-vmm: the host TPM backend: PCRs seen by the host, cancel, loss of the
  * chip.
  */
-#include "vmm.h"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
-/* ---- the host TPM backend ---------------------------------------------- */
+#include "vmm.h"
 
 /* The host's view of sha256 PCR pcr: /sys/class/tpm/tpmN/pcr-sha256/PCR. */
 static int host_pcr(unsigned int pcr, uint8_t out[SHA256_DIGEST_SIZE])
@@ -35,12 +37,12 @@ static int host_pcr(unsigned int pcr, uint8_t out[SHA256_DIGEST_SIZE])
  * The guest and the host share the chip's PCRs: the guest reads what the
  * host's sysfs shows, and the guest's extend shows up there.
  */
-void scenario_host_pcr(struct vm *vm)
+void scenario_host_pcr(struct tvm *t)
 {
 	uint8_t g[32], h0[32], h1[32], d[32], cat[64], want[32];
 	int64_t rc;
 
-	if (tpm2_pcr_read(vm, 0, 0, 16, g, "host-pcr") || host_pcr(16, h0)) {
+	if (tpm2_pcr_read(t->cpu, 0, 0, 16, g, "host-pcr") || host_pcr(16, h0)) {
 		result(false, "host-pcr: read PCR 16 in the guest and in the host's sysfs");
 		return;
 	}
@@ -48,7 +50,7 @@ void scenario_host_pcr(struct vm *vm)
 	       "host-pcr: the guest reads the host's PCR 16 (as /sys/class/tpm/tpm%u/pcr-sha256/16)",
 	       opt.tpm_index);
 	test_digest(d, "host-pcr");
-	rc = tpm2_pcr_extend(vm, 0, 0, 16, d, "host-pcr");
+	rc = tpm2_pcr_extend(t->cpu, 0, 0, 16, d, "host-pcr");
 	if (rc != TPM2_RC_SUCCESS) {
 		result(false, "host-pcr: TPM2_PCR_Extend of PCR 16 succeeds (rc %#llx)",
 		       (long long)rc);
@@ -69,38 +71,7 @@ void scenario_host_pcr(struct vm *vm)
 	}
 }
 
-/* TPM2_CreatePrimary of an RSA-2048 storage key under the owner hierarchy. */
-static void tpm2_cmd_create_primary_rsa(struct cmdbuf *b)
-{
-	cmd_start(b, TPM2_ST_SESSIONS, TPM2_CC_CREATE_PRIMARY);
-	put32(b, TPM2_RH_OWNER);
-	put32(b, 9);			/* authorizationSize */
-	put32(b, TPM2_RS_PW);
-	put16(b, 0);
-	put8(b, 0);
-	put16(b, 0);
-	put16(b, 4);			/* inSensitive: empty auth and data */
-	put16(b, 0);
-	put16(b, 0);
-	put16(b, 26);			/* inPublic.size */
-	put16(b, TPM2_ALG_RSA);
-	put16(b, TPM2_ALG_SHA256);	/* nameAlg */
-	put32(b, 0x00030072);		/* fixedTPM|fixedParent|sensitiveDataOrigin|
-					 * userWithAuth|restricted|decrypt */
-	put16(b, 0);			/* authPolicy */
-	put16(b, TPM2_ALG_AES);		/* symmetric */
-	put16(b, 128);
-	put16(b, TPM2_ALG_CFB);
-	put16(b, TPM2_ALG_NULL);	/* scheme */
-	put16(b, 2048);			/* keyBits */
-	put32(b, 0);			/* exponent */
-	put16(b, 0);			/* unique */
-	put16(b, 0);			/* outsideInfo */
-	put32(b, 0);			/* creationPCR */
-	cmd_end(b);
-}
-
-static void flush_handle(struct vm *vm, struct resp *r, const char *what)
+static void flush_handle(struct tvm *t, struct resp *r, const char *what)
 {
 	struct cmdbuf b;
 	struct resp fr;
@@ -111,7 +82,7 @@ static void flush_handle(struct vm *vm, struct resp *r, const char *what)
 	cmd_start(&b, TPM2_ST_NO_SESSIONS, TPM2_CC_FLUSH_CONTEXT);
 	put32(&b, h);
 	cmd_end(&b);
-	if (!tpm_transmit(vm, 0, 0, &b, &fr, what) && fr.rc)
+	if (!tpm_transmit(t->cpu, 0, 0, &b, &fr, what) && fr.rc)
 		diag("%s: TPM2_FlushContext(%#x): rc %#x", what, h, fr.rc);
 }
 
@@ -121,7 +92,7 @@ static void flush_handle(struct vm *vm, struct resp *r, const char *what)
  * key if the chip finished first) comes in bounded time, and the chip then
  * serves the next command.
  */
-void scenario_cancel(struct vm *vm)
+void scenario_cancel(struct tvm *t)
 {
 	struct kvm_vtis_info info;
 	struct cmdbuf b;
@@ -129,31 +100,31 @@ void scenario_cancel(struct vm *vm)
 	uint64_t t0, full, ms;
 	int in_flight = -1;
 
-	vm->emu_lost = true;		/* synthesised answers are expected */
+	t->emu_lost = true;		/* synthesised answers are expected */
 	tpm2_cmd_create_primary_rsa(&b);
 	t0 = now_ms();
-	if (tpm_transmit(vm, 0, 0, &b, &r, "cancel"))
+	if (tpm_transmit(t->cpu, 0, 0, &b, &r, "cancel"))
 		return;
 	full = now_ms() - t0;
 	result(r.rc == TPM2_RC_SUCCESS,
 	       "cancel: TPM2_CreatePrimary RSA-2048 uncancelled succeeds (rc %#x, %llu ms)",
 	       r.rc, (unsigned long long)full);
 	if (r.rc == TPM2_RC_SUCCESS)
-		flush_handle(vm, &r, "cancel");
+		flush_handle(t, &r, "cancel");
 
 	t0 = now_ms();
-	if (tpm_op(vm, MB_OP_SEND, 0, MB_TX_NO_RELINQUISH, &b, &r, "cancel send"))
+	if (tpm_op(t->cpu, MB_OP_SEND, 0, MB_TX_NO_RELINQUISH, &b, &r, "cancel send"))
 		return;
-	if (vtis_info(vm, &info) == 0)
+	if (vtis_dev_info(&t->dev, &info) == 0)
 		in_flight = !!(info.state & KVM_VTIS_STATE_CMD_IN_FLIGHT);
-	vm->mb->arg0 = TIS_STS;
-	vm->mb->arg1 = 4;
-	vm->mb->arg2 = TIS_STS_COMMAND_CANCEL;
-	if (guest_op(vm, MB_OP_WRITE, 0, 0)) {
+	t->cpu->mb->arg0 = TIS_STS;
+	t->cpu->mb->arg1 = 4;
+	t->cpu->mb->arg2 = STS_COMMAND_CANCEL;
+	if (vcpu_op(t->cpu, MB_OP_WRITE, 0, 0)) {
 		result(false, "cancel: the guest writes STS.commandCancel");
 		return;
 	}
-	if (tpm_op(vm, MB_OP_RECV, 0, 0, NULL, &r, "cancel recv"))
+	if (tpm_op(t->cpu, MB_OP_RECV, 0, 0, NULL, &r, "cancel recv"))
 		return;
 	ms = now_ms() - t0;
 	diag("cancel: command in flight when cancelled: %s",
@@ -163,8 +134,8 @@ void scenario_cancel(struct vm *vm)
 	       "cancel: the cancelled CreatePrimary ends in bounded time with TPM_RC_CANCELED or the key (rc %#x, %llu ms)",
 	       r.rc, (unsigned long long)ms);
 	if (r.rc == TPM2_RC_SUCCESS)
-		flush_handle(vm, &r, "cancel");
-	if (get_random_ok(vm, "cancel") && get_random_ok(vm, "cancel"))
+		flush_handle(t, &r, "cancel");
+	if (get_random_ok(t, "cancel") && get_random_ok(t, "cancel"))
 		result(true, "cancel: the host TPM serves the next commands");
 }
 
@@ -173,7 +144,7 @@ void scenario_cancel(struct vm *vm)
  * unbinds it after this prints "serving"): the guest then gets TPM failure
  * responses, well-formed, never a hang, until loop_secs end.
  */
-void scenario_host_loss(struct vm *vm)
+void scenario_host_loss(struct tvm *t)
 {
 	unsigned int good = 0, bad = 0, good_after = 0;
 	uint64_t t0 = now_ms();
@@ -181,10 +152,10 @@ void scenario_host_loss(struct vm *vm)
 	struct resp r;
 	uint32_t last_rc = 0;
 
-	vm->emu_lost = true;
+	t->emu_lost = true;
 	while (now_ms() - t0 < opt.loop_secs * 1000ULL && bad < 5) {
-		cmd_get_random_any(&b, 8);
-		if (tpm_transmit(vm, 0, 0, &b, &r, "host-loss"))
+		tpm_get_random_cmd(&b, 8);
+		if (tpm_transmit(t->cpu, 0, 0, &b, &r, "host-loss"))
 			return;
 		if (r.rc == TPM2_RC_SUCCESS) {
 			if (!good++)

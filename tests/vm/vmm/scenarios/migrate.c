@@ -3,48 +3,31 @@
  * vtis-vmm: reset and migration: TPM2_Startup after reset, state save and
  * restore between VMs.
  */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "vmm.h"
 
-/* ---- reset and migration ---------------------------------------------- */
-
-/* Run a program; its exit status, or -1.  Its stdout goes to stderr. */
-static int run_prog(const char *const argv[])
-{
-	int status;
-	pid_t pid;
-
-	pid = prog_start(argv);
-	if (pid < 0)
-		return -1;
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static uint32_t rd_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 /* A plain command with a header-only or any response: its rc, or -1. */
-static int64_t tpm2_simple(struct vm *vm, struct cmdbuf *b, const char *what)
+static int64_t tpm2_simple(struct tvm *t, struct cmdbuf *b, const char *what)
 {
 	struct resp r;
 
-	if (tpm_transmit(vm, 0, 0, b, &r, what))
+	if (tpm_transmit(t->cpu, 0, 0, b, &r, what))
 		return -1;
 	return r.rc;
 }
 
-static int64_t tpm2_startup(struct vm *vm, const char *what)
+static int64_t tpm2_startup(struct tvm *t, const char *what)
 {
 	struct cmdbuf b;
 
 	cmd_start(&b, TPM2_ST_NO_SESSIONS, TPM2_CC_STARTUP);
 	put16(&b, TPM2_SU_CLEAR);
 	cmd_end(&b);
-	return tpm2_simple(vm, &b, what);
+	return tpm2_simple(t, &b, what);
 }
 
 /*
@@ -54,10 +37,10 @@ static int64_t tpm2_startup(struct vm *vm, const char *what)
  * gets TPM_RC_INITIALIZE), TPM2_Startup succeeds, PCR 16 is back to zero
  * and extends again.
  */
-void scenario_reset(struct vm *vm)
+void scenario_reset(struct tvm *t)
 {
 	char id[16];
-	const char *argv[] = { opt.vtisctl, "reset", id, "--ctrl", vm->ctrl,
+	const char *argv[] = { opt.vtisctl, "reset", id, "--ctrl", t->sw.ctrl,
 			       NULL };
 	uint8_t pcr[32], zero[32] = { 0 };
 	uint32_t acc, ie, ie0;
@@ -66,47 +49,47 @@ void scenario_reset(struct vm *vm)
 	int64_t rc;
 	int st;
 
-	if (!vm->ctrl[0]) {
+	if (!t->sw.ctrl[0]) {
 		result(false, "reset: needs --spawn-swtpm (its control channel)");
 		return;
 	}
-	if (guest_read(vm, 0, TIS_INT_ENABLE, 4, &ie0))
+	if (vcpu_read(t->cpu, 0, TIS_INT_ENABLE, 4, &ie0))
 		return;
-	if (!extend_and_check(vm, 0, 0, 16, "reset: before"))
+	if (!tpm2_extend_and_check(t->cpu, 0, 0, 16, "reset: before"))
 		return;
 	/* A command in flight, locality 0 active, at the reset. */
-	cmd_get_random_any(&b, 16);
-	if (tpm_op(vm, MB_OP_SEND, 0, 0, &b, &r, "reset: send"))
+	tpm_get_random_cmd(&b, 16);
+	if (tpm_op(t->cpu, MB_OP_SEND, 0, 0, &b, &r, "reset: send"))
 		return;
-	snprintf(id, sizeof(id), "%u", vm->id);
-	st = run_prog(argv);
+	snprintf(id, sizeof(id), "%u", t->dev.id);
+	st = prog_run(argv);
 	result(st == 0, "reset: vtisctl reset %s --ctrl %s exits 0 (%d)", id,
-	       vm->ctrl, st);
+	       t->sw.ctrl, st);
 	if (st)
 		return;
-	if (guest_read(vm, 0, TIS_ACCESS, 1, &acc) ||
-	    guest_read(vm, 0, TIS_INT_ENABLE, 4, &ie))
+	if (vcpu_read(t->cpu, 0, TIS_ACCESS, 1, &acc) ||
+	    vcpu_read(t->cpu, 0, TIS_INT_ENABLE, 4, &ie))
 		return;
 	/* The probe recorded INT_ENABLE as the device came up. */
 	diag("reset: INT_ENABLE(0) %#x before the scenario, %#x after the reset, %#x at the probe",
-	     ie0, ie, vm->mb->val[MB_V_INT_ENABLE]);
-	result((acc & 0xa6) == 0x80 && ie == vm->mb->val[MB_V_INT_ENABLE],
+	     ie0, ie, t->cpu->mb->val[MB_V_INT_ENABLE]);
+	result((acc & 0xa6) == 0x80 && ie == t->cpu->mb->val[MB_V_INT_ENABLE],
 	       "reset: power-on TIS: no locality active or requested (ACCESS %#04x), INT_ENABLE %#x as the probe read it at power-on",
 	       acc, ie);
 	tpm2_cmd_pcr_read(&b, 16);
-	rc = tpm2_simple(vm, &b, "reset: PCR_Read before Startup");
+	rc = tpm2_simple(t, &b, "reset: PCR_Read before Startup");
 	result(rc == TPM2_RC_INITIALIZE,
 	       "reset: the TPM was restarted: a command before TPM2_Startup gets TPM_RC_INITIALIZE (rc %#llx)",
 	       (long long)rc);
-	rc = tpm2_startup(vm, "reset: Startup");
+	rc = tpm2_startup(t, "reset: Startup");
 	result(rc == TPM2_RC_SUCCESS, "reset: TPM2_Startup(CLEAR) succeeds (rc %#llx)",
 	       (long long)rc);
 	if (rc)
 		return;
-	if (tpm2_pcr_read(vm, 0, 0, 16, pcr, "reset: after"))
+	if (tpm2_pcr_read(t->cpu, 0, 0, 16, pcr, "reset: after"))
 		return;
 	result(hex_eq(pcr, zero, 32), "reset: PCR 16 reads zero after the TPM's restart");
-	result(extend_and_check(vm, 0, 0, 16, "reset: after"),
+	result(tpm2_extend_and_check(t->cpu, 0, 0, 16, "reset: after"),
 	       "reset: PCR 16 extends and reads back after the reset");
 }
 
@@ -136,22 +119,6 @@ static void blob_reseal(uint8_t *p, size_t n)
 	p[27] = c >> 24;
 }
 
-static int state_ioctl(struct vm *vm, unsigned long req, uint8_t *p,
-		       uint32_t *len)
-{
-	struct kvm_vtis_state s;
-	int ret;
-
-	memset(&s, 0, sizeof(s));
-	s.size = sizeof(s);
-	s.id = vm->id;
-	s.len = *len;
-	s.data = (uintptr_t)p;
-	ret = ioctl(vm->vtis_fd, req, &s);
-	*len = s.len;
-	return ret < 0 ? -errno : 0;
-}
-
 static int read_file(const char *path, uint8_t *p, size_t cap, size_t *n)
 {
 	FILE *f = fopen(path, "rb");
@@ -164,13 +131,13 @@ static int read_file(const char *path, uint8_t *p, size_t cap, size_t *n)
 }
 
 /* Read n FIFO bytes one at a time through the guest. */
-static int fifo_read(struct vm *vm, uint8_t *p, size_t n)
+static int fifo_read(struct tvm *t, uint8_t *p, size_t n)
 {
 	uint32_t v;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (guest_read(vm, 0, TIS_DATA_FIFO, 1, &v))
+		if (vcpu_read(t->cpu, 0, TIS_DATA_FIFO, 1, &v))
 			return -1;
 		p[i] = v;
 	}
@@ -178,74 +145,32 @@ static int fifo_read(struct vm *vm, uint8_t *p, size_t n)
 }
 
 /* The rest of a response: its bytes, then STS, commandReady, relinquish. */
-static bool finish_response(struct vm *vm, const uint8_t *hdr, uint8_t *rest,
+static bool finish_response(struct tvm *t, const uint8_t *hdr, uint8_t *rest,
 			    size_t *rest_len, const char *what)
 {
-	uint32_t size = rd_be32(hdr + 2), sts;
+	uint32_t size = be32_at(hdr + 2), sts;
 
 	if (size < 10 || size > 4096) {
 		result(false, "%s: response header size %u", what, size);
 		return false;
 	}
 	*rest_len = size - 10;
-	if (fifo_read(vm, rest, *rest_len) ||
-	    guest_read(vm, 0, TIS_STS, 4, &sts))
+	if (fifo_read(t, rest, *rest_len) ||
+	    vcpu_read(t->cpu, 0, TIS_STS, 4, &sts))
 		return false;
-	if ((sts & (TIS_STS_VALID | TIS_STS_DATA_AVAIL)) != TIS_STS_VALID) {
+	if ((sts & (STS_VALID | STS_DATA_AVAIL)) != STS_VALID) {
 		result(false, "%s: no data left after %u bytes (STS %#x)", what,
 		       size, sts);
 		return false;
 	}
-	vm->mb->arg0 = TIS_STS;
-	vm->mb->arg1 = 1;
-	vm->mb->arg2 = TIS_STS_CMD_READY;
-	if (guest_op(vm, MB_OP_WRITE, 0, 0))
+	t->cpu->mb->arg0 = TIS_STS;
+	t->cpu->mb->arg1 = 1;
+	t->cpu->mb->arg2 = STS_COMMAND_READY;
+	if (vcpu_op(t->cpu, MB_OP_WRITE, 0, 0))
 		return false;
-	vm->mb->arg0 = TIS_ACCESS;
-	vm->mb->arg2 = 0x20;	/* activeLocality: relinquish */
-	return guest_op(vm, MB_OP_WRITE, 0, 0) == 0;
-}
-
-static struct vm *vm_new(void)
-{
-	struct vm *v = calloc(1, sizeof(*v));
-
-	if (!v)
-		return NULL;
-	v->kvm_fd = -1;
-	v->vm_fd = -1;
-	v->vcpu_fd = -1;
-	v->vtis_fd = -1;
-	v->fault_vector = -1;
-	return v;
-}
-
-static void vm_free(struct vm *v, const char *what)
-{
-	if (v->attached)
-		vtis_detach(v);
-	vm_destroy(v);
-	if (v->swtpm_pid > 0)
-		result(swtpm_reap(v, 5000), "%s: its swtpm exits by itself after the detach",
-		       what);
-	remove_state_dir(v);
-	if (v->vtis_fd >= 0)
-		close(v->vtis_fd);
-	if (v->kvm_fd >= 0)
-		close(v->kvm_fd);
-	if (v->mem && v->mem != MAP_FAILED)
-		munmap(v->mem, MB_GUEST_MEM);
-	free(v);
-}
-
-/* swtpm_ioctl ARGS... on vm's control channel; 0 when it succeeded. */
-static int swtpm_ctl(struct vm *vm, const char *a1, const char *a2,
-		     const char *a3)
-{
-	const char *argv[] = { "swtpm_ioctl", "--unix", vm->ctrl, a1, a2, a3,
-			       NULL };
-
-	return run_prog(argv);
+	t->cpu->mb->arg0 = TIS_ACCESS;
+	t->cpu->mb->arg2 = ACCESS_ACTIVE;	/* relinquish */
+	return vcpu_op(t->cpu, MB_OP_WRITE, 0, 0) == 0;
 }
 
 /*
@@ -258,7 +183,7 @@ static int swtpm_ctl(struct vm *vm, const char *a1, const char *a2,
  * guest reads the rest of the response, byte for byte A's, and goes on:
  * PCR 16 reads what A had and extends.
  */
-void scenario_migrate(struct vm *vm)
+void scenario_migrate(struct tvm *t)
 {
 	static uint8_t blob[KVM_VTIS_STATE_MAX], bad[KVM_VTIS_STATE_MAX];
 	static uint8_t b0[KVM_VTIS_STATE_MAX], b1[KVM_VTIS_STATE_MAX];
@@ -268,84 +193,84 @@ void scenario_migrate(struct vm *vm)
 	uint8_t hdr[10], rest_a[4096], rest_b[4096], pcr_a[32], pcr_b[32];
 	size_t rest_a_len, rest_b_len, blob_len, i;
 	uint32_t sts = 0, l0, l1;
-	struct vm *b = NULL;
+	struct tvm *b = NULL;
 	struct cmdbuf c;
 	struct resp r;
 	bool same = true;
 	int ret, st;
 
-	if (!vm->ctrl[0]) {
+	if (!t->sw.ctrl[0]) {
 		result(false, "migrate: needs --spawn-swtpm (its control channel)");
 		return;
 	}
-	snprintf(dir, sizeof(dir), "%s", vm->state_dir);
+	snprintf(dir, sizeof(dir), "%s", t->sw.state_dir);
 	snprintf(file, sizeof(file), "%s.blob", dir);
 	snprintf(perm, sizeof(perm), "%s.perm", dir);
 	snprintf(vol, sizeof(vol), "%s.vol", dir);
-	snprintf(ida, sizeof(ida), "%u", vm->id);
+	snprintf(ida, sizeof(ida), "%u", t->dev.id);
 
-	if (!extend_and_check(vm, 0, 0, 16, "migrate: A"))
+	if (!tpm2_extend_and_check(t->cpu, 0, 0, 16, "migrate: A"))
 		return;
 	tpm2_cmd_pcr_read(&c, 16);
-	if (tpm_op(vm, MB_OP_SEND, 0, 0, &c, &r, "migrate: A send"))
+	if (tpm_op(t->cpu, MB_OP_SEND, 0, 0, &c, &r, "migrate: A send"))
 		return;
-	for (i = 0; i < 2000 && !(sts & TIS_STS_DATA_AVAIL); i++) {
-		if (guest_read(vm, 0, TIS_STS, 4, &sts))
+	for (i = 0; i < 2000 && !(sts & STS_DATA_AVAIL); i++) {
+		if (vcpu_read(t->cpu, 0, TIS_STS, 4, &sts))
 			return;
-		if (!(sts & TIS_STS_DATA_AVAIL))
+		if (!(sts & STS_DATA_AVAIL))
 			sleep_ms(5);
 	}
-	if (!(sts & TIS_STS_DATA_AVAIL)) {
+	if (!(sts & STS_DATA_AVAIL)) {
 		result(false, "migrate: A's response arrives (STS %#x)", sts);
 		return;
 	}
-	if (fifo_read(vm, hdr, sizeof(hdr)))
+	if (fifo_read(t, hdr, sizeof(hdr)))
 		return;
 	/* Mid-response: the state on A, and the TPM's. */
-	st = run_prog(save_argv);
+	st = prog_run(save_argv);
 	result(st == 0, "migrate: vtisctl save %s FILE with 10 response bytes read exits 0 (%d)",
 	       ida, st);
 	if (st || read_file(file, blob, sizeof(blob), &blob_len))
 		return;
-	st = swtpm_ctl(vm, "--save", "permanent", perm);
+	st = swtpm_ctl(&t->sw, "--save", "permanent", perm);
 	if (!st)
-		st = swtpm_ctl(vm, "--save", "volatile", vol);
+		st = swtpm_ctl(&t->sw, "--save", "volatile", vol);
 	result(st == 0, "migrate: swtpm A's permanent and volatile state blobs saved (swtpm_ioctl --save: %d)",
 	       st);
 	if (st)
 		goto out;
 	/* What B must read: the rest of A's response. */
-	if (!finish_response(vm, hdr, rest_a, &rest_a_len, "migrate: A"))
+	if (!finish_response(t, hdr, rest_a, &rest_a_len, "migrate: A"))
 		goto out;
-	if (rest_a_len != 52 || rd_be32(hdr + 6) != 0) {
+	if (rest_a_len != 52 || be32_at(hdr + 6) != 0) {
 		result(false, "migrate: A's PCR_Read succeeded (rc %#x, %zu bytes)",
-		       rd_be32(hdr + 6), rest_a_len + 10);
+		       be32_at(hdr + 6), rest_a_len + 10);
 		goto out;
 	}
 	memcpy(pcr_a, rest_a + rest_a_len - 32, 32);
 
-	b = vm_new();
-	if (!b || vm_create(b) || vtis_attach(b) || swtpm_spawn(b) ||
-	    wait_emulator(b)) {
+	b = tvm_new(false);
+	if (!b || tvm_attach(b, false) || tvm_swtpm(b) ||
+	    tvm_wait_emulator(b)) {
 		result(false, "migrate: VM B with a fresh device and swtpm");
 		goto out;
 	}
-	snprintf(idb, sizeof(idb), "%u", b->id);
-	st = swtpm_ctl(b, "--stop", NULL, NULL);
+	snprintf(idb, sizeof(idb), "%u", b->dev.id);
+	st = swtpm_ctl(&b->sw, "--stop", NULL, NULL);
 	if (!st)
-		st = swtpm_ctl(b, "--load", "permanent", perm);
+		st = swtpm_ctl(&b->sw, "--load", "permanent", perm);
 	if (!st)
-		st = swtpm_ctl(b, "--load", "volatile", vol);
+		st = swtpm_ctl(&b->sw, "--load", "volatile", vol);
 	if (!st)
-		st = swtpm_ctl(b, "-i", NULL, NULL);
+		st = swtpm_ctl(&b->sw, "-i", NULL, NULL);
 	result(st == 0, "migrate: swtpm B took A's state (--stop, --load permanent/volatile, -i: %d)",
 	       st);
-	if (st || guest_boot(b))
+	if (st || vcpu_boot(b->cpu))
 		goto out;
 
 	/* Broken blobs: EINVAL, and B's state stays what it was. */
 	l0 = sizeof(b0);
-	if (state_ioctl(b, KVM_VTIS_SAVE_STATE, b0, &l0)) {
+	if (vtis_save(b->dev.ctl, b->dev.id, b0, &l0)) {
 		result(false, "migrate: B's own state saves");
 		goto out;
 	}
@@ -364,9 +289,9 @@ void scenario_migrate(struct vm *vm)
 		case 6: bad[40] = 7; blob_reseal(bad, blob_len); what = "active locality 7"; break;
 		case 7: len = 0; what = "empty"; break;
 		}
-		ret = state_ioctl(b, KVM_VTIS_RESTORE_STATE, bad, &len);
+		ret = vtis_restore(b->dev.ctl, b->dev.id, bad, len);
 		l1 = sizeof(b1);
-		if (ret != -EINVAL || state_ioctl(b, KVM_VTIS_SAVE_STATE, b1, &l1) ||
+		if (ret != -EINVAL || vtis_save(b->dev.ctl, b->dev.id, b1, &l1) ||
 		    l1 != l0 || memcmp(b0, b1, l0)) {
 			result(false, "migrate: a blob %s is refused with EINVAL (%d) and B is untouched",
 			       what, ret);
@@ -375,7 +300,7 @@ void scenario_migrate(struct vm *vm)
 	}
 	result(same, "migrate: 8 broken blobs (truncated, flipped byte, bad magic/version/family/locality, empty) give EINVAL; B's state stays byte-identical");
 
-	st = run_prog(restore_argv);
+	st = prog_run(restore_argv);
 	result(st == 0, "migrate: vtisctl restore %s FILE into B exits 0 (%d)", idb,
 	       st);
 	if (st)
@@ -385,14 +310,14 @@ void scenario_migrate(struct vm *vm)
 	result(rest_b_len == rest_a_len && hex_eq(rest_a, rest_b, rest_a_len),
 	       "migrate: B's guest reads the rest of the response (%zu bytes), byte for byte what A read",
 	       rest_b_len);
-	if (tpm2_pcr_read(b, 0, 0, 16, pcr_b, "migrate: B"))
+	if (tpm2_pcr_read(b->cpu, 0, 0, 16, pcr_b, "migrate: B"))
 		goto out;
 	result(hex_eq(pcr_a, pcr_b, 32), "migrate: PCR 16 on B reads what it read on A");
-	result(extend_and_check(b, 0, 0, 16, "migrate: B"),
+	result(tpm2_extend_and_check(b->cpu, 0, 0, 16, "migrate: B"),
 	       "migrate: B's TPM extends PCR 16 and reads it back");
 out:
 	if (b)
-		vm_free(b, "migrate: B");
+		tvm_free(b, true, "migrate: B: its swtpm exits by itself after the detach");
 	unlink(file);
 	unlink(perm);
 	unlink(vol);

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vtis-vmm: building TPM 1.2 and 2.0 commands and reading their answers
- * through the guest.
+ * TPM 1.2 and 2.0 commands, sent through the test guest's TIS driver (see
+ * tpm_cmd.h).
  */
-#include "vmm.h"
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-/* ---- TPM commands ------------------------------------------------------ */
+#include "test_util.h"
+#include "tpm_cmd.h"
 
 void put8(struct cmdbuf *b, uint8_t v)
 {
@@ -84,27 +88,24 @@ const uint8_t *getbytes(struct resp *r, size_t n)
  * the guest received a well-formed response (header size == bytes read);
  * r then holds tag and rc and points past the header.
  */
-int tpm_op(struct vm *vm, uint32_t op, unsigned int loc,
+int tpm_op(struct kvm_vcpu *vcpu, uint32_t op, unsigned int loc,
 	   uint32_t flags, const struct cmdbuf *cmd, struct resp *r,
 	   const char *what)
 {
-	struct mailbox *mb = vm->mb;
+	struct mailbox *mb = vcpu->mb;
 	uint32_t size;
 	int st;
 
 	memset(r, 0, sizeof(*r));
-	if (cmd) {
-		if (cmd->overflow) {
-			result(false, "%s: command fits the buffer", what);
-			return -1;
-		}
-		memcpy(mb->cmd, cmd->d, cmd->n);
-		mb->cmd_len = cmd->n;
+	if (cmd && cmd->overflow) {
+		result(false, "%s: command fits the buffer", what);
+		return -1;
 	}
-	st = guest_op(vm, op, loc, flags);
+	st = vcpu_cmd_op(vcpu, op, loc, flags, cmd ? cmd->d : NULL,
+			 cmd ? cmd->n : 0);
 	if (st) {
 		result(false, "%s: the guest's driver completes the command (%s)",
-		       what, st < 0 ? "guest stopped" : status_name(st));
+		       what, st < 0 ? "guest stopped" : mb_status_name(st));
 		return -1;
 	}
 	if (op == MB_OP_SEND)
@@ -123,22 +124,17 @@ int tpm_op(struct vm *vm, uint32_t op, unsigned int loc,
 		       what, size, r->len);
 		return -1;
 	}
-	if (opt.verbose)
+	if (vcpu->vm->cfg.verbose)
 		diag("%s: locality %u, response tag %#x rc %#x, %zu bytes",
 		     what, loc, r->tag, r->rc, r->len);
 	return 0;
 }
 
-/*
- * Send cmd from locality loc through the guest's driver.  Returns 0 when
- * the guest received a well-formed response (header size == bytes read);
- * r then holds tag and rc and points past the header.
- */
-int tpm_transmit(struct vm *vm, unsigned int loc, uint32_t flags,
-		 const struct cmdbuf *cmd, struct resp *r,
-		 const char *what)
+/* tpm_op() of the whole command: send, go, wait, receive. */
+int tpm_transmit(struct kvm_vcpu *vcpu, unsigned int loc, uint32_t flags,
+		 const struct cmdbuf *cmd, struct resp *r, const char *what)
 {
-	return tpm_op(vm, MB_OP_TRANSMIT, loc, flags, cmd, r, what);
+	return tpm_op(vcpu, MB_OP_TRANSMIT, loc, flags, cmd, r, what);
 }
 
 void tpm2_cmd_get_random(struct cmdbuf *b, uint16_t n)
@@ -186,10 +182,41 @@ void tpm2_cmd_hash(struct cmdbuf *b, const uint8_t *data, uint16_t n)
 	cmd_end(b);
 }
 
-/* GetRandom(n) of the attached family. */
-void cmd_get_random_any(struct cmdbuf *b, uint16_t n)
+/* TPM2_CreatePrimary of an RSA-2048 storage key under the owner hierarchy. */
+void tpm2_cmd_create_primary_rsa(struct cmdbuf *b)
 {
-	if (opt.tpm12) {
+	cmd_start(b, TPM2_ST_SESSIONS, TPM2_CC_CREATE_PRIMARY);
+	put32(b, TPM2_RH_OWNER);
+	put32(b, 9);			/* authorizationSize */
+	put32(b, TPM2_RS_PW);
+	put16(b, 0);
+	put8(b, 0);
+	put16(b, 0);
+	put16(b, 4);			/* inSensitive: empty auth and data */
+	put16(b, 0);
+	put16(b, 0);
+	put16(b, 26);			/* inPublic.size */
+	put16(b, TPM2_ALG_RSA);
+	put16(b, TPM2_ALG_SHA256);	/* nameAlg */
+	/* fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|decrypt */
+	put32(b, 0x00030072);
+	put16(b, 0);			/* authPolicy */
+	put16(b, TPM2_ALG_AES);		/* symmetric */
+	put16(b, 128);
+	put16(b, TPM2_ALG_CFB);
+	put16(b, TPM2_ALG_NULL);	/* scheme */
+	put16(b, 2048);			/* keyBits */
+	put32(b, 0);			/* exponent */
+	put16(b, 0);			/* unique */
+	put16(b, 0);			/* outsideInfo */
+	put32(b, 0);			/* creationPCR */
+	cmd_end(b);
+}
+
+/* GetRandom(n) of the family. */
+void tpm_cmd_get_random(struct cmdbuf *b, bool tpm12, uint16_t n)
+{
+	if (tpm12) {
 		cmd_start(b, TPM_TAG_RQU_COMMAND, TPM_ORD_GET_RANDOM);
 		put32(b, n);
 		cmd_end(b);
@@ -198,16 +225,8 @@ void cmd_get_random_any(struct cmdbuf *b, uint16_t n)
 	}
 }
 
-uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
 /* TPM2_GetRandom(n): checks tag, rc and size; copies the bytes. */
-int tpm2_get_random(struct vm *vm, unsigned int loc, uint32_t flags,
+int tpm2_get_random(struct kvm_vcpu *vcpu, unsigned int loc, uint32_t flags,
 		    uint8_t *out, uint16_t n, const char *what)
 {
 	struct cmdbuf b;
@@ -216,7 +235,7 @@ int tpm2_get_random(struct vm *vm, unsigned int loc, uint32_t flags,
 	uint16_t got;
 
 	tpm2_cmd_get_random(&b, n);
-	if (tpm_transmit(vm, loc, flags, &b, &r, what))
+	if (tpm_transmit(vcpu, loc, flags, &b, &r, what))
 		return -1;
 	if (r.tag != TPM2_ST_NO_SESSIONS || r.rc != TPM2_RC_SUCCESS) {
 		result(false, "%s: TPM2_GetRandom succeeds (tag %#x rc %#x)",
@@ -235,7 +254,7 @@ int tpm2_get_random(struct vm *vm, unsigned int loc, uint32_t flags,
 }
 
 /* TPM2_PCR_Read of one sha256 PCR, with the response's structure checked. */
-int tpm2_pcr_read(struct vm *vm, unsigned int loc, uint32_t flags,
+int tpm2_pcr_read(struct kvm_vcpu *vcpu, unsigned int loc, uint32_t flags,
 		  unsigned int pcr, uint8_t out[SHA256_DIGEST_SIZE],
 		  const char *what)
 {
@@ -247,7 +266,7 @@ int tpm2_pcr_read(struct vm *vm, unsigned int loc, uint32_t flags,
 	const uint8_t *p;
 
 	tpm2_cmd_pcr_read(&b, pcr);
-	if (tpm_transmit(vm, loc, flags, &b, &r, what))
+	if (tpm_transmit(vcpu, loc, flags, &b, &r, what))
 		return -1;
 	if (r.tag != TPM2_ST_NO_SESSIONS || r.rc != TPM2_RC_SUCCESS) {
 		result(false, "%s: TPM2_PCR_Read succeeds (tag %#x rc %#x)",
@@ -277,8 +296,8 @@ int tpm2_pcr_read(struct vm *vm, unsigned int loc, uint32_t flags,
 }
 
 /* TPM2_PCR_Extend; returns the TPM's rc, or -1 on a transport failure. */
-int64_t tpm2_pcr_extend(struct vm *vm, unsigned int loc, uint32_t flags,
-			unsigned int pcr,
+int64_t tpm2_pcr_extend(struct kvm_vcpu *vcpu, unsigned int loc,
+			uint32_t flags, unsigned int pcr,
 			const uint8_t digest[SHA256_DIGEST_SIZE],
 			const char *what)
 {
@@ -286,7 +305,7 @@ int64_t tpm2_pcr_extend(struct vm *vm, unsigned int loc, uint32_t flags,
 	struct resp r;
 
 	tpm2_cmd_pcr_extend(&b, pcr, digest);
-	if (tpm_transmit(vm, loc, flags, &b, &r, what))
+	if (tpm_transmit(vcpu, loc, flags, &b, &r, what))
 		return -1;
 	if (r.rc == TPM2_RC_SUCCESS && r.tag != TPM2_ST_SESSIONS) {
 		result(false, "%s: TPM2_PCR_Extend response carries sessions (tag %#x)",
@@ -305,4 +324,39 @@ void test_digest(uint8_t out[SHA256_DIGEST_SIZE], const char *label)
 	snprintf(buf, sizeof(buf), "vtis-vmm %s %d %ld.%09ld", label,
 		 (int)getpid(), (long)ts.tv_sec, ts.tv_nsec);
 	sha256(buf, strlen(buf), out);
+}
+
+/* Read pcr, extend it with a fresh digest, read again, compare. */
+bool tpm2_extend_and_check(struct kvm_vcpu *vcpu, unsigned int loc,
+			   uint32_t flags, unsigned int pcr, const char *what)
+{
+	uint8_t old[32], d[32], now[32], cat[64], want[32];
+	int64_t rc;
+
+	if (tpm2_pcr_read(vcpu, loc, flags, pcr, old, what))
+		return false;
+	test_digest(d, what);
+	rc = tpm2_pcr_extend(vcpu, loc, flags, pcr, d, what);
+	if (rc < 0)
+		return false;
+	if (rc != TPM2_RC_SUCCESS) {
+		result(false, "%s: TPM2_PCR_Extend of PCR %u at locality %u succeeds (rc %#llx)",
+		       what, pcr, loc, (long long)rc);
+		return false;
+	}
+	if (tpm2_pcr_read(vcpu, loc, flags, pcr, now, what))
+		return false;
+	memcpy(cat, old, 32);
+	memcpy(cat + 32, d, 32);
+	sha256(cat, sizeof(cat), want);
+	if (memcmp(now, want, 32)) {
+		result(false, "%s: PCR %u equals SHA-256(old || digest) after the extend",
+		       what, pcr);
+		hexdump("old", old, 32);
+		hexdump("digest", d, 32);
+		hexdump("read", now, 32);
+		hexdump("want", want, 32);
+		return false;
+	}
+	return true;
 }

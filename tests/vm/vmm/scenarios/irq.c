@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vtis-vmm: the device's interrupt line (KVM_VTIS_SET_IRQ). */
+#include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include "vmm.h"
 
 /*
@@ -14,12 +20,12 @@
  */
 
 /* KVM_VTIS_INFO reports the line: irq and irq_flags equal these. */
-static void irq_info_is(struct vm *vm, const char *what, uint32_t irq,
+static void irq_info_is(struct tvm *t, const char *what, uint32_t irq,
 			uint32_t flags)
 {
 	struct kvm_vtis_info info;
 
-	if (vtis_info(vm, &info)) {
+	if (vtis_dev_info(&t->dev, &info)) {
 		result(false, "irq: %s: KVM_VTIS_INFO answers (%s)", what, strerror(errno));
 		return;
 	}
@@ -28,28 +34,11 @@ static void irq_info_is(struct vm *vm, const char *what, uint32_t irq,
 	       irq, flags, info.irq, info.irq_flags);
 }
 
-static int set_irq(struct vm *vm, uint32_t flags, uint32_t irq, int efd,
+/* KVM_VTIS_SET_IRQ on the test VM's device: 0 or a positive errno. */
+static int set_irq(struct tvm *t, uint32_t flags, uint32_t irq, int efd,
 		   int rsfd)
 {
-	struct kvm_vtis_irq q;
-
-	memset(&q, 0, sizeof(q));
-	q.size = sizeof(q);
-	q.flags = flags;
-	q.id = vm->id;
-	q.irq = irq;
-	q.eventfd = efd;
-	q.resample_fd = rsfd;
-	return ioctl(vm->vtis_fd, KVM_VTIS_SET_IRQ, &q) ? errno : 0;
-}
-
-static int guest_write(struct vm *vm, unsigned int loc, uint32_t off,
-		       unsigned int width, uint32_t val)
-{
-	vm->mb->arg0 = off;
-	vm->mb->arg1 = width;
-	vm->mb->arg2 = val;
-	return guest_op(vm, MB_OP_WRITE, loc, 0);
+	return -vtis_set_irq(t->dev.ctl, t->dev.id, flags, irq, efd, rsfd);
 }
 
 /* Signals on @fd since the last call (it is non-blocking). */
@@ -69,43 +58,43 @@ static void efd_poke(int fd)
 }
 
 /* The guest acknowledges what INT_STATUS shows; returns it, or ~0. */
-static uint32_t guest_ack(struct vm *vm)
+static uint32_t guest_ack(struct tvm *t)
 {
 	uint32_t st;
 
-	if (guest_read(vm, 0, TIS_INT_STATUS, 4, &st))
+	if (vcpu_read(t->cpu, 0, TIS_INT_STATUS, 4, &st))
 		return ~0u;
-	if (st && guest_write(vm, 0, TIS_INT_STATUS, 4, st))
+	if (st && vcpu_write(t->cpu, 0, TIS_INT_STATUS, 4, st))
 		return ~0u;
 	return st;
 }
 
 /* The level of the IOAPIC pin @gsi (masked: IRR follows the line). */
-static int ioapic_irr(struct vm *vm, unsigned int gsi)
+static int ioapic_irr(struct tvm *t, unsigned int gsi)
 {
 	struct kvm_irqchip chip;
 
 	memset(&chip, 0, sizeof(chip));
 	chip.chip_id = KVM_IRQCHIP_IOAPIC;
-	if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &chip) < 0)
+	if (ioctl(t->vm->fd, KVM_GET_IRQCHIP, &chip) < 0)
 		return -1;
 	return !!(chip.chip.ioapic.irr & (1u << gsi));
 }
 
 /* The direct form applies the level from a work item: wait a little. */
-static bool ioapic_irr_becomes(struct vm *vm, unsigned int gsi, int want)
+static bool ioapic_irr_becomes(struct tvm *t, unsigned int gsi, int want)
 {
 	uint64_t end = now_ms() + 2000;
 
 	do {
-		if (ioapic_irr(vm, gsi) == want)
+		if (ioapic_irr(t, gsi) == want)
 			return true;
 		sleep_ms(5);
 	} while (now_ms() < end);
 	return false;
 }
 
-static void irq_bad_requests(struct vm *vm, int efd, int efd2)
+static void irq_bad_requests(struct tvm *t, int efd, int efd2)
 {
 	static const struct {
 		const char *what;
@@ -126,35 +115,35 @@ static void irq_bad_requests(struct vm *vm, int efd, int efd2)
 	int err, fd, rs;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		fd = bad[i].fd == -2 ? efd : bad[i].fd == -4 ? vm->vm_fd : bad[i].fd;
+		fd = bad[i].fd == -2 ? efd : bad[i].fd == -4 ? t->vm->fd : bad[i].fd;
 		rs = bad[i].rs == -2 ? efd : bad[i].rs == -3 ? efd2 : bad[i].rs;
-		err = set_irq(vm, bad[i].flags, bad[i].irq, fd, rs);
+		err = set_irq(t, bad[i].flags, bad[i].irq, fd, rs);
 		result(err == bad[i].err, "irq: KVM_VTIS_SET_IRQ with %s fails with %s (%s)",
 		       bad[i].what, strerror(bad[i].err), err ? strerror(err) : "success");
 	}
-	if (!opt.irqchip) {
-		err = set_irq(vm, KVM_VTIS_IRQ_DIRECT, IRQ_GSI, -1, -1);
+	if (!opt.vm.irqchip) {
+		err = set_irq(t, KVM_VTIS_IRQ_DIRECT, IRQ_GSI, -1, -1);
 		result(err == ENXIO, "irq: KVM_VTIS_IRQ_DIRECT without an in-kernel irqchip fails with ENXIO (%s)",
 		       err ? strerror(err) : "success");
 	}
 }
 
 /* One command with the locality held; how many signals did it bring? */
-static int irq_command(struct vm *vm, int efd, const char *what,
+static int irq_command(struct tvm *t, int efd, const char *what,
 		       uint64_t *signals, uint32_t *status)
 {
 	uint8_t rnd[16];
 
 	efd_count(efd);
-	if (tpm2_get_random(vm, 0, MB_TX_NO_REQUEST | MB_TX_NO_RELINQUISH,
+	if (tpm2_get_random(t->cpu, 0, MB_TX_NO_REQUEST | MB_TX_NO_RELINQUISH,
 			    rnd, sizeof(rnd), what))
 		return -1;
 	*signals = efd_count(efd);
-	*status = guest_ack(vm);
+	*status = guest_ack(t);
 	return *status == ~0u ? -1 : 0;
 }
 
-void scenario_irq(struct vm *vm)
+void scenario_irq(struct tvm *t)
 {
 	uint32_t v, st;
 	uint64_t n, total = 0;
@@ -167,27 +156,27 @@ void scenario_irq(struct vm *vm)
 		result(false, "irq: eventfd (%s)", strerror(errno));
 		return;
 	}
-	irq_bad_requests(vm, efd, rsfd);
+	irq_bad_requests(t, efd, rsfd);
 
 	/* Edge form: one signal per rising edge of the TIS line. */
-	err = set_irq(vm, 0, IRQ_GSI, efd, -1);
+	err = set_irq(t, 0, IRQ_GSI, efd, -1);
 	result(!err, "irq: KVM_VTIS_SET_IRQ gsi %u with an eventfd (%s)", IRQ_GSI,
 	       err ? strerror(err) : "ok");
 	if (err)
 		goto out;
-	irq_info_is(vm, "eventfd", IRQ_GSI, 0);
-	if (!guest_read(vm, 0, TIS_INT_VECTOR, 1, &v))
+	irq_info_is(t, "eventfd", IRQ_GSI, 0);
+	if (!vcpu_read(t->cpu, 0, TIS_INT_VECTOR, 1, &v))
 		result(v == IRQ_GSI, "irq: INT_VECTOR reads %u (%u)", IRQ_GSI, v);
-	if (guest_op(vm, MB_OP_REQUEST, 0, 0) ||
-	    guest_write(vm, 0, TIS_INT_ENABLE, 4,
-			TIS_INT_GLOBAL | TIS_INT_LOW_LEVEL | TIS_INT_ALL)) {
+	if (vcpu_op(t->cpu, MB_OP_REQUEST, 0, 0) ||
+	    vcpu_write(t->cpu, 0, TIS_INT_ENABLE, 4,
+			INT_GLOBAL_ENABLE | INT_LOW_LEVEL | INT_ALL)) {
 		result(false, "irq: the guest takes locality 0 and enables interrupts");
 		goto out;
 	}
-	guest_ack(vm);
+	guest_ack(t);
 	efd_count(efd);
 	for (i = 0; i < IRQ_CMDS; i++) {
-		if (irq_command(vm, efd, "irq: edge", &n, &st))
+		if (irq_command(t, efd, "irq: edge", &n, &st))
 			goto out;
 		diag("irq: command %d: %llu signal(s), INT_STATUS %#x", i,
 		     (unsigned long long)n, st);
@@ -197,12 +186,12 @@ void scenario_irq(struct vm *vm)
 	}
 	result(each, "irq: every command signals the eventfd and leaves dataAvail in INT_STATUS (%llu signals for %d commands)",
 	       (unsigned long long)total, IRQ_CMDS);
-	if (!guest_read(vm, 0, TIS_INT_STATUS, 4, &st))
+	if (!vcpu_read(t->cpu, 0, TIS_INT_STATUS, 4, &st))
 		result(st == 0 && efd_count(efd) == 0,
 		       "irq: acknowledged, INT_STATUS reads 0 and nothing is signalled (%#x)", st);
 
 	/* Level form: KVM's resample (the VMM's write here) re-signals while asserted. */
-	err = set_irq(vm, 0, IRQ_GSI, efd, rsfd);
+	err = set_irq(t, 0, IRQ_GSI, efd, rsfd);
 	result(!err, "irq: KVM_VTIS_SET_IRQ replaces the line with a level one (resample eventfd) (%s)",
 	       err ? strerror(err) : "ok");
 	if (err)
@@ -211,7 +200,7 @@ void scenario_irq(struct vm *vm)
 	{
 		uint8_t rnd[8];
 
-		if (tpm2_get_random(vm, 0, MB_TX_NO_REQUEST | MB_TX_NO_RELINQUISH,
+		if (tpm2_get_random(t->cpu, 0, MB_TX_NO_REQUEST | MB_TX_NO_RELINQUISH,
 				    rnd, sizeof(rnd), "irq: level"))
 			goto out;
 	}
@@ -226,7 +215,7 @@ void scenario_irq(struct vm *vm)
 	}
 	result(i == 3, "irq: level: each resample while the line is asserted signals again (%d of 3; last %llu)",
 	       i, (unsigned long long)n);
-	st = guest_ack(vm);
+	st = guest_ack(t);
 	efd_poke(rsfd);
 	sleep_ms(50);
 	n = efd_count(efd);
@@ -235,55 +224,55 @@ void scenario_irq(struct vm *vm)
 	       st, (unsigned long long)n);
 
 	/* Removal. */
-	err = set_irq(vm, 0, 0, -1, -1);
+	err = set_irq(t, 0, 0, -1, -1);
 	result(!err, "irq: KVM_VTIS_SET_IRQ removes the line (%s)", err ? strerror(err) : "ok");
-	irq_info_is(vm, "removed", 0, 0);
-	if (!guest_read(vm, 0, TIS_INT_VECTOR, 1, &v))
+	irq_info_is(t, "removed", 0, 0);
+	if (!vcpu_read(t->cpu, 0, TIS_INT_VECTOR, 1, &v))
 		result(v == 0, "irq: INT_VECTOR reads 0 again (%u)", v);
-	if (!irq_command(vm, efd, "irq: removed", &n, &st))
+	if (!irq_command(t, efd, "irq: removed", &n, &st))
 		result(n == 0 && (st & 0x01), "irq: a command signals nothing any more (%llu; INT_STATUS %#x)",
 		       (unsigned long long)n, st);
 
 	/* Direct form on the in-kernel irqchip. */
-	if (opt.irqchip) {
-		err = set_irq(vm, KVM_VTIS_IRQ_DIRECT, IRQ_GSI, -1, -1);
+	if (opt.vm.irqchip) {
+		err = set_irq(t, KVM_VTIS_IRQ_DIRECT, IRQ_GSI, -1, -1);
 		result(!err, "irq: KVM_VTIS_IRQ_DIRECT on gsi %u of the in-kernel irqchip (%s)",
 		       IRQ_GSI, err ? strerror(err) : "ok");
 		if (err)
 			goto out;
-		irq_info_is(vm, "direct", IRQ_GSI, KVM_VTIS_IRQ_DIRECT);
-		result(ioapic_irr_becomes(vm, IRQ_GSI, 0), "irq: direct: the IOAPIC pin is low while nothing is pending");
+		irq_info_is(t, "direct", IRQ_GSI, KVM_VTIS_IRQ_DIRECT);
+		result(ioapic_irr_becomes(t, IRQ_GSI, 0), "irq: direct: the IOAPIC pin is low while nothing is pending");
 		for (i = 0; i < 2; i++) {
 			uint8_t rnd[8];
 
-			if (tpm2_get_random(vm, 0, MB_TX_NO_REQUEST | MB_TX_NO_RELINQUISH,
+			if (tpm2_get_random(t->cpu, 0, MB_TX_NO_REQUEST | MB_TX_NO_RELINQUISH,
 					    rnd, sizeof(rnd), "irq: direct"))
 				goto out;
-			result(ioapic_irr_becomes(vm, IRQ_GSI, 1),
+			result(ioapic_irr_becomes(t, IRQ_GSI, 1),
 			       "irq: direct: command %d raises the IOAPIC pin", i);
-			st = guest_ack(vm);
-			result(st != ~0u && ioapic_irr_becomes(vm, IRQ_GSI, 0),
+			st = guest_ack(t);
+			result(st != ~0u && ioapic_irr_becomes(t, IRQ_GSI, 0),
 			       "irq: direct: the guest's acknowledgement (%#x) lowers it", st);
 		}
-		if (tpm2_get_random(vm, 0, MB_TX_NO_REQUEST | MB_TX_NO_RELINQUISH,
+		if (tpm2_get_random(t->cpu, 0, MB_TX_NO_REQUEST | MB_TX_NO_RELINQUISH,
 				    (uint8_t[8]){ 0 }, 8, "irq: direct"))
 			goto out;
-		result(ioapic_irr_becomes(vm, IRQ_GSI, 1), "irq: direct: asserted again");
-		err = set_irq(vm, 0, 0, -1, -1);
-		result(!err && ioapic_irr_becomes(vm, IRQ_GSI, 0),
+		result(ioapic_irr_becomes(t, IRQ_GSI, 1), "irq: direct: asserted again");
+		err = set_irq(t, 0, 0, -1, -1);
+		result(!err && ioapic_irr_becomes(t, IRQ_GSI, 0),
 		       "irq: direct: removing the line lowers the pin (%s)", err ? strerror(err) : "ok");
 		/* Left set for the detach (or the VM's destruction) to release. */
-		err = set_irq(vm, KVM_VTIS_IRQ_DIRECT, IRQ_GSI, -1, -1);
-		result(!err && ioapic_irr_becomes(vm, IRQ_GSI, 1),
+		err = set_irq(t, KVM_VTIS_IRQ_DIRECT, IRQ_GSI, -1, -1);
+		result(!err && ioapic_irr_becomes(t, IRQ_GSI, 1),
 		       "irq: direct: set again with an interrupt pending, the pin goes high at once (%s)",
 		       err ? strerror(err) : "ok");
 	} else {
 		/* Left set: detach or the VM's destruction releases the eventfds. */
-		err = set_irq(vm, 0, IRQ_GSI, efd, rsfd);
+		err = set_irq(t, 0, IRQ_GSI, efd, rsfd);
 		result(!err, "irq: a level line left set for the end of the run (%s)",
 		       err ? strerror(err) : "ok");
 	}
-	guest_op(vm, MB_OP_RELINQUISH, 0, 0);
+	vcpu_op(t->cpu, MB_OP_RELINQUISH, 0, 0);
 out:
 	close(efd);
 	close(rsfd);

@@ -151,6 +151,9 @@ struct mailbox {
 	uint32_t class_writes[8];
 	uint32_t storm[16];	/* out: enum mb_storm_val, running */
 	uint32_t fault[3];	/* out at MB_FAULT_OFF: vector, error code, eip */
+	uint32_t time_accesses;	/* in: non-zero: time every TIS access */
+	uint32_t access_max_lo;	/* out: the slowest one, TSC cycles, running */
+	uint32_t access_max_hi;
 
 	uint8_t cmd[MB_BUF_SIZE];
 	uint8_t resp[MB_BUF_SIZE];

@@ -3,28 +3,33 @@
  * vtis-vmm: random accesses from the VMM and from the guest; the guest's
  * exception report.
  */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "vmm.h"
 
 /* Random accesses; the device must still answer afterwards. */
-void scenario_storm(struct vm *vm)
+void scenario_storm(struct tvm *t)
 {
 	uint32_t seed = (uint32_t)getpid() ^ (uint32_t)now_ms();
 	struct kvm_vtis_stats s;
 	uint32_t v = 0;
 	int st;
 
-	vm->emu_lost = true;	/* random commands may fail or stay in flight */
-	vm->mb->arg0 = seed;
-	vm->mb->arg1 = opt.storm;
-	st = guest_op(vm, MB_OP_STORM, 0, 0);
+	t->emu_lost = true;	/* random commands may fail or stay in flight */
+	t->cpu->mb->arg0 = seed;
+	t->cpu->mb->arg1 = opt.storm;
+	st = vcpu_op(t->cpu, MB_OP_STORM, 0, 0);
 	result(st == 0, "storm: %u random guest accesses (seed %#x)", opt.storm,
 	       seed);
 	if (st)
 		return;
-	st = guest_read(vm, 0, 0xf00, 4, &v);
+	st = vcpu_read(t->cpu, 0, 0xf00, 4, &v);
 	result(st == 0 && v == 0x00011014,
 	       "storm: the device still answers afterwards (DID_VID %#x)", v);
-	if (vtis_stats(vm, &s) == 0)
+	if (vtis_dev_stats(&t->dev, &s) == 0)
 		diag("storm: %llu commands reached the TPM, %llu refused, %llu answers dropped, %llu locality changes, %llu status polls",
 		     (unsigned long long)s.commands,
 		     (unsigned long long)s.rejected_commands,
@@ -55,7 +60,7 @@ void scenario_storm(struct vm *vm)
 #define GSTORM_MIN_REAL		30	/* real commands done during the storm */
 
 struct gstorm {
-	struct vm *ap;
+	struct kvm_vcpu *ap;
 	int started, stop;		/* set by the storm's thread */
 	uint8_t pcr[SHA256_DIGEST_SIZE];	/* expected value of the PCR */
 	unsigned int done, during, extends;
@@ -127,13 +132,13 @@ static void *gstorm_real(void *arg)
 	return NULL;
 }
 
-void scenario_guest_storm(struct vm *vm)
+void scenario_guest_storm(struct tvm *t)
 {
 	uint32_t seed = (uint32_t)getpid() ^ (uint32_t)now_ms();
-	uint32_t cr[8], cw[8], ar[8], aw[8], *t = vm->mb->storm;
+	uint32_t cr[8], cw[8], ar[8], aw[8], *tl = t->cpu->mb->storm;
 	struct gstorm g = { 0 };
 	struct kvm_vtis_stats a, b;
-	struct vm ap;
+	struct kvm_vcpu *ap;
 	uint8_t now[32], rnd[32];
 	uint64_t exits, t0, ms;
 	uint32_t v = 0, total;
@@ -142,67 +147,63 @@ void scenario_guest_storm(struct vm *vm)
 	bool same = true;
 	int st, err;
 
-	vm->emu_lost = true;	/* the storm's own commands may fail */
-	ap = (struct vm){
-		.kvm_fd = vm->kvm_fd, .vm_fd = vm->vm_fd, .vcpu_fd = -1,
-		.vtis_fd = vm->vtis_fd, .mem = vm->mem, .fault_vector = -1,
-		.id = vm->id, .attached = vm->attached,
-	};
-	if (vcpu_create(&ap, 1) || guest_boot(&ap)) {
+	t->emu_lost = true;	/* the storm's own commands may fail */
+	ap = vm_vcpu_add(t->vm, 1);
+	if (!ap || vcpu_boot(ap)) {
 		result(false, "guest-storm: a second vCPU boots");
-		goto out;
+		return;
 	}
 	/* Waiting for the locality while the storm holds one takes longer. */
-	ap.mb->timeout_ms = 4 * opt.guest_timeout_ms;
-	if (tpm2_pcr_read(&ap, GSTORM_LOC, 0, GSTORM_PCR, g.pcr,
+	ap->mb->timeout_ms = 4 * opt.vm.timeout_ms;
+	if (tpm2_pcr_read(ap, GSTORM_LOC, 0, GSTORM_PCR, g.pcr,
 			  "guest-storm: PCR_Read before the storm"))
-		goto out;
-	g.ap = &ap;
+		return;
+	g.ap = ap;
 
-	if (vtis_stats(vm, &a)) {
+	if (vtis_dev_stats(&t->dev, &a)) {
 		result(false, "guest-storm: KVM_VTIS_STATS answers (%s)",
 		       strerror(errno));
-		goto out;
+		return;
 	}
-	memcpy(cr, vm->mb->class_reads, sizeof(cr));
-	memcpy(cw, vm->mb->class_writes, sizeof(cw));
-	memcpy(ar, ap.mb->class_reads, sizeof(ar));
-	memcpy(aw, ap.mb->class_writes, sizeof(aw));
-	exits = vm->exits_mmio_tis + ap.exits_mmio_tis;
-	memset(t, 0, sizeof(vm->mb->storm));
+	memcpy(cr, t->cpu->mb->class_reads, sizeof(cr));
+	memcpy(cw, t->cpu->mb->class_writes, sizeof(cw));
+	memcpy(ar, ap->mb->class_reads, sizeof(ar));
+	memcpy(aw, ap->mb->class_writes, sizeof(aw));
+	exits = vm_tis_exits(t->vm);
+	memset(tl, 0, sizeof(t->cpu->mb->storm));
 
 	err = pthread_create(&th, NULL, gstorm_real, &g);
 	if (err) {
 		result(false, "guest-storm: start the second vCPU's thread (%s)",
 		       strerror(err));
-		goto out;
+		return;
 	}
-	vm->mb->arg0 = seed;
-	vm->mb->arg1 = opt.storm;
-	vm->mb->arg2 = GSTORM_LOC;
+	t->cpu->mb->arg0 = seed;
+	t->cpu->mb->arg1 = opt.storm;
+	t->cpu->mb->arg2 = GSTORM_LOC;
 	t0 = now_ms();
 	__atomic_store_n(&g.started, 1, __ATOMIC_RELEASE);
-	st = guest_op(vm, MB_OP_STORM_WIDE, 0, 0);
+	st = vcpu_op(t->cpu, MB_OP_STORM_WIDE, 0, 0);
 	ms = now_ms() - t0;
 	__atomic_store_n(&g.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 
-	total = t[MB_S_W1] + t[MB_S_W2] + t[MB_S_W4] + t[MB_S_W8];
+	total = tl[MB_S_W1] + tl[MB_S_W2] + tl[MB_S_W4] + tl[MB_S_W8];
 	result(st == 0 && total >= opt.storm,
 	       "guest-storm: vCPU 0 made %u random accesses in %llu ms (seed %#x)",
 	       total, (unsigned long long)ms, seed);
 	diag("guest-storm: widths 1/2/4/8: %u/%u/%u/%u; %u reads, %u writes; %u unaligned, %u across registers, %u across localities; %u GetRandom+GO",
-	     t[MB_S_W1], t[MB_S_W2], t[MB_S_W4], t[MB_S_W8], t[MB_S_READS],
-	     t[MB_S_WRITES], t[MB_S_UNALIGNED], t[MB_S_REG_CROSS],
-	     t[MB_S_PAGE_CROSS], t[MB_S_GO]);
-	diag("guest-storm: %u 8-byte accesses inside one page", t[MB_S_W8_PAGE]);
-	diag("guest-storm: by locality: %u %u %u %u %u", t[MB_S_LOC0],
-	     t[MB_S_LOC0 + 1], t[MB_S_LOC0 + 2], t[MB_S_LOC0 + 3], t[MB_S_LOC4]);
-	result(t[MB_S_W1] && t[MB_S_W2] && t[MB_S_W4] && t[MB_S_W8] &&
-	       t[MB_S_READS] && t[MB_S_WRITES] && t[MB_S_UNALIGNED] &&
-	       t[MB_S_REG_CROSS] && t[MB_S_PAGE_CROSS] && t[MB_S_LOC0] &&
-	       t[MB_S_LOC0 + 1] && t[MB_S_LOC0 + 2] && t[MB_S_LOC0 + 3] &&
-	       t[MB_S_LOC4],
+	     tl[MB_S_W1], tl[MB_S_W2], tl[MB_S_W4], tl[MB_S_W8], tl[MB_S_READS],
+	     tl[MB_S_WRITES], tl[MB_S_UNALIGNED], tl[MB_S_REG_CROSS],
+	     tl[MB_S_PAGE_CROSS], tl[MB_S_GO]);
+	diag("guest-storm: %u 8-byte accesses inside one page", tl[MB_S_W8_PAGE]);
+	diag("guest-storm: by locality: %u %u %u %u %u", tl[MB_S_LOC0],
+	     tl[MB_S_LOC0 + 1], tl[MB_S_LOC0 + 2], tl[MB_S_LOC0 + 3], tl[MB_S_LOC4]);
+	result(tl[MB_S_W1] && tl[MB_S_W2] && tl[MB_S_W4] && tl[MB_S_W8] &&
+	       tl[MB_S_READS] && tl[MB_S_WRITES] && tl[MB_S_UNALIGNED] &&
+	       tl[MB_S_REG_CROSS] && tl[MB_S_PAGE_CROSS] && tl[MB_S_LOC0] &&
+	       tl[MB_S_LOC0 + 1] && tl[MB_S_LOC0 + 2] && tl[MB_S_LOC0 + 3] &&
+	       tl[MB_S_LOC4],
 	       "guest-storm: the storm used every width, reads and writes, unaligned offsets, register and locality crossings, every locality");
 	diag("guest-storm: vCPU 1: %u real commands at locality %u (%u during the storm, %u extends), slowest %llu ms",
 	     g.done, GSTORM_LOC, g.during, g.extends,
@@ -213,32 +214,32 @@ void scenario_guest_storm(struct vm *vm)
 	result(g.during >= GSTORM_MIN_REAL,
 	       "guest-storm: at least %u real commands completed during the storm (%u)",
 	       GSTORM_MIN_REAL, g.during);
-	if (g.failed || ap.dead)
-		goto out;
+	if (g.failed || ap->dead)
+		return;
 
 	/* Afterwards: the PCR holds the whole chain; the device still serves. */
-	if (!tpm2_pcr_read(&ap, GSTORM_LOC, 0, GSTORM_PCR, now,
+	if (!tpm2_pcr_read(ap, GSTORM_LOC, 0, GSTORM_PCR, now,
 			   "guest-storm: PCR_Read after the storm"))
 		result(hex_eq(now, g.pcr, 32),
 		       "guest-storm: PCR %u equals the chain of the %u extends that completed",
 		       GSTORM_PCR, g.extends);
-	st = guest_read(vm, 0, 0xf00, 4, &v);
+	st = vcpu_read(t->cpu, 0, 0xf00, 4, &v);
 	result(st == 0 && v == 0x00011014,
 	       "guest-storm: the device still answers afterwards (DID_VID %#x)", v);
-	if (!tpm2_get_random(vm, 0, 0, rnd, sizeof(rnd),
+	if (!tpm2_get_random(t->cpu, 0, 0, rnd, sizeof(rnd),
 			     "guest-storm: GetRandom at locality 0 afterwards"))
 		result(true, "guest-storm: TPM2_GetRandom(32) at locality 0 after the storm succeeds");
 
-	if (vtis_stats(vm, &b)) {
+	if (vtis_dev_stats(&t->dev, &b)) {
 		result(false, "guest-storm: KVM_VTIS_STATS answers (%s)",
 		       strerror(errno));
-		goto out;
+		return;
 	}
 	for (i = 0; i < 8; i++) {
-		uint64_t gr = vm->mb->class_reads[i] - cr[i] +
-			      ap.mb->class_reads[i] - ar[i];
-		uint64_t gw = vm->mb->class_writes[i] - cw[i] +
-			      ap.mb->class_writes[i] - aw[i];
+		uint64_t gr = t->cpu->mb->class_reads[i] - cr[i] +
+			      ap->mb->class_reads[i] - ar[i];
+		uint64_t gw = t->cpu->mb->class_writes[i] - cw[i] +
+			      ap->mb->class_writes[i] - aw[i];
 
 		if (b.mmio_reads[i] - a.mmio_reads[i] != gr ||
 		    b.mmio_writes[i] - a.mmio_writes[i] != gw) {
@@ -251,7 +252,7 @@ void scenario_guest_storm(struct vm *vm)
 		}
 	}
 	result(same, "guest-storm: KVM_VTIS_STATS counted exactly the accesses of both vCPUs, by register class (a page-crossing access as its two pieces)");
-	exits = vm->exits_mmio_tis + ap.exits_mmio_tis - exits;
+	exits = vm_tis_exits(t->vm) - exits;
 	result(exits == 0,
 	       "guest-storm: 0 TIS accesses of either vCPU exited to userspace (%llu)",
 	       (unsigned long long)exits);
@@ -261,28 +262,14 @@ void scenario_guest_storm(struct vm *vm)
 	     (unsigned long long)(b.cancelled - a.cancelled),
 	     (unsigned long long)(b.locality_changes - a.locality_changes),
 	     (unsigned long long)(b.status_polls - a.status_polls));
-out:
-	if (ap.mb) {
-		vm->ap_reads += ap.mb->mmio_reads;
-		vm->ap_writes += ap.mb->mmio_writes;
-		for (i = 0; i < 8; i++) {
-			vm->ap_class_reads[i] += ap.mb->class_reads[i];
-			vm->ap_class_writes[i] += ap.mb->class_writes[i];
-		}
-	}
-	vm->exits_mmio_tis += ap.exits_mmio_tis;
-	if (ap.run)
-		munmap(ap.run, ap.run_size);
-	if (ap.vcpu_fd >= 0)
-		close(ap.vcpu_fd);
 }
 
 /* The guest's exception report works (run last: the guest stops). */
-void scenario_guest_fault(struct vm *vm)
+void scenario_guest_fault(struct tvm *t)
 {
-	int st = guest_op(vm, MB_OP_UD2, 0, 0);
+	int st = vcpu_op(t->cpu, MB_OP_UD2, 0, 0);
 
-	result(st < 0 && vm->fault_vector == 6,
+	result(st < 0 && t->cpu->fault_vector == 6,
 	       "guest-fault: an invalid opcode in the guest is reported as vector 6 (got %d)",
-	       vm->fault_vector);
+	       t->cpu->fault_vector);
 }

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The /dev/kvm-vtis ABI and the device's lifetime, against the real
+ * module: attach arguments and their errnos, info and list, the emulator
+ * node, the emulator fd after detach, detach by the VM's destruction, the
+ * device limit, rmmod refused while a device exists and clean after.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "test_util.h"
+#include "tis_regs.h"
+#include "vtis_util.h"
+
+#define MAX_DEVICES	256
+
+/* An attach argument as large as the kernel takes (one page). */
+static union {
+	struct kvm_vtis_attach a;
+	uint8_t b[4096 + 8];
+} arg;
+
+static int ctl;
+
+/* The valid arguments for vm_fd at the default base, to be spoilt. */
+static struct kvm_vtis_attach *args(int vm_fd)
+{
+	memset(&arg, 0, sizeof(arg));
+	vtis_attach_args(&arg.a, vm_fd, 0, KVM_VTIS_TPM_DEFAULT,
+			 KVM_VTIS_BACKEND_EMULATOR, 0);
+	return &arg.a;
+}
+
+static void attach_fails(const char *what, int want)
+{
+	int err = vtis_attach(ctl, &arg.a);
+
+	result(err == want, "%s: %s (%s)", what, errname(want), errname(err));
+}
+
+static uint32_t count_devices(void)
+{
+	uint32_t n = ~0u;
+
+	vtis_list(ctl, NULL, 0, &n);
+	return n;
+}
+
+static void bad_attaches(struct kvm_vm *vm)
+{
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	args(vm->fd)->size = 8;
+	attach_fails("attach with size below the first version", -EINVAL);
+	args(vm->fd)->size = 8192;
+	attach_fails("attach with size above one page", -EINVAL);
+	args(vm->fd)->flags = 1;
+	attach_fails("attach with unknown flag", -EINVAL);
+	args(vm->fd)->reserved0 = 1;
+	attach_fails("attach with reserved0 set", -EINVAL);
+	args(vm->fd)->family = 3;
+	attach_fails("attach with unknown family", -EINVAL);
+	args(vm->fd)->backend = 0;
+	attach_fails("attach with backend 0", -EINVAL);
+	args(vm->fd)->backend = 9;
+	attach_fails("attach with unknown backend", -EINVAL);
+	args(vm->fd)->backend = KVM_VTIS_BACKEND_HOST_TPM;
+	arg.a.tpm_index = 99;
+	attach_fails("attach with host TPM backend, no such chip", -ENXIO);
+	args(vm->fd)->tpm_index = 1;
+	attach_fails("attach with tpm_index with the emulator", -EINVAL);
+	args(vm->fd)->base = KVM_VTIS_DEFAULT_BASE + 4;
+	attach_fails("attach with misaligned base", -EINVAL);
+	args(vm->fd)->base = 0xfffffffffffff000ULL;
+	attach_fails("attach with wrapping base", -EINVAL);
+	args(vm->fd)->base = 1ULL << 52;
+	attach_fails("attach with base beyond 52 bits", -EINVAL);
+	args(vm->fd)->size = 80;
+	arg.b[79] = 1;
+	attach_fails("attach with non-zero bytes past the known struct", -E2BIG);
+	args(1000);
+	attach_fails("attach with a closed vm_fd", -EBADF);
+	args(devnull);
+	attach_fails("attach with /dev/null as vm_fd", -EINVAL);
+	args(vm->kvm_fd);
+	attach_fails("attach with the /dev/kvm fd as vm_fd", -EINVAL);
+	result(count_devices() == 0,
+	       "no device exists after the failed attaches (%u)",
+	       count_devices());
+	close(devnull);
+}
+
+static bool is_char_0600(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISCHR(st.st_mode) &&
+	       (st.st_mode & 07777) == 0600;
+}
+
+/* A good attach (a larger struct, zero-tailed), what info and list say. */
+static uint32_t good_attach(struct kvm_vm *vm, char *node, size_t len)
+{
+	struct kvm_vtis_info info;
+	uint32_t ids[4], n = 0, id;
+	char want[KVM_VTIS_NAME_LEN];
+	int err;
+
+	args(vm->fd)->size = 80;
+	err = vtis_attach(ctl, &arg.a);
+	result(!err, "attach with a larger, zero-tailed struct succeeds (%s)",
+	       errname(err));
+	id = arg.a.id;
+	snprintf(want, sizeof(want), "vtis-emu%u", id);
+	result(id > 0 && !strcmp(arg.a.emu_name, want),
+	       "attach returns an id > 0 and its node name (%u, %.32s)", id,
+	       arg.a.emu_name);
+	snprintf(node, len, "/dev/%s", want);
+	result(is_char_0600(node), "%s is a char device, mode 0600", node);
+	err = vtis_info(ctl, id, &info);
+	result(!err && info.base == KVM_VTIS_DEFAULT_BASE &&
+	       info.family == KVM_VTIS_TPM_2_0 &&
+	       info.backend == KVM_VTIS_BACKEND_EMULATOR &&
+	       info.owner_pid == getpid() && info.state == 0 &&
+	       !strcmp(info.emu_name, want) && info.active_locality == 0xff,
+	       "info describes the device (family %u backend %u owner %d state %#x locality %#x)",
+	       info.family, info.backend, info.owner_pid, info.state,
+	       info.active_locality);
+	err = vtis_list(ctl, ids, ARRAY_SIZE(ids), &n);
+	result(!err && n == 1 && ids[0] == id, "list shows the device (%u)",
+	       n);
+	err = vtis_list(ctl, NULL, 0, &n);
+	result(!err && n == 1, "list with capacity 0 counts it (%u)", n);
+	return id;
+}
+
+static void overlaps(struct kvm_vm *vm, uint32_t id)
+{
+	struct kvm_vtis_detach det = { .size = sizeof(det), .flags = 1 };
+	struct kvm_vtis_info info;
+
+	args(vm->fd);
+	attach_fails("a second attach at the same base", -EEXIST);
+	args(vm->fd)->base = KVM_VTIS_DEFAULT_BASE + 0x4000;
+	attach_fails("a window overlapping the last page", -EEXIST);
+	args(vm->fd)->base = KVM_VTIS_DEFAULT_BASE - 0x1000;
+	attach_fails("a window overlapping the first page", -EEXIST);
+	result(vtis_info(ctl, 4242, &info) == -ENOENT,
+	       "info of an unknown id: ENOENT");
+	result(vtis_detach(ctl, 4242) == -ENOENT,
+	       "detach of an unknown id: ENOENT");
+	det.id = id;
+	result(ioctl(ctl, KVM_VTIS_DETACH, &det) < 0 && errno == EINVAL,
+	       "detach with flags: EINVAL");
+}
+
+/* Guest accesses are served in the kernel. */
+static void guest_reads(struct kvm_vcpu *cpu, uint32_t id)
+{
+	struct kvm_vtis_info info;
+	uint32_t did = 0, acc = 0;
+
+	vcpu_read(cpu, 0, TIS_DID_VID, 4, &did);
+	vcpu_read(cpu, 0, TIS_ACCESS, 1, &acc);
+	result(did == VTIS_DID_VID && (acc & ACCESS_VALID),
+	       "the guest reads DID_VID and ACCESS.valid in the window (%#x %#x)",
+	       did, acc);
+	result(vm_tis_exits(cpu->vm) == 0,
+	       "no guest access exited to userspace as MMIO (%llu)",
+	       (unsigned long long)vm_tis_exits(cpu->vm));
+	result(!vtis_info(ctl, id, &info) && info.mmio_reads >= 2,
+	       "info counts the guest's MMIO reads (%llu)",
+	       (unsigned long long)info.mmio_reads);
+}
+
+static int write_errno(int fd, size_t n)
+{
+	uint8_t *b = calloc(1, n);
+	int err;
+
+	err = write(fd, b, n) < 0 ? -errno : 0;
+	free(b);
+	return err;
+}
+
+/* The emulator node, open and idle. */
+static int emulator_node(const char *node, uint32_t id)
+{
+	struct kvm_vtis_info info;
+	struct pollfd p;
+	uint8_t buf[4096];
+	int efd, second, err;
+	static const size_t sizes[] = { 10, 5, 4097 };
+	static const char *const what[] = {
+		"nothing pending", "5 bytes", "4097 bytes",
+	};
+	size_t i;
+
+	efd = open(node, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	second = open(node, O_RDWR | O_CLOEXEC);
+	err = second < 0 ? -errno : 0;
+	result(efd >= 0 && err == -EBUSY,
+	       "a second opener of the emulator node: EBUSY (%s)",
+	       errname(err));
+	if (second >= 0)
+		close(second);
+	result(!vtis_info(ctl, id, &info) &&
+	       (info.state & KVM_VTIS_STATE_EMU_CONNECTED),
+	       "info shows the emulator connected (state %#x)", info.state);
+	err = read(efd, buf, sizeof(buf)) < 0 ? -errno : 0;
+	result(err == -EAGAIN,
+	       "non-blocking read with nothing queued: EAGAIN (%s)",
+	       errname(err));
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		err = write_errno(efd, sizes[i]);
+		result(err == -EIO, "emulator write of %s: EIO (%s)", what[i],
+		       errname(err));
+	}
+	p = (struct pollfd){ .fd = efd, .events = POLLIN | POLLOUT };
+	result(poll(&p, 1, 0) == 0,
+	       "poll on an idle emulator node reports nothing (%#x)",
+	       p.revents);
+	return efd;
+}
+
+/* Detach: the node goes, the open emulator fd sees POLLHUP and EOF. */
+static void detach_checks(struct kvm_vcpu *cpu, uint32_t id, const char *node,
+			  int efd)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN | POLLOUT };
+	struct kvm_vtis_info info;
+	uint32_t n = ~0u, acc = 0;
+	uint8_t buf[16];
+	int err;
+
+	result(vtis_detach(ctl, id) == 0, "detach succeeds");
+	result(access(node, F_OK) != 0, "the emulator node is removed");
+	result(poll(&p, 1, 0) == 1 && (p.revents & POLLHUP),
+	       "poll on the old emulator fd: POLLHUP (%#x)", p.revents);
+	result(read(efd, buf, sizeof(buf)) == 0,
+	       "read on the old emulator fd: EOF");
+	err = write_errno(efd, 10);
+	result(err == -ENODEV, "write on the old emulator fd: ENODEV (%s)",
+	       errname(err));
+	result(vtis_detach(ctl, id) == -ENOENT, "detach again: ENOENT");
+	result(vtis_info(ctl, id, &info) == -ENOENT,
+	       "info after detach: ENOENT");
+	vtis_list(ctl, NULL, 0, &n);
+	result(n == 0, "list is empty after detach (%u)", n);
+	vcpu_read(cpu, 0, TIS_ACCESS, 1, &acc);
+	result(vm_tis_exits(cpu->vm) > 0 && acc == 0xff,
+	       "after detach the window is no longer served by the kernel (%llu exits, ACCESS %#x)",
+	       (unsigned long long)vm_tis_exits(cpu->vm), acc);
+}
+
+/* A device lives as long as its VM, not its attaching fd. */
+static void lifetime(void)
+{
+	struct vtis_dev d = VTIS_DEV_INIT;
+	struct vm_config cfg = VM_CONFIG_DEFAULT;
+	struct kvm_vtis_info info;
+	struct kvm_vm *vm = vm_create(&cfg);
+	uint32_t ids[4], n = 0;
+	uint8_t buf[16];
+	int efd = -1;
+
+	if (!vm || vtis_dev_attach(&d, vm->fd, 0, KVM_VTIS_TPM_1_2,
+				   KVM_VTIS_BACKEND_EMULATOR, 0)) {
+		result(false, "a second VM with a TPM 1.2 device");
+		if (vm)
+			vm_free(vm);
+		return;
+	}
+	vtis_dev_close(&d);
+	vtis_list(ctl, ids, ARRAY_SIZE(ids), &n);
+	result(n == 1 && ids[0] == d.id,
+	       "closing the attaching fd keeps the device (%u)", n);
+	result(!vtis_info(ctl, d.id, &info) && info.family == KVM_VTIS_TPM_1_2,
+	       "a TPM 1.2 device reports family 1 (%u)", info.family);
+	efd = open(d.node, O_RDWR | O_CLOEXEC);
+	vm_free(vm);
+	result(count_devices() == 0, "destroying the VM removes its device");
+	result(access(d.node, F_OK) != 0, "... and its emulator node");
+	result(efd >= 0 && read(efd, buf, sizeof(buf)) == 0,
+	       "... and the emulator fd reads EOF");
+	if (efd >= 0)
+		close(efd);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* 256 devices on one VM; the 257th does not fit; the VM's end takes all. */
+static void device_limit(struct kvm_vm *vm)
+{
+	static uint32_t ids[MAX_DEVICES + 1], listed[MAX_DEVICES + 1];
+	uint32_t i, n = 0, got = 0;
+	int err = 0;
+
+	for (i = 0; i <= MAX_DEVICES; i++) {
+		args(vm->fd)->base = 0x100000000ULL + i * 0x10000ULL;
+		err = vtis_attach(ctl, &arg.a);
+		if (err)
+			break;
+		ids[n++] = arg.a.id;
+	}
+	result(n == MAX_DEVICES && err == -ENOSPC,
+	       "256 devices attach, the 257th gets ENOSPC (%u attached, then %s)",
+	       n, errname(err));
+	qsort(ids, n, sizeof(ids[0]), cmp_u32);
+	vtis_list(ctl, listed, ARRAY_SIZE(listed), &got);
+	result(got == n && !memcmp(ids, listed, n * sizeof(ids[0])),
+	       "list returns all 256, in order (%u)", got);
+	for (i = 0; i < n / 2; i++)
+		vtis_detach(ctl, ids[i]);
+	result(count_devices() == MAX_DEVICES / 2,
+	       "detaching half leaves 128 (%u)", count_devices());
+	vm_free(vm);
+	result(count_devices() == 0,
+	       "destroying the VM removes the other 128 (%u)",
+	       count_devices());
+}
+
+int main(void)
+{
+	struct vm_config cfg = VM_CONFIG_DEFAULT;
+	struct kvm_vcpu *cpu;
+	struct kvm_vm *vm;
+	char node[64];
+	uint32_t id;
+	int efd, err;
+
+	test_start(600);
+	ctl = vtis_open();
+	vm = vm_create_booted(&cfg, &cpu);
+	if (ctl < 0 || !vm) {
+		result(false, "open %s and create a VM (%s)", VTIS_CTL_PATH,
+		       errname(ctl < 0 ? ctl : 0));
+		return test_end();
+	}
+	bad_attaches(vm);
+	id = good_attach(vm, node, sizeof(node));
+	overlaps(vm, id);
+	guest_reads(cpu, id);
+	efd = emulator_node(node, id);
+	err = module_unload("kvm_vtis");
+	result(err && module_loaded("kvm_vtis"),
+	       "rmmod is refused while a device exists (%s)", errname(err));
+	detach_checks(cpu, id, node, efd);
+	close(efd);
+	lifetime();
+	device_limit(vm);
+	close(ctl);
+	err = module_unload("kvm_vtis");
+	result(!err && !module_loaded("kvm_vtis"),
+	       "rmmod succeeds once no device exists (%s)", errname(err));
+	return test_end();
+}
