@@ -7,7 +7,8 @@
 # device is saved (vtisctl save) and swtpm A's state blobs are taken; a
 # fresh VM B whose swtpm loaded them gets the blob (broken blobs: EINVAL,
 # B untouched), and B's guest reads the rest of the response byte for byte
-# as A did, then goes on.  A device on the host TPM is never saved.
+# as A did, then goes on.  A restored device keeps its own INT_VECTOR.  A
+# device on the host TPM is never saved.
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 v=$VTIS_ROOT/tools/vtisctl
@@ -19,6 +20,7 @@ ktap_check "load kvm_vtis" vtis_load
 ktap_run "" "$vmm" --spawn-swtpm --vtisctl "$v" --expect-errors --timeout 300 \
 	probe reset
 ktap_run "" "$vmm" --spawn-swtpm --vtisctl "$v" --timeout 300 migrate
+ktap_run "restore: " "$VMM_DIR/restore_irq_test"
 
 # --- the host TPM backend: no save, no restore ---------------------------
 "$VMM_DIR/vmfd" sleep 300 &

@@ -23,7 +23,9 @@
 #include "tpm_cmd.h"
 #include "vtis_util.h"
 
-#define GO_WAIT_US	100000
+/* The longest wait after GO the module takes (kmod/mmio.h). */
+#define GO_WAIT_US	5000
+#define GO_TRIES	5
 
 static struct kvm_vcpu *cpu;
 static struct vtis_dev dev = VTIS_DEV_INIT;
@@ -318,19 +320,45 @@ static uint64_t timed_send(uint32_t *first)
 	return (now_ns() - t0) / 1000;
 }
 
-/* M: the wait after GO. */
+/* The shortest of GO_TRIES sends, each answered after it: noise only adds. */
+static uint64_t min_send_us(int efd, uint32_t *first)
+{
+	uint64_t t, best = UINT64_MAX;
+	int i;
+
+	for (i = 0; i < GO_TRIES; i++) {
+		t = timed_send(first);
+		if (t < best)
+			best = t;
+		emu_read(efd, msg, sizeof(msg), 5000);
+		emu_write(efd, answer, answer_len);
+		recv_is(0, answer, answer_len);
+	}
+	return best;
+}
+
+/* M: the wait after GO, and its bound (it runs inside the VM's SRCU). */
 static void go_wait(int efd)
 {
 	struct reader r = { .efd = efd, .answer = true };
-	char old[32] = "2000", val[32];
+	char old[32] = "2000", val[32], now[32] = "";
 	uint64_t took, took0;
 	uint32_t first = 0;
 	pthread_t th;
 	bool got;
+	int err;
 
 	param_get("go_wait_us", old, sizeof(old));
+	err = param_set("go_wait_us", "100000");
+	param_get("go_wait_us", now, sizeof(now));
+	result(err < 0 && !strcmp(now, old),
+	       "go_wait_us=100000 is refused (%s), the value stays %s",
+	       errname(err), now);
+	err = param_set("go_wait_us", "5001");
+	result(err < 0, "go_wait_us=5001 is refused too (%s)", errname(err));
 	snprintf(val, sizeof(val), "%u", GO_WAIT_US);
-	param_set("go_wait_us", val);
+	err = param_set("go_wait_us", val);
+	result(!err, "go_wait_us=%u, the bound, is taken", GO_WAIT_US);
 	pthread_create(&th, NULL, blocked_reader, &r);
 	sleep_ms(200);
 	tis_send(cpu, 0, cmd, cmd_len, &first);
@@ -341,23 +369,57 @@ static void go_wait(int efd)
 	result(first & STS_DATA_AVAIL,
 	       "go_wait_us=%u: dataAvail at the first STS read after GO (STS %#x)",
 	       GO_WAIT_US, first);
-	took = timed_send(&first);
-	result(took >= GO_WAIT_US * 9 / 10 && took < 5000000 &&
-	       !(first & STS_DATA_AVAIL),
-	       "... and a silent emulator holds the GO write about that long (%llu us)",
-	       (unsigned long long)took);
-	emu_read(efd, msg, sizeof(msg), 5000);
-	emu_write(efd, answer, answer_len);
-	recv_is(0, answer, answer_len);
+	/* A silent emulator: the GO write waits the whole bound. */
+	took = min_send_us(efd, &first);
+	result(took >= GO_WAIT_US * 9 / 10 && !(first & STS_DATA_AVAIL),
+	       "... and a silent emulator holds the GO write that long (at least %llu us in %d tries)",
+	       (unsigned long long)took, GO_TRIES);
 	param_set("go_wait_us", "0");
-	took0 = timed_send(NULL);
-	result(took0 + 50000 < took,
-	       "go_wait_us=0: no wait after GO (%llu us against %llu us)",
-	       (unsigned long long)took0, (unsigned long long)took);
-	emu_read(efd, msg, sizeof(msg), 5000);
-	emu_write(efd, answer, answer_len);
-	recv_is(0, answer, answer_len);
+	took0 = min_send_us(efd, NULL);
+	result(took0 + GO_WAIT_US / 2 < took,
+	       "go_wait_us=0: no wait after GO (%llu us against %llu us, least of %d)",
+	       (unsigned long long)took0, (unsigned long long)took, GO_TRIES);
 	param_set("go_wait_us", old);
+}
+
+/*
+ * N: a locality announcement the emulator read but did not answer in
+ * time.  The emulator may have taken it (swtpm does, and answers late):
+ * its locality is unknown, so the module announces again before the next
+ * command, also one from the locality it had announced before.
+ */
+static void stale_locality(int efd)
+{
+	char old[32] = "30000";
+	bool ok;
+	int err;
+
+	send_cmd(0);
+	emu_next_command(efd, msg, sizeof(msg), 5000);
+	emu_write(efd, answer, answer_len);
+	ok = recv_is(0, answer, answer_len);
+	result(ok, "stale locality: a command at locality 0 is served");
+	param_get("emu_timeout_ms", old, sizeof(old));
+	param_set("emu_timeout_ms", "200");
+	send_cmd(2);
+	ok = next_is_set_locality(efd, 2);
+	result(ok && recv_failure(2, 10000),
+	       "... locality 2 announced, not answered in time: the guest's command fails");
+	err = emu_write(efd, tpm2_rsp_ok, sizeof(tpm2_rsp_ok));
+	result(err == -EIO,
+	       "... the emulator's late answer to the announcement: EIO (%s)",
+	       errname(err));
+	param_set("emu_timeout_ms", old);
+	send_cmd(0);
+	ok = next_is_set_locality(efd, 0);
+	result(ok,
+	       "the next command at locality 0 is announced again (the emulator may be at 2)");
+	if (ok)
+		emu_write(efd, tpm2_rsp_ok, sizeof(tpm2_rsp_ok));
+	result(next_is(efd, cmd, cmd_len, 5000), "... and then arrives");
+	emu_write(efd, answer, answer_len);
+	result(recv_is(0, answer, answer_len),
+	       "... and the guest reads its answer");
 }
 
 /* L: detach mid-command: POLLHUP and EOF; a blocked reader wakes. */
@@ -402,6 +464,7 @@ static void by_hand(void)
 	abort_queued(efd);
 	guest_vendor_commands(efd);
 	go_wait(efd);
+	stale_locality(efd);
 	detach_mid(efd);
 	close(efd);
 	result(vm_tis_exits(cpu->vm) == 0,
