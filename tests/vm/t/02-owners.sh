@@ -26,8 +26,12 @@ kvm_gid=$(getent group kvm | cut -d: -f3)
 # /dev/kvm as Debian's udev rules make it (it predates this udevd).
 chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
 chmod 1777 /tmp
-as_a() { setpriv --reuid=60001 --regid=60001 --groups="$kvm_gid" "$@"; }
-as_b() { setpriv --reuid=60002 --regid=60002 --groups="$kvm_gid" "$@"; }
+# In the background, setpriv itself (it execs the command, so $! is the
+# command), never a function around it (then $! would name a subshell).
+A=(setpriv --reuid=60001 --regid=60001 --groups="$kvm_gid")
+B=(setpriv --reuid=60002 --regid=60002 --groups="$kvm_gid")
+as_a() { "${A[@]}" "$@"; }
+as_b() { "${B[@]}" "$@"; }
 # open_as USER NODE: USER opens NODE read-write; prints the error, if any.
 open_as() {
 	"as_$1" bash -c "exec 3<>'$2'" 2>&1 | sed 's/.*: //'
@@ -35,7 +39,7 @@ open_as() {
 }
 
 # A's VM and device.
-as_a "$VMM_DIR/vmfd" sh -c "'$v' attach --vm-fd 5 --emulator --json >/tmp/a1.json 2>/tmp/a1.err; exec sleep 900" &
+"${A[@]}" "$VMM_DIR/vmfd" sh -c "'$v' attach --vm-fd 5 --emulator --json >/tmp/a1.json 2>/tmp/a1.err; exec sleep 900" >/dev/null 2>&1 &
 a_vm=$!
 ktap_check "user A attaches a device to its VM" wait_for 30 test -s /tmp/a1.json
 id=$(sed -n 's/.*"id": *\([0-9]*\).*/\1/p' /tmp/a1.json)
@@ -50,7 +54,7 @@ ktap_check "B cannot open A's node before A's swtpm connects, even at mode 0666 
 	sh -c "echo '$err' | grep -q 'Operation not permitted'"
 chmod 0600 "$emu"
 mkdir -p /tmp/a-state && chown 60001:60001 /tmp/a-state
-as_a swtpm chardev --chardev "$emu" --tpm2 --tpmstate dir=/tmp/a-state \
+"${A[@]}" swtpm chardev --chardev "$emu" --tpm2 --tpmstate dir=/tmp/a-state \
 	--locality allow-set-locality --flags not-need-init,startup-clear >/tmp/a-swtpm.log 2>&1 &
 swtpm_pid=$!
 connected() { as_a "$v" info "$id" | grep -q '^emulator_connected yes'; }
@@ -102,18 +106,18 @@ ktap_check "root reads A's statistics in sysfs" cat "/sys/class/vtis/vtis$id/sta
 old=$(cat "$P/max_devices_per_user" 2>/dev/null)
 ktap_check "the module has max_devices_per_user (default 32: ${old:-none})" test "$old" = 32
 echo 3 >"$P/max_devices_per_user"
-as_a "$VMM_DIR/vmfd" sh -c "for b in 0xfed50000 0xfed60000 0xfed70000; do
-	'$v' attach --vm-fd 5 --base \$b --emulator; echo \"rc \$?\"; done >/tmp/a2.out 2>/tmp/a2.err; exec sleep 900" &
+"${A[@]}" "$VMM_DIR/vmfd" sh -c "for b in 0xfed50000 0xfed60000 0xfed70000; do
+	'$v' attach --vm-fd 5 --base \$b --emulator; echo \"rc \$?\"; done >/tmp/a2.out 2>/tmp/a2.err; exec sleep 900" >/dev/null 2>&1 &
 a_vm2=$!
 ktap_check "A attaches 2 more devices (3 in all), the 4th is refused: exit 1" \
 	wait_for 60 sh -c "[ \$(grep -c '^rc ' /tmp/a2.out) -eq 3 ] && [ \$(grep -c '^rc 0' /tmp/a2.out) -eq 2 ] && grep -q '^rc 1' /tmp/a2.out"
 echo "# A's 4th: $(cat /tmp/a2.err)"
 ktap_check "... with one line naming the limit" \
 	sh -c "[ \$(wc -l </tmp/a2.err) -eq 1 ] && grep -q 'max_devices_per_user' /tmp/a2.err"
-as_b "$VMM_DIR/vmfd" sh -c "'$v' attach --vm-fd 5 --emulator >/tmp/b2.out 2>&1; echo \"rc \$?\" >>/tmp/b2.out; exec sleep 900" &
+"${B[@]}" "$VMM_DIR/vmfd" sh -c "'$v' attach --vm-fd 5 --emulator >/tmp/b2.out 2>&1; echo \"rc \$?\" >>/tmp/b2.out; exec sleep 900" >/dev/null 2>&1 &
 b_vm=$!
 ktap_check "B, with no device, still attaches one" wait_for 60 grep -q '^rc 0' /tmp/b2.out
-echo "$old" >"$P/max_devices_per_user"
+[ -n "$old" ] && echo "$old" >"$P/max_devices_per_user"
 
 kill "$a_vm" "$a_vm2" "$b_vm" 2>/dev/null
 wait "$a_vm" "$a_vm2" "$b_vm" 2>/dev/null
