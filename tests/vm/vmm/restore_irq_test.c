@@ -67,8 +67,8 @@ int main(void)
 	err = vtis_restore(b.ctl, b.id, blob, len);
 	result(!err, "restore it into device %u (%s)", b.id, errname(err));
 	result(int_vector(cb) == DST_GSI,
-	       "B's guest reads INT_VECTOR %u after the restore (its own line; A's is %u)",
-	       int_vector(cb), SRC_GSI);
+	       "B's guest reads INT_VECTOR %u after the restore: its own line %u, not A's %u",
+	       int_vector(cb), DST_GSI, SRC_GSI);
 	vtis_dev_detach(&a);
 	vtis_dev_detach(&b);
 	vtis_dev_close(&a);
