@@ -23,7 +23,7 @@
 
 #define ACCESS_BOUND_MS		1000
 #define GONE_BOUND_MS		5000
-#define CHIP_WORK_MS		300	/* the chip is inside the command by then */
+#define CHIP_WORK_MS		20	/* the chip is inside the command by then */
 #define FREE_BOUND_MS		180000	/* the old command ends at the chip */
 
 static unsigned int tpm_index;
@@ -49,17 +49,27 @@ static struct kvm_vm *host_vm(struct kvm_vcpu **cpu, struct vtis_dev *d,
  * The guest sends CreatePrimary up to GO, the chip starts on it, the
  * guest writes commandCancel: true if that write returned in bounds.
  */
-static bool start_and_cancel(struct kvm_vcpu *cpu, const char *what)
+static bool start_and_cancel(struct kvm_vcpu *cpu, struct vtis_dev *d,
+			     const char *what)
 {
+	struct kvm_vtis_info info;
+	uint8_t unique[16];
 	struct cmdbuf b;
 	struct resp r;
 	uint64_t t0, ms;
 	int err;
 
-	tpm2_cmd_create_primary_rsa(&b);
+	/* A new key each time: libtpms caches the primary keys it made. */
+	for (size_t i = 0; i < sizeof(unique); i++)
+		unique[i] = rand();
+	tpm2_cmd_create_primary_rsa_unique(&b, unique, sizeof(unique));
 	if (tpm_op(cpu, MB_OP_SEND, 0, MB_TX_NO_RELINQUISH, &b, &r, what))
 		return false;
 	sleep_ms(CHIP_WORK_MS);
+	result(!vtis_dev_info(d, &info) &&
+	       (info.state & KVM_VTIS_STATE_CMD_IN_FLIGHT),
+	       "%s: the CreatePrimary is in flight when the guest cancels it",
+	       what);
 	cpu->mb->arg0 = TIS_STS;
 	cpu->mb->arg1 = 4;
 	cpu->mb->arg2 = STS_COMMAND_CANCEL;
@@ -87,7 +97,7 @@ static void chip_serves_again(void)
 			sleep_ms(500);
 	}
 	result(!err,
-	       "the chip is free for a new device once its old command ended (%llu ms, %s)",
+	       "the chip is free for a new device once its old command ended (after %llu ms, %s)",
 	       (unsigned long long)(now_ms() - t0), errname(err));
 	if (err)
 		return;
@@ -109,6 +119,7 @@ int main(int argc, char **argv)
 	int err;
 
 	test_start(900);
+	srand(now_ns());
 	if (argc > 1)
 		tpm_index = strtoul(argv[1], NULL, 0);
 
@@ -116,7 +127,7 @@ int main(int argc, char **argv)
 	if (!result(vm != NULL, "a VM with a device on the host's tpm%u (%s)",
 		    tpm_index, errname(err)))
 		return test_end();
-	start_and_cancel(cpu, "detach");
+	start_and_cancel(cpu, &d, "detach");
 	t0 = now_ms();
 	err = vtis_dev_detach(&d);
 	ms = now_ms() - t0;
@@ -132,7 +143,7 @@ int main(int argc, char **argv)
 		    errname(err)))
 		return test_end();
 	id = d.id;
-	start_and_cancel(cpu, "VM exit");
+	start_and_cancel(cpu, &d, "VM exit");
 	t0 = now_ms();
 	vm_free(vm);
 	err = 0;

@@ -78,6 +78,9 @@ void tpm2_cmd_pcr_extend(struct cmdbuf *b, unsigned int pcr,
 			 const uint8_t digest[SHA256_DIGEST_SIZE]);
 void tpm2_cmd_hash(struct cmdbuf *b, const uint8_t *data, uint16_t n);
 void tpm2_cmd_create_primary_rsa(struct cmdbuf *b);
+/* The same with @n bytes of inPublic.unique: a key the TPM has not cached. */
+void tpm2_cmd_create_primary_rsa_unique(struct cmdbuf *b, const void *unique,
+					 uint16_t n);
 void tpm_cmd_get_random(struct cmdbuf *b, bool tpm12, uint16_t n);
 
 int tpm_op(struct kvm_vcpu *vcpu, uint32_t op, unsigned int loc,

@@ -183,7 +183,8 @@ void tpm2_cmd_hash(struct cmdbuf *b, const uint8_t *data, uint16_t n)
 }
 
 /* TPM2_CreatePrimary of an RSA-2048 storage key under the owner hierarchy. */
-void tpm2_cmd_create_primary_rsa(struct cmdbuf *b)
+void tpm2_cmd_create_primary_rsa_unique(struct cmdbuf *b, const void *unique,
+					 uint16_t n)
 {
 	cmd_start(b, TPM2_ST_SESSIONS, TPM2_CC_CREATE_PRIMARY);
 	put32(b, TPM2_RH_OWNER);
@@ -195,7 +196,7 @@ void tpm2_cmd_create_primary_rsa(struct cmdbuf *b)
 	put16(b, 4);			/* inSensitive: empty auth and data */
 	put16(b, 0);
 	put16(b, 0);
-	put16(b, 26);			/* inPublic.size */
+	put16(b, 26 + n);		/* inPublic.size */
 	put16(b, TPM2_ALG_RSA);
 	put16(b, TPM2_ALG_SHA256);	/* nameAlg */
 	/* fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|decrypt */
@@ -207,10 +208,16 @@ void tpm2_cmd_create_primary_rsa(struct cmdbuf *b)
 	put16(b, TPM2_ALG_NULL);	/* scheme */
 	put16(b, 2048);			/* keyBits */
 	put32(b, 0);			/* exponent */
-	put16(b, 0);			/* unique */
+	put16(b, n);			/* unique */
+	putbytes(b, unique, n);
 	put16(b, 0);			/* outsideInfo */
 	put32(b, 0);			/* creationPCR */
 	cmd_end(b);
+}
+
+void tpm2_cmd_create_primary_rsa(struct cmdbuf *b)
+{
+	tpm2_cmd_create_primary_rsa_unique(b, NULL, 0);
 }
 
 /* GetRandom(n) of the family. */
