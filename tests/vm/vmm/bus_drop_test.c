@@ -125,10 +125,15 @@ static void drop_with_line(void)
 	if (!result(!err, "two devices on a VM, A on GSI %u of its irqchip (%s)",
 		    GSI, errname(err)))
 		goto out;
-	/* The guest enables A's localityChange interrupt and takes locality 0. */
-	err = vcpu_write(cpu, 0, TIS_INT_ENABLE, 4,
-			 INT_GLOBAL_ENABLE | INT_LOCALITY_CHANGE);
-	err = err ?: vcpu_write(cpu, 0, TIS_ACCESS, 1, ACCESS_REQUEST_USE);
+	/*
+	 * The guest enables A's localityChange interrupt (the active
+	 * locality's to write), gives locality 0 up and takes it again.
+	 */
+	err = vcpu_op(cpu, MB_OP_REQUEST, 0, 0);
+	err = err ?: vcpu_write(cpu, 0, TIS_INT_ENABLE, 4,
+				INT_GLOBAL_ENABLE | INT_LOCALITY_CHANGE);
+	err = err ?: vcpu_op(cpu, MB_OP_RELINQUISH, 0, 0);
+	err = err ?: vcpu_op(cpu, MB_OP_REQUEST, 0, 0);
 	result(!err && irr_becomes(vm, GSI, 1),
 	       "A's line is asserted (IOAPIC pin %u high)", GSI);
 
