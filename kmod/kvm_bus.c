@@ -19,7 +19,6 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/error-injection.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kvm_host.h>
@@ -43,19 +42,6 @@ static int vtis_bus_remove(struct kvm *kvm, struct kvm_io_device *dev)
 	return kvm_io_bus_unregister_dev(kvm, KVM_MMIO_BUS, dev);
 }
 #else
-/*
- * Every copy of the bus is allocated here: a fault-injection point
- * (fail_function), through which the tests make a bus shrink fail and
- * KVM's "drop the whole bus" path run.
- */
-static noinline struct kvm_io_bus *vtis_bus_alloc(int ranges)
-{
-	struct kvm_io_bus *bus;
-
-	return kmalloc(struct_size(bus, range, ranges), GFP_KERNEL_ACCOUNT);
-}
-ALLOW_ERROR_INJECTION(vtis_bus_alloc, NULL);
-
 /* KVM's order: by address, then by end (equal ends: any order). */
 static bool vtis_range_before(const struct kvm_io_range *a, u64 addr, u32 len)
 {
@@ -75,7 +61,8 @@ static int vtis_bus_insert(struct kvm *kvm, u64 base, u32 len,
 	/* KVM's limit, not counting ioeventfds (bounded by the fd limit). */
 	if (bus->dev_count - bus->ioeventfd_count > NR_IOBUS_DEVS - 1)
 		return -ENOSPC;
-	new_bus = vtis_bus_alloc(bus->dev_count + 1);
+	new_bus = kmalloc(struct_size(bus, range, bus->dev_count + 1),
+			  GFP_KERNEL_ACCOUNT);
 	if (!new_bus)
 		return -ENOMEM;
 
@@ -111,7 +98,8 @@ static int vtis_bus_remove(struct kvm *kvm, struct kvm_io_device *dev)
 	if (i == bus->dev_count)
 		return 0;
 
-	new_bus = vtis_bus_alloc(bus->dev_count - 1);
+	new_bus = kmalloc(struct_size(bus, range, bus->dev_count - 1),
+			  GFP_KERNEL_ACCOUNT);
 	if (new_bus) {
 		memcpy(new_bus, bus, struct_size(bus, range, i));
 		new_bus->dev_count = bus->dev_count - 1;
