@@ -13,9 +13,12 @@ set -u
 ktap_check "load kvm_vtis" vtis_load
 D=/sys/bus/platform/drivers/tpm_tis
 idx=0
+acpi_devs=()
 if [ -e /sys/bus/platform/devices/tpm_tis ] && [ -d "$D" ]; then
 	for dev in "$D"/*:*; do
-		[ -e "$dev" ] && basename "$dev" >"$D/unbind"
+		[ -e "$dev" ] || continue
+		acpi_devs+=("$(basename "$dev")")
+		basename "$dev" >"$D/unbind"
 	done
 	echo tpm_tis >"$D/bind" 2>/dev/null
 	tpm_of_forced() {
@@ -41,4 +44,12 @@ if [ -n "${before:-}" ]; then
 fi
 # Cancelled commands the chip finished left transient objects behind.
 TPM2TOOLS_TCTI=device:/dev/tpm$idx tpm2_flushcontext -t >/dev/null 2>&1
+# The ACPI device drives the TPM again for whatever runs next.
+if [ ${#acpi_devs[@]} -gt 0 ]; then
+	echo tpm_tis >"$D/unbind"
+	for dev in "${acpi_devs[@]}"; do
+		echo "$dev" >"$D/bind"
+	done
+	echo "# the TPM is back on ${acpi_devs[*]}: $(ls /sys/class/tpm | tr '\n' ' ')"
+fi
 ktap_check "the kernel log holds no warning" no_splat
