@@ -14,8 +14,8 @@
  *    fails to shrink the bus, which drops A: A must go whole (id, node)
  *    and its line must drop, though the VM lives.
  * 2. ROUNDS times, on a new VM: device C's attach and device D's detach at
- *    once, the next bus allocation failing (D's shrink, which drops the
- *    bus with C on it, or C's insert): a device dropped while it is being
+ *    once (D's 0-24 ms later), D's shrink failing and dropping the bus,
+ *    before C's insert or with C on it: a device dropped while it is being
  *    attached must not stay behind looking attached; with the VMs gone no
  *    device is left.
  */
@@ -171,6 +171,7 @@ struct racer {
 	int vm_fd;
 	struct vtis_dev *d;
 	bool attach;
+	unsigned int delay_us;	/* before the detach: another interleaving */
 	int err;
 };
 
@@ -184,6 +185,7 @@ static void *race_one(void *arg)
 					 KVM_VTIS_BACKEND_EMULATOR, 0);
 	} else {
 		/* Only the detaching thread's allocations fail. */
+		usleep(r->delay_us);
 		make_me_fail(true);
 		r->err = vtis_dev_detach(r->d);
 		make_me_fail(false);
@@ -215,7 +217,8 @@ static void attach_races(void)
 		err = err ?: inject();
 		if (!err) {
 			rc = (struct racer){ .vm_fd = vm->fd, .d = &c, .attach = true };
-			rd = (struct racer){ .vm_fd = vm->fd, .d = &d };
+			rd = (struct racer){ .vm_fd = vm->fd, .d = &d,
+					     .delay_us = (round % 25) * 1000 };
 			pthread_create(&tc, NULL, race_one, &rc);
 			pthread_create(&td, NULL, race_one, &rd);
 			pthread_join(tc, NULL);
