@@ -14,17 +14,11 @@ VMM_DIR=$VTIS_TESTS/vm/vmm
 # needs /dev/fd; the test host's devtmpfs has none (udev would make it).
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd 2>/dev/null
 
-# Transition only, for files that do not speak KTAP yet
-# (tests/vm-debug/t/80-kunit.sh): their check and VTIS_FAILED.
-check() { ktap_check "$@"; }
-VTIS_FAILED=0
-
 # At exit, the plan; a file that dies (an unbound variable under set -u,
 # even inside a ktap_check'ed function) without having reported a failure
 # fails, instead of passing with fewer results.
 vtis_exit() {
 	local status=$1
-	[ "$VTIS_FAILED" = 0 ] || KTAP_FAILED=1
 	if [ "$status" -ne 0 ] && [ "$KTAP_FAILED" = 0 ]; then
 		ktap_fail "${VTIS_TEST:-the script} exited $status without reporting a failure"
 		[ -s "$KTAP_OUT" ] && tail -n 5 "$KTAP_OUT" | ktap_diag
