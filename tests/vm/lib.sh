@@ -38,6 +38,17 @@ vtis_load() {
 		modprobe -d "$VTIS_MODROOT" kvm_vtis
 }
 
+# udev_start: a real systemd-udevd with the shipped rule (udev/), and
+# kvm_vtis loaded anew under it; results for both.
+udev_start() {
+	mkdir -p /run/udev/rules.d
+	cp "$VTIS_ROOT/udev/60-kvm-vtis.rules" /run/udev/rules.d/
+	/lib/systemd/systemd-udevd --daemon >/tmp/udevd.log 2>&1
+	ktap_check "systemd-udevd runs" wait_for 20 pgrep -x systemd-udevd
+	modprobe -r -d "$VTIS_MODROOT" kvm_vtis 2>/dev/null
+	ktap_check "modprobe kvm_vtis" modprobe -d "$VTIS_MODROOT" kvm_vtis
+}
+
 # wait_for SECS command...: poll a condition for at most SECS seconds.
 wait_for() {
 	local end=$((SECONDS + $1))

@@ -10,12 +10,7 @@ set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 v=$VTIS_ROOT/tools/vtisctl
 
-mkdir -p /run/udev/rules.d
-cp "$VTIS_ROOT/udev/60-kvm-vtis.rules" /run/udev/rules.d/
-/lib/systemd/systemd-udevd --daemon >/tmp/udevd.log 2>&1
-ktap_check "systemd-udevd runs" wait_for 20 pgrep -x systemd-udevd
-modprobe -r -d "$VTIS_MODROOT" kvm_vtis 2>/dev/null
-ktap_check "modprobe kvm_vtis" modprobe -d "$VTIS_MODROOT" kvm_vtis
+udev_start
 # udevadm settle does nothing in a chroot: wait for udevd's work instead.
 mode_is() {
 	[ "$(stat -c '%U:%G %a' "$1" 2>/dev/null)" = "$2" ]

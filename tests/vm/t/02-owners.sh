@@ -13,12 +13,7 @@ set -u
 v=$VTIS_ROOT/tools/vtisctl
 P=/sys/module/kvm_vtis/parameters
 
-mkdir -p /run/udev/rules.d
-cp "$VTIS_ROOT/udev/60-kvm-vtis.rules" /run/udev/rules.d/
-/lib/systemd/systemd-udevd --daemon >/tmp/udevd.log 2>&1
-ktap_check "systemd-udevd runs" wait_for 20 pgrep -x systemd-udevd
-modprobe -r -d "$VTIS_MODROOT" kvm_vtis 2>/dev/null
-ktap_check "modprobe kvm_vtis" modprobe -d "$VTIS_MODROOT" kvm_vtis
+udev_start
 mode_is() { [ "$(stat -c '%u:%g %a' "$1" 2>/dev/null)" = "$2" ]; }
 ktap_check "/dev/kvm-vtis is root:kvm 0660" \
 	wait_for 30 mode_is /dev/kvm-vtis "0:$(getent group kvm | cut -d: -f3) 660"

@@ -79,28 +79,6 @@ static void inject_off(void)
 	put(FS "/times", "0");
 }
 
-/* The level of IOAPIC pin @gsi of @vm. */
-static int irr(struct kvm_vm *vm, unsigned int gsi)
-{
-	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
-
-	if (ioctl(vm->fd, KVM_GET_IRQCHIP, &chip) < 0)
-		return -1;
-	return !!(chip.chip.ioapic.irr & (1u << gsi));
-}
-
-static bool irr_becomes(struct kvm_vm *vm, unsigned int gsi, int want)
-{
-	uint64_t end = now_ms() + 2000;
-
-	do {
-		if (irr(vm, gsi) == want)
-			return true;
-		sleep_ms(5);
-	} while (now_ms() < end);
-	return false;
-}
-
 static bool gone(int ctl, uint32_t id, const char *node)
 {
 	struct kvm_vtis_info info;
@@ -142,7 +120,7 @@ static void drop_with_line(void)
 				INT_GLOBAL_ENABLE | INT_LOCALITY_CHANGE);
 	err = err ?: vcpu_op(cpu, MB_OP_RELINQUISH, 0, 0);
 	err = err ?: vcpu_op(cpu, MB_OP_REQUEST, 0, 0);
-	result(!err && irr_becomes(vm, GSI, 1),
+	result(!err && vm_ioapic_pin_becomes(vm, GSI, 1),
 	       "A's line is asserted (IOAPIC pin %u high)", GSI);
 
 	err = inject();
@@ -155,9 +133,9 @@ static void drop_with_line(void)
 	       errname(err));
 	result(gone(a.ctl, a.id, a.node),
 	       "A went with the bus: its id and %s are gone", a.node);
-	result(irr_becomes(vm, GSI, 0),
+	result(vm_ioapic_pin_becomes(vm, GSI, 0),
 	       "A's line dropped with it: the live VM's pin %u is low (%d)",
-	       GSI, irr(vm, GSI));
+	       GSI, vm_ioapic_pin(vm, GSI));
 out:
 	inject_off();
 	vtis_dev_close(&a);

@@ -79,6 +79,14 @@ struct kvm_vm *vm_create_booted(const struct vm_config *cfg,
 				struct kvm_vcpu **vcpu);
 void vm_free(struct kvm_vm *vm);
 uint64_t vm_tis_exits(const struct kvm_vm *vm);
+/*
+ * The level of IOAPIC pin @gsi of a VM with an in-kernel irqchip (a masked
+ * pin's IRR follows its line), or -1; vm_ioapic_pin_becomes() waits up to
+ * 2 s for @want (a level set from a work item lags a little).
+ */
+int vm_ioapic_pin(const struct kvm_vm *vm, unsigned int gsi);
+bool vm_ioapic_pin_becomes(const struct kvm_vm *vm, unsigned int gsi,
+			   int want);
 
 int vcpu_boot(struct kvm_vcpu *vcpu);
 int vcpu_op(struct kvm_vcpu *vcpu, uint32_t op, unsigned int loc,

@@ -226,6 +226,30 @@ void vm_free(struct kvm_vm *vm)
 	free(vm);
 }
 
+int vm_ioapic_pin(const struct kvm_vm *vm, unsigned int gsi)
+{
+	struct kvm_irqchip chip;
+
+	memset(&chip, 0, sizeof(chip));
+	chip.chip_id = KVM_IRQCHIP_IOAPIC;
+	if (ioctl(vm->fd, KVM_GET_IRQCHIP, &chip) < 0)
+		return -1;
+	return !!(chip.chip.ioapic.irr & (1u << gsi));
+}
+
+bool vm_ioapic_pin_becomes(const struct kvm_vm *vm, unsigned int gsi,
+			   int want)
+{
+	uint64_t end = now_ms() + 2000;
+
+	do {
+		if (vm_ioapic_pin(vm, gsi) == want)
+			return true;
+		sleep_ms(5);
+	} while (now_ms() < end);
+	return false;
+}
+
 uint64_t vm_tis_exits(const struct kvm_vm *vm)
 {
 	uint64_t n = 0;

@@ -69,31 +69,6 @@ static uint32_t guest_ack(struct tvm *t)
 	return st;
 }
 
-/* The level of the IOAPIC pin @gsi (masked: IRR follows the line). */
-static int ioapic_irr(struct tvm *t, unsigned int gsi)
-{
-	struct kvm_irqchip chip;
-
-	memset(&chip, 0, sizeof(chip));
-	chip.chip_id = KVM_IRQCHIP_IOAPIC;
-	if (ioctl(t->vm->fd, KVM_GET_IRQCHIP, &chip) < 0)
-		return -1;
-	return !!(chip.chip.ioapic.irr & (1u << gsi));
-}
-
-/* The direct form applies the level from a work item: wait a little. */
-static bool ioapic_irr_becomes(struct tvm *t, unsigned int gsi, int want)
-{
-	uint64_t end = now_ms() + 2000;
-
-	do {
-		if (ioapic_irr(t, gsi) == want)
-			return true;
-		sleep_ms(5);
-	} while (now_ms() < end);
-	return false;
-}
-
 static void irq_bad_requests(struct tvm *t, int efd, int efd2)
 {
 	static const struct {
@@ -241,29 +216,29 @@ void scenario_irq(struct tvm *t)
 		if (err)
 			goto out;
 		irq_info_is(t, "direct", IRQ_GSI, KVM_VTIS_IRQ_DIRECT);
-		result(ioapic_irr_becomes(t, IRQ_GSI, 0), "irq: direct: the IOAPIC pin is low while nothing is pending");
+		result(vm_ioapic_pin_becomes(t->vm, IRQ_GSI, 0), "irq: direct: the IOAPIC pin is low while nothing is pending");
 		for (i = 0; i < 2; i++) {
 			uint8_t rnd[8];
 
 			if (tpm2_get_random(t->cpu, 0, MB_TX_NO_REQUEST | MB_TX_NO_RELINQUISH,
 					    rnd, sizeof(rnd), "irq: direct"))
 				goto out;
-			result(ioapic_irr_becomes(t, IRQ_GSI, 1),
+			result(vm_ioapic_pin_becomes(t->vm, IRQ_GSI, 1),
 			       "irq: direct: command %d raises the IOAPIC pin", i);
 			st = guest_ack(t);
-			result(st != ~0u && ioapic_irr_becomes(t, IRQ_GSI, 0),
+			result(st != ~0u && vm_ioapic_pin_becomes(t->vm, IRQ_GSI, 0),
 			       "irq: direct: the guest's acknowledgement (%#x) lowers it", st);
 		}
 		if (tpm2_get_random(t->cpu, 0, MB_TX_NO_REQUEST | MB_TX_NO_RELINQUISH,
 				    (uint8_t[8]){ 0 }, 8, "irq: direct"))
 			goto out;
-		result(ioapic_irr_becomes(t, IRQ_GSI, 1), "irq: direct: asserted again");
+		result(vm_ioapic_pin_becomes(t->vm, IRQ_GSI, 1), "irq: direct: asserted again");
 		err = set_irq(t, 0, 0, -1, -1);
-		result(!err && ioapic_irr_becomes(t, IRQ_GSI, 0),
+		result(!err && vm_ioapic_pin_becomes(t->vm, IRQ_GSI, 0),
 		       "irq: direct: removing the line lowers the pin (%s)", err ? strerror(err) : "ok");
 		/* Left set for the detach (or the VM's destruction) to release. */
 		err = set_irq(t, KVM_VTIS_IRQ_DIRECT, IRQ_GSI, -1, -1);
-		result(!err && ioapic_irr_becomes(t, IRQ_GSI, 1),
+		result(!err && vm_ioapic_pin_becomes(t->vm, IRQ_GSI, 1),
 		       "irq: direct: set again with an interrupt pending, the pin goes high at once (%s)",
 		       err ? strerror(err) : "ok");
 	} else {
