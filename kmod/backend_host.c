@@ -36,8 +36,6 @@
  * vtis_dev_migratable().
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/kref.h>

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* /dev/kvm-vtis: the control device.  The ABI is uapi/linux/kvm_vtis.h. */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/bits.h>
 #include <linux/capability.h>
 #include <linux/err.h>

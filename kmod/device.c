@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The device registry and the lifetime of a device (see device.h). */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/err.h>

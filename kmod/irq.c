@@ -32,8 +32,6 @@
  * as the line, whoever else closes the file.
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/err.h>
 #include <linux/eventfd.h>
 #include <linux/file.h>

@@ -17,8 +17,6 @@
  * call faults.)
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kvm_host.h>

@@ -4,8 +4,6 @@
  * kernel.  This file only wires the parts together.
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/module.h>
 
 #include "backend_emu.h"

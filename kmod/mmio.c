@@ -5,8 +5,6 @@
  * TIS core under the device lock.
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/kstrtox.h>
 #include <linux/ktime.h>
 #include <linux/kvm_host.h>

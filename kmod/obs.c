@@ -14,8 +14,6 @@
  * only: their format may change.
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/bitops.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>

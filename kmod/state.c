@@ -12,8 +12,6 @@
  * can take it.
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/crc32.h>
 #include <linux/slab.h>
 #include <linux/string.h>
