@@ -3,11 +3,12 @@
  * Observability of a device (see obs.h).
  *
  * sysfs, /sys/class/vtis/vtis<N>/stats/: one counter a file, the stable
- * interface for monitoring (see the README), readable by root only: a
- * device's counters and service times tell what its guest does with its
- * TPM, which is its owner's business (KVM_VTIS_STATS answers the owner).  The device vtis<N> is a
- * class device of its own, without a /dev node, so every backend has one
- * and it lives exactly as long as the device is attached.
+ * interface for monitoring (docs/ABI/testing/sysfs-class-vtis), readable
+ * by root only: a device's counters and service times tell what its guest
+ * does with its TPM, which is its owner's business (KVM_VTIS_STATS answers
+ * the owner).  The device vtis<N> is a class device of its own, without a
+ * /dev node, so every backend has one and it lives exactly as long as the
+ * device is attached.
  *
  * debugfs, kvm_vtis/<N>/: service_time (the log2 histogram of the
  * backend's service time) and tis (the TIS core's state), for debugging
