@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -24,7 +25,7 @@ struct workqueue_struct *vtis_wq;
 static unsigned int max_devices_per_user = 32;
 module_param(max_devices_per_user, uint, 0644);
 MODULE_PARM_DESC(max_devices_per_user,
-		 "Devices one user (the attacher's effective uid) may have at once; CAP_SYS_ADMIN is not limited");
+		 "Devices one user (the attacher's effective uid; in a user namespace, the user who made it) may have at once; CAP_SYS_ADMIN is not limited");
 
 /*
  * vtis_devs_lock protects the registry: the id -> device map (an id stays
@@ -87,8 +88,25 @@ static unsigned int vtis_devs_of(kuid_t uid)
 
 	lockdep_assert_held(&vtis_devs_lock);
 	xa_for_each(&vtis_devs, id, dev)
-		n += uid_eq(dev->owner_uid, uid);
+		n += uid_eq(dev->charged_uid, uid);
 	return n;
+}
+
+/*
+ * The user a new device counts against: the caller's effective uid, or,
+ * in a user namespace, the user who made the outermost one.  Every uid a
+ * namespace maps is a uid of its own to the kernel, so without this one
+ * user with a range of subordinate uids would have a limit for each.
+ */
+static kuid_t vtis_charged_uid(void)
+{
+	const struct user_namespace *ns = current_user_ns();
+
+	if (ns == &init_user_ns)
+		return current_euid();
+	while (ns->parent != &init_user_ns)
+		ns = ns->parent;
+	return ns->owner;
 }
 
 struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
@@ -118,6 +136,7 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 	dev->kvm = kvm;
 	dev->owner_pid = vtis_kvm_owner_pid(kvm);
 	dev->owner_uid = current_euid();
+	dev->charged_uid = vtis_charged_uid();
 	kvm_iodevice_init(&dev->iodev, &vtis_mmio_ops);
 	vtis_tis_init(&dev->tis, family == KVM_VTIS_TPM_1_2 ?
 		      VTIS_FAMILY_1_2 : VTIS_FAMILY_2_0,
@@ -128,7 +147,7 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 	vtis_irq_dev_init(dev);
 
 	mutex_lock(&vtis_devs_lock);
-	if (vtis_devs_of(dev->owner_uid) >= READ_ONCE(max_devices_per_user) &&
+	if (vtis_devs_of(dev->charged_uid) >= READ_ONCE(max_devices_per_user) &&
 	    !capable(CAP_SYS_ADMIN)) {
 		ret = -EDQUOT;
 	} else {

@@ -73,6 +73,8 @@ struct vtis_dev {
 	pid_t owner_pid;
 	/* Effective uid of the attacher: it (or CAP_SYS_ADMIN) manages it. */
 	kuid_t owner_uid;
+	/* Who it counts against for max_devices_per_user (device.c). */
+	kuid_t charged_uid;
 	/*
 	 * No reference is held: the pointer is valid while the device is on
 	 * the VM's bus, i.e. until teardown (see the lifetime comment above).

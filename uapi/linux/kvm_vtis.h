@@ -58,8 +58,10 @@
  * VM's destruction releases it.  family 0 takes the chip's family; any
  * other family must be the chip's.  Commands run at the host driver's
  * locality, whatever locality the guest uses (the emulator's set-locality
- * command does not exist here).  A commandCancel from the guest is passed
- * to the chip's driver while the command executes there.  When the chip's
+ * command does not exist here).  A commandCancel from the guest answers a
+ * command still waiting for the chip TPM_RC_CANCELED; one the chip has
+ * started runs to its end (the driver's cancel is never called behind the
+ * TPM core's back), and its answer is discarded.  When the chip's
  * driver goes away the guest reads TPM failure responses; the device stays
  * until detached.  The chip's state cannot follow the VM: such a device
  * can never be migrated (a state save is refused).
@@ -77,7 +79,9 @@
  * tpm_index (or its driver is gone); EPROTONOSUPPORT when family is not
  * the host TPM's family; ENODEV when the VM is being destroyed;
  * ENOSPC when the device limit (256) is reached or the VM's bus is full;
- * ENOMEM.
+ * EDQUOT when the caller has max_devices_per_user devices already (a
+ * module parameter; in a user namespace the user who made it is counted;
+ * CAP_SYS_ADMIN is not limited); ENOMEM.
  */
 struct kvm_vtis_attach {
 	__u32 size;
@@ -134,7 +138,8 @@ struct kvm_vtis_list {
 /*
  * KVM_VTIS_INFO: describe device id.  family is the resolved family
  * (KVM_VTIS_TPM_1_2 or KVM_VTIS_TPM_2_0, never the default 0).
- * Errors: ENOENT (no such device).
+ * Errors: ENOENT (no such device); EPERM (neither its attacher nor
+ * CAP_SYS_ADMIN).
  */
 struct kvm_vtis_info {
 	__u32 size;
@@ -217,7 +222,8 @@ struct kvm_vtis_info {
  *      (answered, failed or dropped), over service_count commands; the
  *      histogram has service_buckets (KVM_VTIS_SERVICE_BUCKETS) entries.
  *
- * Errors: ENOENT (no such device).
+ * Errors: ENOENT (no such device); EPERM (neither its attacher nor
+ * CAP_SYS_ADMIN).
  */
 struct kvm_vtis_stats {
 	__u32 size;

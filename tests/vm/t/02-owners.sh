@@ -7,7 +7,8 @@
 # after it dies.  A's swtpm serves A's guest.  B learns only that A's
 # device exists (list), not its information or statistics (info, stats,
 # sysfs).  A user may attach max_devices_per_user devices, no more; the
-# limit is one user's, not another's.
+# limit is one user's, not another's, and the uids of a user namespace
+# count as the user who made it.
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 v=$VTIS_ROOT/tools/vtisctl
@@ -112,10 +113,31 @@ ktap_check "... with one line naming the limit" \
 "${B[@]}" "$VMM_DIR/vmfd" sh -c "'$v' attach --vm-fd 5 --emulator >/tmp/b2.out 2>&1; echo \"rc \$?\" >>/tmp/b2.out; exec sleep 900" >/dev/null 2>&1 &
 b_vm=$!
 ktap_check "B, with no device, still attaches one" wait_for 60 grep -q '^rc 0' /tmp/b2.out
+# A's user namespace, with the 100 uids 200000-200099 mapped into it (as
+# newuidmap does from /etc/subuid; root writes the map here): each is a
+# uid of its own to the kernel, but A made the namespace, so they all
+# count as A, who is at the limit.
+rm -f /tmp/ns.pid /tmp/ns.go /tmp/ns.out /tmp/ns.err
+"${A[@]}" unshare --user sh -c "echo \$\$ >/tmp/ns.pid
+	while [ ! -e /tmp/ns.go ]; do sleep 0.1; done
+	exec setpriv --reuid=7 --regid=7 --keep-groups '$VMM_DIR/vmfd' sh -c \"
+		'$v' attach --vm-fd 5 --emulator >/tmp/ns.out 2>/tmp/ns.err; echo \\\"rc \\\$?\\\" >>/tmp/ns.out
+		exec sleep 900\"" >/dev/null 2>&1 &
+ns_vm=$!
+ktap_check "A unshares a user namespace" wait_for 30 test -s /tmp/ns.pid
+ns_pid=$(cat /tmp/ns.pid 2>/dev/null)
+echo "0 200000 100" >"/proc/$ns_pid/uid_map"
+echo "0 200000 100" >"/proc/$ns_pid/gid_map"
+touch /tmp/ns.go
+ktap_check "... whose uid 7 attaches as kernel uid 200007 and is refused: exit 1" \
+	wait_for 60 sh -c "grep -q '^rc 1' /tmp/ns.out && grep -q '^Uid:.200007' /proc/$ns_vm/status"
+echo "# A's uid 7: $(cat /tmp/ns.err 2>/dev/null)"
+ktap_check "... by A's limit (one line naming it)" \
+	sh -c "[ \$(wc -l </tmp/ns.err) -eq 1 ] && grep -q 'max_devices_per_user' /tmp/ns.err"
 [ -n "$old" ] && echo "$old" >"$P/max_devices_per_user"
 
-kill "$a_vm" "$a_vm2" "$b_vm" 2>/dev/null
-wait "$a_vm" "$a_vm2" "$b_vm" 2>/dev/null
+kill "$a_vm" "$a_vm2" "$b_vm" "$ns_vm" 2>/dev/null
+wait "$a_vm" "$a_vm2" "$b_vm" "$ns_vm" 2>/dev/null
 none_left() { "$v" list --json | python3 -c 'import json, sys; sys.exit(bool(json.load(sys.stdin)))'; }
 ktap_check "every device went away with its VM" wait_for 30 none_left
 udevadm control --exit 2>/dev/null
