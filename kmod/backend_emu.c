@@ -38,6 +38,7 @@
 #include <linux/kvm_vtis.h>
 
 #include "backend_emu.h"
+#include "class.h"
 #include "compat.h"
 #include "device.h"
 #include "obs.h"
@@ -61,7 +62,6 @@ MODULE_PARM_DESC(emu_timeout_ms,
 
 static dev_t vtis_emu_devt;
 static struct cdev vtis_emu_cdev;
-struct class *vtis_emu_class;
 
 /* One open of /dev/vtis-emu<N>. */
 struct vtis_emu_file {
@@ -239,44 +239,6 @@ void vtis_emu_dev_init(struct vtis_dev *dev)
 static dev_t vtis_emu_devt_of(u32 id)
 {
 	return MKDEV(MAJOR(vtis_emu_devt), id - 1);
-}
-
-static void vtis_class_dev_release(struct device *d)
-{
-	kfree(d);
-}
-
-struct device *vtis_class_dev_create(dev_t devt, void *drvdata,
-				     const struct attribute_group **groups,
-				     const struct device_type *type,
-				     const char *prefix, u32 id)
-{
-	struct device *d;
-	int ret;
-
-	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
-	if (!d)
-		return ERR_PTR(-ENOMEM);
-	device_initialize(d);
-	d->devt = devt;
-	d->class = vtis_emu_class;
-	d->groups = groups;
-	d->type = type;
-	d->release = vtis_class_dev_release;
-	dev_set_drvdata(d, drvdata);
-	/* No power state: no power/ attributes, a few sysfs nodes less each. */
-	device_set_pm_not_required(d);
-	ret = dev_set_name(d, "%s%u", prefix, id);
-	if (ret)
-		goto err_put_device;
-	ret = device_add(d);
-	if (ret)
-		goto err_put_device;
-	return d;
-
-err_put_device:
-	put_device(d);
-	return ERR_PTR(ret);
 }
 
 /*
@@ -628,15 +590,6 @@ static const struct file_operations vtis_emu_fops = {
 	.poll = vtis_emu_poll,
 };
 
-/* Root only; a udev rule may hand the nodes to group kvm. */
-static char *vtis_emu_devnode(VTIS_DEVNODE_CONST struct device *dev,
-			      umode_t *mode)
-{
-	if (mode)
-		*mode = 0600;
-	return NULL;
-}
-
 int vtis_emu_init(void)
 {
 	int ret;
@@ -650,16 +603,8 @@ int vtis_emu_init(void)
 	ret = cdev_add(&vtis_emu_cdev, vtis_emu_devt, VTIS_MAX_DEVICES);
 	if (ret)
 		goto err_unregister_region;
-	vtis_emu_class = vtis_class_create("vtis");
-	if (IS_ERR(vtis_emu_class)) {
-		ret = PTR_ERR(vtis_emu_class);
-		goto err_cdev_del;
-	}
-	vtis_emu_class->devnode = vtis_emu_devnode;
 	return 0;
 
-err_cdev_del:
-	cdev_del(&vtis_emu_cdev);
 err_unregister_region:
 	unregister_chrdev_region(vtis_emu_devt, VTIS_MAX_DEVICES);
 	return ret;
@@ -667,7 +612,6 @@ err_unregister_region:
 
 void vtis_emu_exit(void)
 {
-	class_destroy(vtis_emu_class);
 	cdev_del(&vtis_emu_cdev);
 	unregister_chrdev_region(vtis_emu_devt, VTIS_MAX_DEVICES);
 }

@@ -10,7 +10,6 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
-struct attribute_group;
 struct device;
 struct vtis_dev;
 struct vtis_tis_ops;
@@ -50,21 +49,7 @@ struct vtis_emu {
 
 extern const struct vtis_tis_ops vtis_emu_tis_ops;
 
-/* Class "vtis": the emulator nodes and the statistics devices (obs.c). */
-extern struct class *vtis_emu_class;
-
-/*
- * A device of class "vtis" (device_create() without power-management
- * attributes, which they have no use for), named PREFIX<ID>, of @type
- * (or NULL).  Removed with device_unregister().
- */
-struct device_type;
-struct device *vtis_class_dev_create(dev_t devt, void *drvdata,
-				     const struct attribute_group **groups,
-				     const struct device_type *type,
-				     const char *prefix, u32 id);
-
-/* Module-wide: the char device region and class "vtis". */
+/* Module-wide: the char device region. */
 int vtis_emu_init(void);
 void vtis_emu_exit(void);
 

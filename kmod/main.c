@@ -7,6 +7,7 @@
 #include <linux/module.h>
 
 #include "backend_emu.h"
+#include "class.h"
 #include "ctl.h"
 #include "device.h"
 #include "obs.h"
@@ -20,9 +21,12 @@ static int __init vtis_init(void)
 	ret = vtis_devices_init();
 	if (ret)
 		return ret;
-	ret = vtis_emu_init();
+	ret = vtis_class_init();
 	if (ret)
 		goto err_devices_exit;
+	ret = vtis_emu_init();
+	if (ret)
+		goto err_class_exit;
 	vtis_obs_init();
 
 	/* The control device goes last: once it exists, attach can run. */
@@ -36,6 +40,8 @@ static int __init vtis_init(void)
 err_obs_exit:
 	vtis_obs_exit();
 	vtis_emu_exit();
+err_class_exit:
+	vtis_class_exit();
 err_devices_exit:
 	vtis_devices_exit();
 	return ret;
@@ -47,6 +53,7 @@ static void __exit vtis_exit(void)
 	vtis_ctl_exit();
 	vtis_obs_exit();
 	vtis_emu_exit();
+	vtis_class_exit();
 	vtis_devices_exit();
 }
 

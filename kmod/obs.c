@@ -27,6 +27,7 @@
 
 #include <linux/kvm_vtis.h>
 
+#include "class.h"
 #include "device.h"
 #include "obs.h"
 #include "trace.h"
