@@ -97,20 +97,6 @@
 				 VTIS_STS_RESPONSE_RETRY)
 #define VTIS_SIZE_FIELD_END	6U	/* bytes needed to know the size */
 
-enum vtis_reg {
-	VTIS_R_NONE,
-	VTIS_R_ACCESS,
-	VTIS_R_INT_ENABLE,
-	VTIS_R_INT_VECTOR,
-	VTIS_R_INT_STATUS,
-	VTIS_R_INTF_CAPABILITY,
-	VTIS_R_STS,
-	VTIS_R_FIFO,
-	VTIS_R_INTERFACE_ID,
-	VTIS_R_DID_VID,
-	VTIS_R_RID,
-};
-
 static bool vtis_is_loc(u8 l)
 {
 	return l < VTIS_NUM_LOCALITIES;
@@ -392,7 +378,8 @@ static u32 vtis_check_command(const struct vtis_tis_state *s, u8 *reason)
 	return 0;
 }
 
-static void vtis_go(struct vtis_tis *tis, u8 l)
+/* tpmGo: true if the command went to the backend (ops->submit). */
+static bool vtis_go(struct vtis_tis *tis, u8 l)
 {
 	struct vtis_tis_state *s = &tis->s;
 	u8 reason = VTIS_EVR_NONE;
@@ -406,7 +393,7 @@ static void vtis_go(struct vtis_tis *tis, u8 l)
 		vtis_event(tis, VTIS_EV_REJECT, l, l, reason, rc,
 			   vtis_ordinal(s), s->len);
 		vtis_error_response(tis, l, rc);
-		return;
+		return false;
 	}
 	s->loc[l].state = VTIS_LOC_EXECUTION;
 	s->rw_offset = 0;
@@ -416,6 +403,7 @@ static void vtis_go(struct vtis_tis *tis, u8 l)
 		   vtis_ordinal(s), s->len);
 	/* last: a synchronous backend may answer from inside submit() */
 	tis->ops->submit(tis, s->buf, s->len, l);
+	return true;
 }
 
 static void vtis_command_ready(struct vtis_tis *tis, u8 l)
@@ -439,13 +427,14 @@ static void vtis_command_ready(struct vtis_tis *tis, u8 l)
 	}
 }
 
-static void vtis_sts_write(struct vtis_tis *tis, u8 l, u32 val)
+/* A write to STS; true if it submitted a command (tpmGo). */
+static bool vtis_sts_write(struct vtis_tis *tis, u8 l, u32 val)
 {
 	struct vtis_tis_state *s = &tis->s;
 	u32 cmd = val & VTIS_STS_CMD_BITS;
 
 	if (s->active_locality != l || (cmd & (cmd - 1)))
-		return;
+		return false;
 	if (vtis_tpm2(s)) {
 		if ((val & VTIS_STS_COMMAND_CANCEL) &&
 		    s->loc[l].state == VTIS_LOC_EXECUTION)
@@ -459,13 +448,14 @@ static void vtis_sts_write(struct vtis_tis *tis, u8 l, u32 val)
 		break;
 	case VTIS_STS_GO:
 		if (s->loc[l].state == VTIS_LOC_RECEPTION && !vtis_expect(s))
-			vtis_go(tis, l);
+			return vtis_go(tis, l);
 		break;
 	case VTIS_STS_RESPONSE_RETRY:
 		if (s->loc[l].state == VTIS_LOC_COMPLETION)
 			s->rw_offset = 0;
 		break;
 	}
+	return false;
 }
 
 /*
@@ -553,9 +543,10 @@ static void vtis_fifo_write(struct vtis_tis *tis, u8 l, u8 byte)
 		vtis_raise(tis, l, VTIS_INT_STS_VALID);
 }
 
-/* The register at @off (page offset); FIFO bytes are registers of their own */
-static enum vtis_reg vtis_reg_at(u32 off)
+enum vtis_reg vtis_tis_reg_at(u32 offset)
 {
+	u32 off = offset & VTIS_PAGE_MASK;
+
 	if ((off >= VTIS_REG_XDATA_FIFO && off <= VTIS_REG_XDATA_FIFO_END) ||
 	    (off & ~3U) == VTIS_REG_DATA_FIFO)
 		return VTIS_R_FIFO;
@@ -613,8 +604,11 @@ static u32 vtis_reg_read(const struct vtis_tis_state *s, u8 l,
 	}
 }
 
-/* Write the bytes of @val selected by @mask to a 32-bit register. */
-static void vtis_reg_write(struct vtis_tis *tis, u8 l, enum vtis_reg reg,
+/*
+ * Write the bytes of @val selected by @mask to a 32-bit register; true if
+ * that submitted a command.
+ */
+static bool vtis_reg_write(struct vtis_tis *tis, u8 l, enum vtis_reg reg,
 			   u32 val, u32 mask)
 {
 	struct vtis_tis_state *s = &tis->s;
@@ -636,12 +630,12 @@ static void vtis_reg_write(struct vtis_tis *tis, u8 l, enum vtis_reg reg,
 			loc->int_status &= ~(val & VTIS_INT_SUPPORTED);
 		break;
 	case VTIS_R_STS:
-		vtis_sts_write(tis, l, val);
-		break;
+		return vtis_sts_write(tis, l, val);
 	default:
 		/* read-only or reserved */
 		break;
 	}
+	return false;
 }
 
 static bool vtis_access_ok(u32 offset, u32 len)
@@ -670,7 +664,7 @@ void vtis_tis_read(struct vtis_tis *tis, u32 offset, u32 len, void *val)
 	l = offset >> VTIS_LOCALITY_SHIFT;
 	off = offset & VTIS_PAGE_MASK;
 	for (i = 0; i < len; i += n) {
-		reg = vtis_reg_at(off + i);
+		reg = vtis_tis_reg_at(off + i);
 		n = 1;
 		if (reg == VTIS_R_FIFO) {
 			out[i] = vtis_fifo_read(&tis->s, l);
@@ -691,21 +685,22 @@ void vtis_tis_read(struct vtis_tis *tis, u32 offset, u32 len, void *val)
 	}
 }
 
-void vtis_tis_write(struct vtis_tis *tis, u32 offset, u32 len, const void *val)
+bool vtis_tis_write(struct vtis_tis *tis, u32 offset, u32 len, const void *val)
 {
 	const u8 *in = val;
 	u32 i, n, k, first, off, v, mask;
+	bool submitted = false;
 	enum vtis_reg reg;
 	u8 l;
 
 	if (!in || !vtis_access_ok(offset, len))
-		return;
+		return false;
 	l = offset >> VTIS_LOCALITY_SHIFT;
 	if (l == 4)
-		return;
+		return false;
 	off = offset & VTIS_PAGE_MASK;
 	for (i = 0; i < len; i += n) {
-		reg = vtis_reg_at(off + i);
+		reg = vtis_tis_reg_at(off + i);
 		n = 1;
 		if (reg == VTIS_R_FIFO) {
 			vtis_fifo_write(tis, l, in[i]);
@@ -723,9 +718,11 @@ void vtis_tis_write(struct vtis_tis *tis, u32 offset, u32 len, const void *val)
 			v |= (u32)in[i + k] << (8 * (first + k));
 			mask |= 0xffU << (8 * (first + k));
 		}
-		vtis_reg_write(tis, l, reg, v, mask);
+		if (vtis_reg_write(tis, l, reg, v, mask))
+			submitted = true;
 	}
 	vtis_update_irq(tis);
+	return submitted;
 }
 
 bool vtis_tis_response(struct vtis_tis *tis, const u8 *rsp, u32 len)

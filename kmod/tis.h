@@ -88,6 +88,25 @@ enum vtis_family {
 #define VTIS_DID_VID			0x00011014U
 #define VTIS_RID			0x01U
 
+/*
+ * The registers of a locality's page, as vtis_tis_reg_at() decodes an
+ * offset: every byte of DATA_FIFO and XDATA_FIFO is VTIS_R_FIFO, offsets
+ * with no register are VTIS_R_NONE.
+ */
+enum vtis_reg {
+	VTIS_R_NONE,
+	VTIS_R_ACCESS,
+	VTIS_R_INT_ENABLE,
+	VTIS_R_INT_VECTOR,
+	VTIS_R_INT_STATUS,
+	VTIS_R_INTF_CAPABILITY,
+	VTIS_R_STS,
+	VTIS_R_FIFO,
+	VTIS_R_INTERFACE_ID,
+	VTIS_R_DID_VID,
+	VTIS_R_RID,
+};
+
 /* Per-locality state of the FIFO state machine (struct vtis_tis_loc.state) */
 enum vtis_loc_state {
 	VTIS_LOC_IDLE = 0,
@@ -266,7 +285,18 @@ void vtis_tis_reset(struct vtis_tis *tis);
  * locality boundary or is out of the window reads all-ones / is dropped.
  */
 void vtis_tis_read(struct vtis_tis *tis, u32 offset, u32 len, void *val);
-void vtis_tis_write(struct vtis_tis *tis, u32 offset, u32 len, const void *val);
+/*
+ * vtis_tis_write() returns true when the access submitted a command
+ * (tpmGo called ops->submit), whether or not the backend answered from
+ * inside submit(); false otherwise, also for a command refused at tpmGo.
+ */
+bool vtis_tis_write(struct vtis_tis *tis, u32 offset, u32 len, const void *val);
+
+/*
+ * The register the byte at @offset (in the window, or in a locality's
+ * page: only the page offset counts) belongs to.
+ */
+enum vtis_reg vtis_tis_reg_at(u32 offset);
 
 /*
  * The backend's answer to the last submitted command.  It is validated

@@ -54,6 +54,8 @@ struct harness {
 	struct vtis_tis tis;
 	u8 buf[VTIS_BUFFER_SIZE];	/* the core's buffer */
 	enum vtis_family family;
+	/* submit() calls, ever */
+	unsigned long submits;
 	/* a command is at the backend (submit seen, no accepted answer yet) */
 	bool inflight;
 	u8 inflight_loc;
@@ -173,6 +175,7 @@ static void fz_submit(struct vtis_tis *tis, const u8 *cmd, u32 len, u8 loc)
 	CHECK(s->loc[loc].state == VTIS_LOC_EXECUTION);
 	check_forwarded(cmd, len);
 	CHECK(!(s->flags & VTIS_FLAG_OVERFLOW));
+	h.submits++;
 	h.inflight = true;
 	h.inflight_loc = loc;
 	/* from now on only this command's answer (or an error) may be read */
@@ -399,7 +402,8 @@ static void mmio(struct input *in, u8 op)
 	u32 width = widths[(op >> 4) & 3];
 	u8 raw[2], val[8], before[8];
 	u32 off, page, loc, i, rw, start_len;
-	bool fifo_read;
+	unsigned long submits;
+	bool fifo_read, submitted;
 	u8 a;
 
 	if (!take(in, raw, 2))
@@ -410,7 +414,10 @@ static void mmio(struct input *in, u8 op)
 			   (loc % VTIS_NUM_LOCALITIES) << 12 | page;
 	if (op & 8) {
 		take_fill(in, val, width);
-		vtis_tis_write(&h.tis, off, width, val);
+		submits = h.submits;
+		submitted = vtis_tis_write(&h.tis, off, width, val);
+		/* reported exactly when the write reached submit() */
+		CHECK(submitted == (h.submits != submits));
 		return;
 	}
 

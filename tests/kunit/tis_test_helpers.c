@@ -128,16 +128,23 @@ u32 vtt_rd(struct vtt_ctx *c, u32 off, u32 len)
  * @off: the offset in the TIS window
  * @len: the access width
  * @v: the value, written little-endian
+ *
+ * Every write through here also checks vtis_tis_write()'s return value:
+ * true exactly when the write submitted a command to the fake backend.
  */
 void vtt_wr(struct vtt_ctx *c, u32 off, u32 len, u32 v)
 {
+	int submits = c->fk.submits;
+	bool submitted;
 	u8 b[4];
 	int i;
 
 	for (i = 0; i < 4; i++)
 		b[i] = v >> (8 * i);
 	c->mmio++;
-	vtis_tis_write(&c->tis, off, len, b);
+	submitted = vtis_tis_write(&c->tis, off, len, b);
+	/* the core reports a submission exactly when the backend saw one */
+	KUNIT_EXPECT_EQ(c->test, submitted, c->fk.submits != submits);
 }
 
 /**
