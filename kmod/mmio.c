@@ -68,24 +68,21 @@ static bool vtis_mmio_ok(const struct vtis_dev *dev, gpa_t addr, int len)
 /* The statistics class (KVM_VTIS_REG_*) of the register at @offset. */
 static unsigned int vtis_mmio_class(u32 offset)
 {
-	u32 off = offset & (BIT(VTIS_LOCALITY_SHIFT) - 1);
-
-	if ((off >= VTIS_REG_XDATA_FIFO && off <= VTIS_REG_XDATA_FIFO_END) ||
-	    (off & ~3U) == VTIS_REG_DATA_FIFO)
+	switch (vtis_tis_reg_at(offset)) {
+	case VTIS_R_FIFO:
 		return KVM_VTIS_REG_FIFO;
-	switch (off & ~3U) {
-	case VTIS_REG_ACCESS:
+	case VTIS_R_ACCESS:
 		return KVM_VTIS_REG_ACCESS;
-	case VTIS_REG_INT_ENABLE:
-	case VTIS_REG_INT_VECTOR:
-	case VTIS_REG_INT_STATUS:
+	case VTIS_R_INT_ENABLE:
+	case VTIS_R_INT_VECTOR:
+	case VTIS_R_INT_STATUS:
 		return KVM_VTIS_REG_INT;
-	case VTIS_REG_STS:
+	case VTIS_R_STS:
 		return KVM_VTIS_REG_STS;
-	case VTIS_REG_INTF_CAPABILITY:
-	case VTIS_REG_INTERFACE_ID:
-	case VTIS_REG_DID_VID:
-	case VTIS_REG_RID:
+	case VTIS_R_INTF_CAPABILITY:
+	case VTIS_R_INTERFACE_ID:
+	case VTIS_R_DID_VID:
+	case VTIS_R_RID:
 		return KVM_VTIS_REG_ID;
 	default:
 		return KVM_VTIS_REG_OTHER;
@@ -153,7 +150,6 @@ static int vtis_mmio_write(struct kvm_vcpu *vcpu, struct kvm_io_device *this,
 	struct vtis_dev *dev = vtis_mmio_dev(this);
 	unsigned long seq;
 	bool submitted;
-	u64 commands;
 
 	if (!vtis_mmio_ok(dev, addr, len))
 		return -EOPNOTSUPP;
@@ -162,12 +158,11 @@ static int vtis_mmio_write(struct kvm_vcpu *vcpu, struct kvm_io_device *this,
 		mutex_unlock(&dev->lock);
 		return 0;
 	}
-	commands = dev->stats.commands;
 	seq = dev->done_seq;
 	vtis_mmio_account(dev, addr - dev->base, len, val, true);
-	vtis_tis_write(&dev->tis, addr - dev->base, len, val);
 	/* Submitted now and not already answered from inside the call. */
-	submitted = dev->stats.commands != commands && dev->done_seq == seq;
+	submitted = vtis_tis_write(&dev->tis, addr - dev->base, len, val) &&
+		    dev->done_seq == seq;
 	mutex_unlock(&dev->lock);
 
 	if (submitted)
