@@ -113,26 +113,13 @@ static void vtis_emu_clear(struct vtis_emu *emu)
 
 /*
  * Forget the guest's command and give the guest a failure response; @why
- * (enum vtis_obs_reason) is counted and traced, 0 for a cancelled command.
+ * is counted and traced (VTIS_OBS_CANCELED: the guest cancelled it).
  */
-static void vtis_emu_fail(struct vtis_dev *dev, int why)
+static void vtis_emu_fail(struct vtis_dev *dev, enum vtis_obs_reason why)
 {
-	struct vtis_emu *emu = vtis_emu_of(dev);
-	u32 ordinal = 0;
-
 	lockdep_assert_held(&dev->lock);
-	if (vtis_tis_busy(&dev->tis) && why) {
-		if (emu->cmd && emu->cmd_len >= VTIS_HEADER_SIZE)
-			ordinal = get_unaligned_be32(emu->cmd + 6);
-		vtis_obs_reject(dev, why, emu->cmd_locality, ordinal, 0,
-				emu->cmd_len);
-	}
-	vtis_emu_clear(emu);
-	if (vtis_tis_busy(&dev->tis)) {
-		dev->stats.errors++;
-		vtis_tis_backend_error(&dev->tis);
-	}
-	vtis_dev_done(dev);
+	vtis_emu_clear(vtis_emu_of(dev));
+	vtis_dev_complete(dev, NULL, 0, why);
 }
 
 /* Queue the next message for the guest's command: announce, or the command. */
@@ -164,8 +151,7 @@ static void vtis_emu_submit(struct vtis_tis *tis, const u8 *cmd, u32 len,
 	unsigned long timeout = vtis_emu_timeout();
 
 	lockdep_assert_held(&dev->lock);
-	dev->stats.commands++;
-	dev->stats.bytes_to_tpm += len;
+	vtis_obs_submit(dev, cmd, len, locality);
 	emu->cmd = cmd;
 	emu->cmd_len = len;
 	emu->cmd_locality = locality;
@@ -215,10 +201,10 @@ static void vtis_emu_timeout_work(struct work_struct *work)
 	if (dev->dead)
 		goto out_unlock;
 	if (emu->fail_pending) {
-		vtis_emu_fail(dev, 0);
+		vtis_emu_fail(dev, VTIS_OBS_CANCELED);
 	} else if (emu->state != VTIS_EMU_IDLE &&
 		   time_after_eq(jiffies, emu->deadline)) {
-		vtis_obs_warn_once(dev, VTIS_WARN_TIMEOUT,
+		vtis_obs_warn_once(dev, VTIS_OBS_TIMEOUT,
 				   "emulator did not answer in time, command failed");
 		vtis_emu_fail(dev, VTIS_OBS_TIMEOUT);
 	}
@@ -490,7 +476,7 @@ static void vtis_emu_answer(struct vtis_dev *dev, const u8 *p, u32 len)
 			return;
 		}
 		emu->announced = VTIS_NO_LOCALITY;
-		vtis_obs_warn_once(dev, VTIS_WARN_LOCALITY,
+		vtis_obs_warn_once(dev, VTIS_OBS_LOCALITY_REFUSED,
 				   "emulator refused locality %u (needs --locality allow-set-locality)",
 				   emu->cmd_locality);
 		vtis_emu_fail(dev, VTIS_OBS_LOCALITY_REFUSED);
@@ -499,19 +485,15 @@ static void vtis_emu_answer(struct vtis_dev *dev, const u8 *p, u32 len)
 	cancel_delayed_work(&emu->timeout);
 	emu->cmd = NULL;
 	emu->cmd_len = 0;
-	/* The core checks it again and answers with a failure if bad. */
-	if (get_unaligned_be32(p + 2) == len) {
-		dev->stats.responses++;
-		dev->stats.bytes_from_tpm += len;
-	} else {
-		/* Counted and traced through the core's completion event. */
-		vtis_obs_warn_once(dev, VTIS_WARN_BAD_RESPONSE,
+	/*
+	 * The core checks it again and answers with a failure if bad; that
+	 * is counted and traced through the core's completion event.
+	 */
+	if (get_unaligned_be32(p + 2) != len)
+		vtis_obs_warn_once(dev, VTIS_OBS_BAD_RESPONSE,
 				   "malformed response from the emulator (size field %u, %u bytes written)",
 				   get_unaligned_be32(p + 2), len);
-		dev->stats.errors++;
-	}
-	vtis_tis_response(&dev->tis, p, len);
-	vtis_dev_done(dev);
+	vtis_dev_complete(dev, p, len, VTIS_OBS_NONE);
 }
 
 /* A write out of protocol: the emulator gets EIO; count and trace it. */
@@ -520,7 +502,7 @@ static void vtis_emu_bad_write(struct vtis_dev *dev, size_t count)
 	lockdep_assert_held(&dev->lock);
 	if (dev->dead)
 		return;
-	vtis_obs_warn_once(dev, VTIS_WARN_PROTOCOL,
+	vtis_obs_warn_once(dev, VTIS_OBS_EMU_PROTOCOL,
 			   "emulator wrote %zu bytes out of protocol (refused)",
 			   count);
 	vtis_obs_reject(dev, VTIS_OBS_EMU_PROTOCOL, VTIS_NO_LOCALITY, 0, 0,

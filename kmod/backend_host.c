@@ -238,17 +238,6 @@ static ssize_t vtis_host_transmit(struct vtis_host *host)
 
 #endif /* VTIS_HOST_TPM */
 
-/* Count and hand the guest a failure response of its family. */
-static void vtis_host_fail(struct vtis_dev *dev)
-{
-	lockdep_assert_held(&dev->lock);
-	if (vtis_tis_busy(&dev->tis)) {
-		dev->stats.errors++;
-		vtis_tis_backend_error(&dev->tis);
-	}
-	vtis_dev_done(dev);
-}
-
 /* TPM_RC_CANCELED for a TPM 2.0 guest; a plain failure for TPM 1.2. */
 static void vtis_host_canceled(struct vtis_dev *dev)
 {
@@ -260,13 +249,12 @@ static void vtis_host_canceled(struct vtis_dev *dev)
 
 	BUILD_BUG_ON(sizeof(rsp) != VTIS_HEADER_SIZE);
 	lockdep_assert_held(&dev->lock);
-	if (dev->family != KVM_VTIS_TPM_2_0 || !vtis_tis_busy(&dev->tis)) {
-		vtis_host_fail(dev);
+	if (dev->family != KVM_VTIS_TPM_2_0) {
+		vtis_dev_complete(dev, NULL, 0, VTIS_OBS_CANCELED);
 		return;
 	}
-	dev->stats.errors++;
-	vtis_tis_response(&dev->tis, (const u8 *)&rsp, sizeof(rsp));
-	vtis_dev_done(dev);
+	vtis_dev_complete(dev, (const u8 *)&rsp, sizeof(rsp),
+			  VTIS_OBS_CANCELED);
 }
 
 /* The chip's answer (@ret from vtis_host_transmit) goes to the guest. */
@@ -284,19 +272,16 @@ static void vtis_host_answer(struct vtis_dev *dev, ssize_t ret)
 	if (ret < 0) {
 		pr_warn_ratelimited("device %u: host TPM tpm%u failed the command (%zd)\n",
 				    dev->id, host->index, ret);
-		vtis_host_fail(dev);
+		vtis_dev_complete(dev, NULL, 0, VTIS_OBS_NONE);
 		return;
 	}
 	/* The TPM core checked it already; never trust a length twice. */
 	len = be32_to_cpu(hdr->length);
 	if (len < VTIS_HEADER_SIZE || len > VTIS_BUFFER_SIZE) {
-		vtis_host_fail(dev);
+		vtis_dev_complete(dev, NULL, 0, VTIS_OBS_NONE);
 		return;
 	}
-	dev->stats.responses++;
-	dev->stats.bytes_from_tpm += len;
-	vtis_tis_response(&dev->tis, host->buf.data, len);
-	vtis_dev_done(dev);
+	vtis_dev_complete(dev, host->buf.data, len, VTIS_OBS_NONE);
 }
 
 static void vtis_host_work(struct work_struct *work)
@@ -340,11 +325,10 @@ static void vtis_host_submit(struct vtis_tis *tis, const u8 *cmd, u32 len,
 	struct vtis_host *host = vtis_host_of(dev);
 
 	lockdep_assert_held(&dev->lock);
-	dev->stats.commands++;
-	dev->stats.bytes_to_tpm += len;
+	vtis_obs_submit(dev, cmd, len, locality);
 	/* The core never submits while busy; a reset may leave the worker. */
 	if (host->state != VTIS_HOST_IDLE || len > VTIS_BUFFER_SIZE) {
-		vtis_host_fail(dev);
+		vtis_dev_complete(dev, NULL, 0, VTIS_OBS_NONE);
 		return;
 	}
 	memcpy(host->buf.data, cmd, len);

@@ -199,13 +199,7 @@ static void vtis_fill_info(struct vtis_dev *dev, struct kvm_vtis_info *info)
 	if (dev->backend == KVM_VTIS_BACKEND_EMULATOR)
 		snprintf(info->emu_name, sizeof(info->emu_name), "vtis-emu%u",
 			 dev->id);
-	info->commands = dev->stats.commands;
-	info->responses = dev->stats.responses;
-	info->errors = dev->stats.errors;
-	info->mmio_reads = dev->stats.mmio_reads;
-	info->mmio_writes = dev->stats.mmio_writes;
-	info->bytes_to_tpm = dev->stats.bytes_to_tpm;
-	info->bytes_from_tpm = dev->stats.bytes_from_tpm;
+	vtis_obs_info(dev, info);
 	info->irq = dev->irq.gsi;
 	info->irq_flags = dev->irq.gsi ? dev->irq.flags : 0;
 }

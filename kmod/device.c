@@ -372,6 +372,18 @@ void vtis_dev_vm_gone(struct vtis_dev *dev)
 	vtis_dev_teardown(dev, true);
 }
 
+void vtis_dev_complete(struct vtis_dev *dev, const u8 *rsp, u32 len,
+		       enum vtis_obs_reason why)
+{
+	lockdep_assert_held(&dev->lock);
+	vtis_obs_answer(dev, rsp, len, why, vtis_tis_busy(&dev->tis));
+	if (rsp)
+		vtis_tis_response(&dev->tis, rsp, len);
+	else
+		vtis_tis_backend_error(&dev->tis);
+	vtis_dev_done(dev);
+}
+
 u32 vtis_dev_list(u32 *ids, u32 cap)
 {
 	struct vtis_dev *dev;

@@ -36,34 +36,6 @@
 struct kvm;
 struct vtis_host;
 
-/*
- * Counters reported by KVM_VTIS_INFO, KVM_VTIS_STATS (see the uapi header
- * for their meaning), sysfs and debugfs; under the device lock.
- */
-struct vtis_stats {
-	u64 commands;
-	u64 responses;
-	u64 errors;
-	u64 mmio_reads;
-	u64 mmio_writes;
-	u64 bytes_to_tpm;
-	u64 bytes_from_tpm;
-	/* obs.c */
-	u64 mmio_class_reads[KVM_VTIS_REG_CLASSES];
-	u64 mmio_class_writes[KVM_VTIS_REG_CLASSES];
-	u64 status_polls;
-	u64 locality_changes;
-	u64 rejected_commands;
-	u64 bad_responses;
-	u64 timeouts;
-	u64 backend_failures;
-	u64 cancelled;
-	u64 service_count;
-	u64 service_total_ns;
-	u64 service_max_ns;
-	u64 service_hist[KVM_VTIS_SERVICE_BUCKETS];
-};
-
 struct vtis_dev {
 	/* Fixed at creation. */
 	u32 id;
@@ -91,13 +63,12 @@ struct vtis_dev {
 	bool dead;
 
 	/*
-	 * Serialises the TIS core, the backend state, the counters and
-	 * done_seq/dead.  A mutex: vCPU accesses and emulator I/O may sleep
-	 * briefly around it, and nothing takes it in atomic context.
+	 * Serialises the TIS core, the backend state, the counters (obs)
+	 * and done_seq/dead.  A mutex: vCPU accesses and emulator I/O may
+	 * sleep briefly around it, and nothing takes it in atomic context.
 	 */
 	struct mutex lock;
 	unsigned long done_seq;		/* bumped on every command completion */
-	struct vtis_stats stats;
 	struct vtis_emu emu;
 	struct vtis_tis tis;
 	/* Host TPM backend state (backend_host.c), or NULL; fixed while live. */
@@ -106,7 +77,7 @@ struct vtis_dev {
 	/* A vCPU waiting after GO for the completion (done_seq changes). */
 	wait_queue_head_t done_wq;
 
-	/* Statistics devices and per-command timing (obs.h). */
+	/* Statistics, their files and per-command timing (obs.h). */
 	struct vtis_obs obs;
 
 	/* The interrupt line (irq.h). */
@@ -174,6 +145,20 @@ static inline void vtis_dev_done(struct vtis_dev *dev)
 	WRITE_ONCE(dev->done_seq, dev->done_seq + 1);
 	wake_up_all(&dev->done_wq);
 }
+
+/*
+ * The backend ends the command in flight (under the device lock): the
+ * single completion path.  @rsp of @len bytes is its answer, or NULL for a
+ * failure (the guest reads a TPM failure response).  @why is
+ * VTIS_OBS_NONE for the TPM's own answer; for a failure, its reason
+ * (counted and traced; VTIS_OBS_NONE for none); with a response, the
+ * reason the backend made it up itself (VTIS_OBS_CANCELED: its
+ * TPM_RC_CANCELED).  Counts it (obs.c), hands it to the TIS core, and
+ * wakes a vCPU waiting after GO.  A core with no command in flight (after
+ * a reset) ignores the answer.
+ */
+void vtis_dev_complete(struct vtis_dev *dev, const u8 *rsp, u32 len,
+		       enum vtis_obs_reason why);
 
 /*
  * Whether the device's state may be saved for migration.  A save-state

@@ -19,7 +19,7 @@
 
 #include "device.h"
 #include "mmio.h"
-#include "trace.h"
+#include "obs.h"
 
 static unsigned int go_wait_us = 2000;
 
@@ -65,49 +65,6 @@ static bool vtis_mmio_ok(const struct vtis_dev *dev, gpa_t addr, int len)
 	       addr - dev->base <= KVM_VTIS_WINDOW_SIZE - len;
 }
 
-/* The statistics class (KVM_VTIS_REG_*) of the register at @offset. */
-static unsigned int vtis_mmio_class(u32 offset)
-{
-	switch (vtis_tis_reg_at(offset)) {
-	case VTIS_R_FIFO:
-		return KVM_VTIS_REG_FIFO;
-	case VTIS_R_ACCESS:
-		return KVM_VTIS_REG_ACCESS;
-	case VTIS_R_INT_ENABLE:
-	case VTIS_R_INT_VECTOR:
-	case VTIS_R_INT_STATUS:
-		return KVM_VTIS_REG_INT;
-	case VTIS_R_STS:
-		return KVM_VTIS_REG_STS;
-	case VTIS_R_INTF_CAPABILITY:
-	case VTIS_R_INTERFACE_ID:
-	case VTIS_R_DID_VID:
-	case VTIS_R_RID:
-		return KVM_VTIS_REG_ID;
-	default:
-		return KVM_VTIS_REG_OTHER;
-	}
-}
-
-/* Count and trace an access the core handled (under the device lock). */
-static void vtis_mmio_account(struct vtis_dev *dev, u32 offset, int len,
-			      const void *val, bool write)
-{
-	unsigned int cls = vtis_mmio_class(offset);
-
-	lockdep_assert_held(&dev->lock);
-	if (write) {
-		dev->stats.mmio_writes++;
-		dev->stats.mmio_class_writes[cls]++;
-	} else {
-		dev->stats.mmio_reads++;
-		dev->stats.mmio_class_reads[cls]++;
-		if (cls == KVM_VTIS_REG_STS && vtis_tis_busy(&dev->tis))
-			dev->stats.status_polls++;
-	}
-	trace_kvm_vtis_mmio(dev->id, offset, len, val, write);
-}
-
 static int vtis_mmio_read(struct kvm_vcpu *vcpu, struct kvm_io_device *this,
 			  gpa_t addr, int len, void *val)
 {
@@ -118,7 +75,7 @@ static int vtis_mmio_read(struct kvm_vcpu *vcpu, struct kvm_io_device *this,
 	mutex_lock(&dev->lock);
 	if (likely(!dev->dead)) {
 		vtis_tis_read(&dev->tis, addr - dev->base, len, val);
-		vtis_mmio_account(dev, addr - dev->base, len, val, false);
+		vtis_obs_mmio(dev, addr - dev->base, len, val, false);
 	} else {
 		memset(val, 0xff, len);
 	}
@@ -159,7 +116,7 @@ static int vtis_mmio_write(struct kvm_vcpu *vcpu, struct kvm_io_device *this,
 		return 0;
 	}
 	seq = dev->done_seq;
-	vtis_mmio_account(dev, addr - dev->base, len, val, true);
+	vtis_obs_mmio(dev, addr - dev->base, len, val, true);
 	/* Submitted now and not already answered from inside the call. */
 	submitted = vtis_tis_write(&dev->tis, addr - dev->base, len, val) &&
 		    dev->done_seq == seq;

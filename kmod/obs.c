@@ -28,47 +28,41 @@
 #include <linux/kvm_vtis.h>
 
 #include "class.h"
+#include "compat.h"
 #include "device.h"
 #include "obs.h"
 #include "trace.h"
 
 static struct dentry *vtis_debugfs_root;
 
-/* What the guest did wrong, from the core's reason. */
-static enum vtis_obs_reason vtis_obs_reject_reason(u8 reason)
-{
-	switch (reason) {
-	case VTIS_EVR_PREFIX:
-		return VTIS_OBS_PREFIX;
-	case VTIS_EVR_VENDOR:
-		return VTIS_OBS_VENDOR;
-	case VTIS_EVR_SIZE:
-		return VTIS_OBS_SIZE;
-	default:
-		return VTIS_OBS_NO_BACKEND;
-	}
-}
+/* The tracepoint's records carry the reasons' numbers: they stay put. */
+static_assert(VTIS_OBS_PREFIX == 1 && VTIS_OBS_NO_BACKEND == 4 &&
+	      VTIS_OBS_BAD_RESPONSE == 5 && VTIS_OBS_LOCALITY_REFUSED == 10);
+/* vtis_obs.warned has a bit for each. */
+static_assert(VTIS_OBS_CANCELED < BITS_PER_LONG);
 
 void vtis_obs_reject(struct vtis_dev *dev, enum vtis_obs_reason why,
 		     u8 locality, u32 ordinal, u32 rc, u32 len)
 {
+	struct vtis_stats *st = &dev->obs.stats;
+
 	lockdep_assert_held(&dev->lock);
 	switch (why) {
 	case VTIS_OBS_PREFIX:
 	case VTIS_OBS_VENDOR:
 	case VTIS_OBS_SIZE:
 	case VTIS_OBS_NO_BACKEND:
-		dev->stats.rejected_commands++;
+		st->rejected_commands++;
 		break;
 	case VTIS_OBS_BAD_RESPONSE:
 	case VTIS_OBS_EMU_PROTOCOL:
-		dev->stats.bad_responses++;
+		st->bad_responses++;
 		break;
 	case VTIS_OBS_TIMEOUT:
-		dev->stats.timeouts++;
+		st->timeouts++;
 		break;
 	default:
-		dev->stats.backend_failures++;
+		st->backend_failures++;
 		break;
 	}
 	trace_kvm_vtis_reject(dev->id, locality, why, ordinal, rc, len);
@@ -87,7 +81,7 @@ static unsigned int vtis_obs_bucket(u64 ns)
 static void vtis_obs_complete(struct vtis_dev *dev,
 			      const struct vtis_tis_event *ev)
 {
-	struct vtis_stats *st = &dev->stats;
+	struct vtis_stats *st = &dev->obs.stats;
 	u64 now = ktime_get_ns();
 	u64 ns = now > dev->obs.submit_ns ? now - dev->obs.submit_ns : 0;
 
@@ -113,14 +107,15 @@ static void vtis_obs_tis_event(struct vtis_tis *tis,
 	lockdep_assert_held(&dev->lock);
 	switch (ev->type) {
 	case VTIS_EV_LOCALITY:
-		dev->stats.locality_changes++;
+		dev->obs.stats.locality_changes++;
 		trace_kvm_vtis_locality(dev->id, ev->from, ev->locality);
 		break;
 	case VTIS_EV_REJECT:
 		pr_debug("device %u: guest command %#x (%u bytes) at locality %u refused\n",
 			 dev->id, ev->ordinal, ev->len, ev->locality);
-		vtis_obs_reject(dev, vtis_obs_reject_reason(ev->reason),
-				ev->locality, ev->ordinal, ev->rc, ev->len);
+		/* The core's reasons are ours (enum vtis_obs_reason). */
+		vtis_obs_reject(dev, ev->reason, ev->locality, ev->ordinal,
+				ev->rc, ev->len);
 		break;
 	case VTIS_EV_SUBMIT:
 		dev->obs.submit_ns = ktime_get_ns();
@@ -138,14 +133,106 @@ void vtis_obs_dev_init(struct vtis_dev *dev)
 	dev->tis.event = vtis_obs_tis_event;
 }
 
-void vtis_obs_warn_once(struct vtis_dev *dev, enum vtis_obs_warn what,
+/* The statistics class (KVM_VTIS_REG_*) of the register at @offset. */
+static unsigned int vtis_obs_class(u32 offset)
+{
+	switch (vtis_tis_reg_at(offset)) {
+	case VTIS_R_FIFO:
+		return KVM_VTIS_REG_FIFO;
+	case VTIS_R_ACCESS:
+		return KVM_VTIS_REG_ACCESS;
+	case VTIS_R_INT_ENABLE:
+	case VTIS_R_INT_VECTOR:
+	case VTIS_R_INT_STATUS:
+		return KVM_VTIS_REG_INT;
+	case VTIS_R_STS:
+		return KVM_VTIS_REG_STS;
+	case VTIS_R_INTF_CAPABILITY:
+	case VTIS_R_INTERFACE_ID:
+	case VTIS_R_DID_VID:
+	case VTIS_R_RID:
+		return KVM_VTIS_REG_ID;
+	default:
+		return KVM_VTIS_REG_OTHER;
+	}
+}
+
+void vtis_obs_mmio(struct vtis_dev *dev, u32 offset, u32 len,
+		   const void *val, bool write)
+{
+	struct vtis_stats *st = &dev->obs.stats;
+	unsigned int cls = vtis_obs_class(offset);
+
+	lockdep_assert_held(&dev->lock);
+	if (write) {
+		st->mmio_writes++;
+		st->mmio_class_writes[cls]++;
+	} else {
+		st->mmio_reads++;
+		st->mmio_class_reads[cls]++;
+		if (cls == KVM_VTIS_REG_STS && vtis_tis_busy(&dev->tis))
+			st->status_polls++;
+	}
+	trace_kvm_vtis_mmio(dev->id, offset, len, val, write);
+}
+
+void vtis_obs_submit(struct vtis_dev *dev, const u8 *cmd, u32 len,
+		     u8 locality)
+{
+	struct vtis_obs *obs = &dev->obs;
+
+	lockdep_assert_held(&dev->lock);
+	obs->stats.commands++;
+	obs->stats.bytes_to_tpm += len;
+	obs->cmd_ordinal = len >= VTIS_HEADER_SIZE ?
+			   get_unaligned_be32(cmd + 6) : 0;
+	obs->cmd_len = len;
+	obs->cmd_locality = locality;
+}
+
+void vtis_obs_restart(struct vtis_dev *dev)
+{
+	lockdep_assert_held(&dev->lock);
+	dev->obs.submit_ns = ktime_get_ns();
+}
+
+void vtis_obs_answer(struct vtis_dev *dev, const u8 *rsp, u32 len,
+		     enum vtis_obs_reason why, bool busy)
+{
+	struct vtis_obs *obs = &dev->obs;
+
+	lockdep_assert_held(&dev->lock);
+	if (rsp && !why) {
+		/* The TPM's answer; the frontend replaces a malformed one. */
+		if (len >= VTIS_HEADER_SIZE &&
+		    get_unaligned_be32(rsp + 2) == len) {
+			obs->stats.responses++;
+			obs->stats.bytes_from_tpm += len;
+		} else {
+			obs->stats.errors++;
+		}
+		return;
+	}
+	/*
+	 * A failure, or a response the backend made up: a failure response
+	 * for the guest, if a command is still in flight to take it.
+	 */
+	if (!busy)
+		return;
+	if (why != VTIS_OBS_NONE && why != VTIS_OBS_CANCELED)
+		vtis_obs_reject(dev, why, obs->cmd_locality, obs->cmd_ordinal,
+				0, obs->cmd_len);
+	obs->stats.errors++;
+}
+
+void vtis_obs_warn_once(struct vtis_dev *dev, enum vtis_obs_reason why,
 			const char *fmt, ...)
 {
 	struct va_format vaf;
 	va_list args;
 
 	lockdep_assert_held(&dev->lock);
-	if (__test_and_set_bit(what, &dev->obs.warned))
+	if (__test_and_set_bit(why, &dev->obs.warned))
 		return;
 	va_start(args, fmt);
 	vaf.fmt = fmt;
@@ -155,9 +242,23 @@ void vtis_obs_warn_once(struct vtis_dev *dev, enum vtis_obs_warn what,
 	va_end(args);
 }
 
+void vtis_obs_info(struct vtis_dev *dev, struct kvm_vtis_info *info)
+{
+	const struct vtis_stats *st = &dev->obs.stats;
+
+	lockdep_assert_held(&dev->lock);
+	info->commands = st->commands;
+	info->responses = st->responses;
+	info->errors = st->errors;
+	info->mmio_reads = st->mmio_reads;
+	info->mmio_writes = st->mmio_writes;
+	info->bytes_to_tpm = st->bytes_to_tpm;
+	info->bytes_from_tpm = st->bytes_from_tpm;
+}
+
 void vtis_obs_fill(struct vtis_dev *dev, struct kvm_vtis_stats *out)
 {
-	const struct vtis_stats *st = &dev->stats;
+	const struct vtis_stats *st = &dev->obs.stats;
 
 	lockdep_assert_held(&dev->lock);
 	BUILD_BUG_ON(sizeof(out->mmio_reads) != sizeof(st->mmio_class_reads));
@@ -201,7 +302,7 @@ static ssize_t vtis_stat_show(struct device *d, struct device_attribute *a,
 
 	/* Removing the sysfs device waits for readers: dev is alive. */
 	mutex_lock(&dev->lock);
-	v = *(const u64 *)((const u8 *)&dev->stats + sa->off);
+	v = *(const u64 *)((const u8 *)&dev->obs.stats + sa->off);
 	mutex_unlock(&dev->lock);
 	return sysfs_emit(buf, "%llu\n", v);
 }
@@ -300,7 +401,7 @@ static int vtis_service_time_show(struct seq_file *m, void *unused)
 	if (!st)
 		return -ENOMEM;
 	mutex_lock(&dev->lock);
-	*st = dev->stats;
+	*st = dev->obs.stats;
 	mutex_unlock(&dev->lock);
 	seq_printf(m, "count %llu total_ns %llu max_ns %llu\n",
 		   st->service_count, st->service_total_ns,

@@ -3,7 +3,9 @@
  * Observability of a device: its statistics (struct vtis_stats), their
  * sysfs and debugfs files, the KVM_VTIS_STATS answer, the tracepoints for
  * what the TIS core reports, and host log messages that a guest or an
- * emulator cannot flood.
+ * emulator cannot flood.  Every counter is written here, in obs.c, from
+ * what the device reports: the core's events, guest accesses, commands
+ * submitted and their completions (vtis_dev_complete()).
  */
 #ifndef KVM_VTIS_OBS_H
 #define KVM_VTIS_OBS_H
@@ -11,18 +13,29 @@
 #include <linux/compiler.h>
 #include <linux/types.h>
 
+#include <linux/kvm_vtis.h>
+
+#include "tis.h"
+
 struct dentry;
 struct device;
+struct kvm_vtis_info;
 struct kvm_vtis_stats;
 struct vtis_dev;
 
-/* A refused or repaired input (tracepoint kvm_vtis_reject, counters). */
+/*
+ * Why an input was refused or repaired, or a command failed: counted,
+ * traced (tracepoint kvm_vtis_reject, whose records carry these numbers:
+ * they never change) and logged once per device (vtis_obs_warn_once()).
+ * The guest's reasons are the TIS core's (VTIS_EV_REJECT).
+ */
 enum vtis_obs_reason {
+	VTIS_OBS_NONE = 0,
 	/* from the guest: counted in rejected_commands */
-	VTIS_OBS_PREFIX = 1,		/* swtpm's "TCG prefix" form */
-	VTIS_OBS_VENDOR,		/* the vendor set-locality ordinal */
-	VTIS_OBS_SIZE,			/* header size wrong, bytes dropped */
-	VTIS_OBS_NO_BACKEND,		/* nothing to submit to */
+	VTIS_OBS_PREFIX = VTIS_EVR_PREFIX,	/* swtpm's "TCG prefix" form */
+	VTIS_OBS_VENDOR = VTIS_EVR_VENDOR,	/* the vendor set-locality ordinal */
+	VTIS_OBS_SIZE = VTIS_EVR_SIZE,		/* header size wrong, bytes dropped */
+	VTIS_OBS_NO_BACKEND = VTIS_EVR_NO_BACKEND,	/* nothing to submit to */
 	/* from the backend: counted in bad_responses */
 	VTIS_OBS_BAD_RESPONSE,		/* malformed response, repaired */
 	VTIS_OBS_EMU_PROTOCOL,		/* emulator write out of protocol */
@@ -32,23 +45,55 @@ enum vtis_obs_reason {
 	VTIS_OBS_NO_EMULATOR,
 	VTIS_OBS_EMU_GONE,		/* closed mid-command */
 	VTIS_OBS_LOCALITY_REFUSED,
+	/*
+	 * The guest cancelled the command and the backend ended it itself:
+	 * nobody's fault, neither traced nor counted as a refusal.
+	 */
+	VTIS_OBS_CANCELED,
 };
 
-/* Messages logged once per device (bits of vtis_obs.warned). */
-enum vtis_obs_warn {
-	VTIS_WARN_TIMEOUT,
-	VTIS_WARN_LOCALITY,
-	VTIS_WARN_BAD_RESPONSE,
-	VTIS_WARN_PROTOCOL,
+/*
+ * Counters reported by KVM_VTIS_INFO, KVM_VTIS_STATS (see the uapi header
+ * for their meaning), sysfs and debugfs.
+ */
+struct vtis_stats {
+	u64 commands;
+	u64 responses;
+	u64 errors;
+	u64 mmio_reads;
+	u64 mmio_writes;
+	u64 bytes_to_tpm;
+	u64 bytes_from_tpm;
+	u64 mmio_class_reads[KVM_VTIS_REG_CLASSES];
+	u64 mmio_class_writes[KVM_VTIS_REG_CLASSES];
+	u64 status_polls;
+	u64 locality_changes;
+	u64 rejected_commands;
+	u64 bad_responses;
+	u64 timeouts;
+	u64 backend_failures;
+	u64 cancelled;
+	u64 service_count;
+	u64 service_total_ns;
+	u64 service_max_ns;
+	u64 service_hist[KVM_VTIS_SERVICE_BUCKETS];
 };
 
-/* Per-device state, embedded in struct vtis_dev. */
+/*
+ * Per-device state, embedded in struct vtis_dev.  The files are set up
+ * and removed by vtis_obs_dev_add() and vtis_obs_dev_del(); everything
+ * else is under the device's lock.
+ */
 struct vtis_obs {
 	struct device *sysdev;		/* /sys/class/vtis/vtis<N>, or NULL */
 	struct dentry *dbgdir;		/* debugfs kvm_vtis/<N>, or NULL */
 	/* Under the device lock: */
+	struct vtis_stats stats;
 	u64 submit_ns;			/* the command in flight was submitted */
-	unsigned long warned;		/* enum vtis_obs_warn bits logged */
+	u32 cmd_ordinal;		/* the command in flight: its ordinal, */
+	u32 cmd_len;			/* length */
+	u8 cmd_locality;		/* and locality */
+	unsigned long warned;		/* BIT(enum vtis_obs_reason) logged */
 };
 
 /* Module-wide: the debugfs folder kvm_vtis. */
@@ -62,6 +107,34 @@ int vtis_obs_dev_add(struct vtis_dev *dev);
 void vtis_obs_dev_del(struct vtis_dev *dev);
 
 /*
+ * A guest access the frontend handled (under the device lock): count and
+ * trace it.  @offset in the window, @len bytes at @val.
+ */
+void vtis_obs_mmio(struct vtis_dev *dev, u32 offset, u32 len,
+		   const void *val, bool write);
+
+/*
+ * The command @cmd of @len bytes from @locality goes to the backend
+ * (under the device lock): count it and remember it for its completion.
+ */
+void vtis_obs_submit(struct vtis_dev *dev, const u8 *cmd, u32 len,
+		     u8 locality);
+
+/*
+ * The service time of a command resubmitted without a core event (a
+ * restored state's) starts now (under the device lock).
+ */
+void vtis_obs_restart(struct vtis_dev *dev);
+
+/*
+ * The backend ended the command (vtis_dev_complete(), under the device
+ * lock, before the frontend takes the answer): count it.  @busy: a
+ * command is in flight at the frontend.
+ */
+void vtis_obs_answer(struct vtis_dev *dev, const u8 *rsp, u32 len,
+		     enum vtis_obs_reason why, bool busy);
+
+/*
  * A refused or repaired input, or a failed command (under the device
  * lock): count it and trace it.  @locality, @ordinal: the command's, or
  * VTIS_NO_LOCALITY and 0; @rc: what the guest reads, or 0; @len: bytes.
@@ -70,12 +143,15 @@ void vtis_obs_reject(struct vtis_dev *dev, enum vtis_obs_reason why,
 		     u8 locality, u32 ordinal, u32 rc, u32 len);
 
 /*
- * Log a warning about device @dev once in its lifetime per @what (under
+ * Log a warning about device @dev once in its lifetime per @why (under
  * the device lock); later occurrences show in the statistics and traces.
  */
 __printf(3, 4)
-void vtis_obs_warn_once(struct vtis_dev *dev, enum vtis_obs_warn what,
+void vtis_obs_warn_once(struct vtis_dev *dev, enum vtis_obs_reason why,
 			const char *fmt, ...);
+
+/* KVM_VTIS_INFO: copy its counters (under the device lock). */
+void vtis_obs_info(struct vtis_dev *dev, struct kvm_vtis_info *info);
 
 /* KVM_VTIS_STATS: copy the counters (under the device lock). */
 void vtis_obs_fill(struct vtis_dev *dev, struct kvm_vtis_stats *st);

@@ -15,7 +15,6 @@
 #include <linux/crc32.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include <linux/kvm_vtis.h>
@@ -315,7 +314,7 @@ int vtis_dev_restore_state(struct vtis_dev *dev, const void __user *ubuf,
 		ret = vtis_tis_load_state(tis, st);
 		/* The source's answer did not come along: ask again. */
 		if (!ret && vtis_tis_busy(tis)) {
-			dev->obs.submit_ns = ktime_get_ns();
+			vtis_obs_restart(dev);
 			tis->ops->submit(tis, tis->s.buf, tis->s.len,
 					 tis->s.next_locality);
 		}
