@@ -32,10 +32,15 @@
  * give the guest a TPM failure response; TPM return codes are the guest's
  * business and are passed through silently (desc = NULL).
  *
- * Migration: none of the chip's state can move with the VM; see
- * vtis_dev_migratable().
+ * Migration: none of the chip's state can move with the VM: the backend
+ * is not migratable.
+ *
+ * The backend's state (struct vtis_host) is the claim: the device holds
+ * one reference from create() to destroy(), a queued or running work item
+ * another.
  */
 
+#include <linux/capability.h>
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/kref.h>
@@ -49,9 +54,11 @@
 
 #include <linux/kvm_vtis.h>
 
+#include "backend.h"
 #include "backend_host.h"
 #include "compat.h"
-#include "device.h"
+#include "obs.h"
+#include "tis.h"
 
 #if defined(VTIS_HAVE_TPM_TRANSMIT_CMD) && IS_REACHABLE(CONFIG_TCG_TPM)
 #define VTIS_HOST_TPM	1
@@ -72,7 +79,7 @@ struct vtis_host {
 	 * work item; the last put releases the claim and the chip.
 	 */
 	struct kref ref;
-	struct vtis_dev *dev;		/* the owner, once bound */
+	struct vtis_dev *dev;		/* the owner; fixed */
 	struct tpm_chip *chip;		/* holds a reference on chip->dev */
 	u32 index;			/* the chip is tpm<index> */
 	/* Runs the command at the chip; holds a host, device and module ref. */
@@ -84,9 +91,9 @@ struct vtis_host {
 	bool cancel;			/* answer the queued command CANCELED */
 };
 
-static struct vtis_host *vtis_host_of(struct vtis_dev *dev)
+static struct vtis_host *vtis_host_of(struct vtis_backend *be)
 {
-	return dev->host;
+	return be->priv;
 }
 
 #ifdef VTIS_HOST_TPM
@@ -133,7 +140,15 @@ static int vtis_host_chip_family(struct tpm_chip *chip)
 	return family;
 }
 
-struct vtis_host *vtis_host_claim(u32 index, u32 family, u32 *chip_family)
+/*
+ * Take host TPM chip @index for one device.  @family is what the caller
+ * asked for (KVM_VTIS_TPM_*, 0 for the chip's own); the chip's family is
+ * returned in *@chip_family.  Errors: -ENXIO (no such chip, or its driver
+ * is gone), -EPROTONOSUPPORT (the chip is of the other family), -EBUSY
+ * (another device holds it), -EOPNOTSUPP (no TPM support), -ENOMEM.
+ */
+static struct vtis_host *vtis_host_claim(u32 index, u32 family,
+					 u32 *chip_family)
 {
 	struct vtis_host *host;
 	struct tpm_chip *chip;
@@ -194,11 +209,6 @@ static void vtis_host_put(struct vtis_host *host)
 	kref_put(&host->ref, vtis_host_release);
 }
 
-void vtis_host_unclaim(struct vtis_host *host)
-{
-	vtis_host_put(host);
-}
-
 /* Run buf's command at the chip: the TPM's return code (>= 0, response in
  * buf) or -errno.
  */
@@ -218,13 +228,10 @@ static ssize_t vtis_host_transmit(struct vtis_host *host)
 
 #else /* !VTIS_HOST_TPM */
 
-struct vtis_host *vtis_host_claim(u32 index, u32 family, u32 *chip_family)
+static struct vtis_host *vtis_host_claim(u32 index, u32 family,
+					 u32 *chip_family)
 {
 	return ERR_PTR(-EOPNOTSUPP);
-}
-
-void vtis_host_unclaim(struct vtis_host *host)
-{
 }
 
 static void vtis_host_put(struct vtis_host *host)
@@ -248,8 +255,8 @@ static void vtis_host_canceled(struct vtis_dev *dev)
 	};
 
 	BUILD_BUG_ON(sizeof(rsp) != VTIS_HEADER_SIZE);
-	lockdep_assert_held(&dev->lock);
-	if (dev->family != KVM_VTIS_TPM_2_0) {
+	vtis_dev_assert_held(dev);
+	if (vtis_dev_family(dev) != KVM_VTIS_TPM_2_0) {
 		vtis_dev_complete(dev, NULL, 0, VTIS_OBS_CANCELED);
 		return;
 	}
@@ -258,20 +265,20 @@ static void vtis_host_canceled(struct vtis_dev *dev)
 }
 
 /* The chip's answer (@ret from vtis_host_transmit) goes to the guest. */
-static void vtis_host_answer(struct vtis_dev *dev, ssize_t ret)
+static void vtis_host_answer(struct vtis_host *host, ssize_t ret)
 {
-	struct vtis_host *host = vtis_host_of(dev);
 	const struct tpm_header *hdr = (const void *)host->buf.data;
+	struct vtis_dev *dev = host->dev;
 	u32 len;
 
-	lockdep_assert_held(&dev->lock);
+	vtis_dev_assert_held(dev);
 	if (ret == -ECANCELED) {
 		vtis_host_canceled(dev);
 		return;
 	}
 	if (ret < 0) {
 		pr_warn_ratelimited("device %u: host TPM tpm%u failed the command (%zd)\n",
-				    dev->id, host->index, ret);
+				    vtis_dev_id(dev), host->index, ret);
 		vtis_dev_complete(dev, NULL, 0, VTIS_OBS_NONE);
 		return;
 	}
@@ -290,26 +297,26 @@ static void vtis_host_work(struct work_struct *work)
 	struct vtis_dev *dev = host->dev;
 	ssize_t ret;
 
-	mutex_lock(&dev->lock);
-	if (dev->dead || host->state != VTIS_HOST_QUEUED)
+	vtis_dev_lock(dev);
+	if (vtis_dev_dead(dev) || host->state != VTIS_HOST_QUEUED)
 		goto out_unlock;
 	if (host->cancel) {
 		host->state = VTIS_HOST_IDLE;
-		vtis_host_answer(dev, -ECANCELED);
+		vtis_host_answer(host, -ECANCELED);
 		goto out_unlock;
 	}
 	host->state = VTIS_HOST_RUNNING;
-	mutex_unlock(&dev->lock);
+	vtis_dev_unlock(dev);
 
 	/* Bounded by the chip driver's own command durations. */
 	ret = vtis_host_transmit(host);
 
-	mutex_lock(&dev->lock);
+	vtis_dev_lock(dev);
 	host->state = VTIS_HOST_IDLE;
-	if (!dev->dead)
-		vtis_host_answer(dev, ret);
+	if (!vtis_dev_dead(dev))
+		vtis_host_answer(host, ret);
 out_unlock:
-	mutex_unlock(&dev->lock);
+	vtis_dev_unlock(dev);
 	/* The last of these may come after the device's teardown. */
 	vtis_host_put(host);
 	vtis_dev_put(dev);
@@ -318,14 +325,13 @@ out_unlock:
 }
 
 /* ops->submit: under the device's lock; copies and queues, never blocks. */
-static void vtis_host_submit(struct vtis_tis *tis, const u8 *cmd, u32 len,
+static void vtis_host_submit(struct vtis_backend *be, const u8 *cmd, u32 len,
 			     u8 locality)
 {
-	struct vtis_dev *dev = vtis_dev_of_tis(tis);
-	struct vtis_host *host = vtis_host_of(dev);
+	struct vtis_host *host = vtis_host_of(be);
+	struct vtis_dev *dev = be->dev;
 
-	lockdep_assert_held(&dev->lock);
-	vtis_obs_submit(dev, cmd, len, locality);
+	vtis_dev_assert_held(dev);
 	/* The core never submits while busy; a reset may leave the worker. */
 	if (host->state != VTIS_HOST_IDLE || len > VTIS_BUFFER_SIZE) {
 		vtis_dev_complete(dev, NULL, 0, VTIS_OBS_NONE);
@@ -336,7 +342,7 @@ static void vtis_host_submit(struct vtis_tis *tis, const u8 *cmd, u32 len,
 	host->state = VTIS_HOST_QUEUED;
 	/* Idle: the work is not queued, so it takes these references. */
 	kref_get(&host->ref);
-	kref_get(&dev->ref);
+	vtis_dev_hold(dev);
 	__module_get(THIS_MODULE);
 	queue_work(vtis_wq, &host->work);
 }
@@ -346,43 +352,65 @@ static void vtis_host_submit(struct vtis_tis *tis, const u8 *cmd, u32 len,
  * without reaching the chip; a running one finishes at the chip and its
  * answer comes back (the core drops it when the guest aborted).
  */
-static void vtis_host_cancel(struct vtis_tis *tis)
+static void vtis_host_cancel(struct vtis_backend *be)
 {
-	struct vtis_dev *dev = vtis_dev_of_tis(tis);
-	struct vtis_host *host = vtis_host_of(dev);
+	struct vtis_host *host = vtis_host_of(be);
 
-	lockdep_assert_held(&dev->lock);
+	vtis_dev_assert_held(be->dev);
 	if (host->state == VTIS_HOST_QUEUED)
 		host->cancel = true;
 }
 
-const struct vtis_tis_ops vtis_host_tis_ops = {
-	.submit = vtis_host_submit,
-	.cancel = vtis_host_cancel,
-	.irq_line = vtis_irq_line,
-};
-
-void vtis_host_dev_bind(struct vtis_dev *dev, struct vtis_host *host)
+/* ops->check: the chip is the host's: its PCRs, its keys, its owner. */
+static int vtis_host_check(struct kvm_vtis_attach *a)
 {
-	host->dev = dev;
+	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
+}
+
+/*
+ * ops->create: claim the chip (exclusive from here); a->family becomes the
+ * chip's.
+ */
+static int vtis_host_create(struct vtis_backend *be, struct kvm_vtis_attach *a)
+{
+	struct vtis_host *host;
+
+	host = vtis_host_claim(a->tpm_index, a->family, &a->family);
+	if (IS_ERR(host))
+		return PTR_ERR(host);
+	host->dev = be->dev;
 	INIT_WORK(&host->work, vtis_host_work);
-	dev->host = host;
+	be->priv = host;
+	return 0;
 }
 
-void vtis_host_dev_hangup(struct vtis_dev *dev)
+/*
+ * ops->hangup (the device is dead) and ops->reset (its command is
+ * forgotten), under the lock: a queued command never reaches the chip and
+ * its worker gives no answer (dead) or one the core ignores (reset); a
+ * running one is left to the chip.
+ */
+static void vtis_host_stop(struct vtis_backend *be)
 {
-	lockdep_assert_held(&dev->lock);
-	if (dev->host && dev->host->state == VTIS_HOST_QUEUED)
-		dev->host->cancel = true;
+	struct vtis_host *host = vtis_host_of(be);
+
+	vtis_dev_assert_held(be->dev);
+	if (host->state == VTIS_HOST_QUEUED)
+		host->cancel = true;
 }
 
-void vtis_host_dev_destroy(struct vtis_dev *dev)
+/*
+ * ops->destroy: after hangup, outside the lock, or for a device never
+ * attached: drop the device's hold on the chip.  A command still queued is
+ * dropped; one running at the chip is not waited for: its worker releases
+ * the claim and the chip when the chip answers (the claim stays taken
+ * until then).
+ */
+static void vtis_host_destroy(struct vtis_backend *be)
 {
-	struct vtis_host *host = dev->host;
+	struct vtis_host *host = vtis_host_of(be);
 
-	if (!host)
-		return;
-	dev->host = NULL;
+	be->priv = NULL;
 	/*
 	 * Queued, not started: it never will; its references are ours to
 	 * drop (the device's is never the last: the registry holds one).
@@ -390,8 +418,18 @@ void vtis_host_dev_destroy(struct vtis_dev *dev)
 	 */
 	if (cancel_work(&host->work)) {
 		vtis_host_put(host);
-		vtis_dev_put(dev);
+		vtis_dev_put(be->dev);
 		module_put(THIS_MODULE);
 	}
 	vtis_host_put(host);
 }
+
+const struct vtis_backend_ops vtis_host_backend = {
+	.check = vtis_host_check,
+	.create = vtis_host_create,
+	.submit = vtis_host_submit,
+	.cancel = vtis_host_cancel,
+	.reset = vtis_host_stop,
+	.hangup = vtis_host_stop,
+	.destroy = vtis_host_destroy,
+};

@@ -9,11 +9,13 @@
 #include <linux/minmax.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include <linux/kvm_vtis.h>
 
+#include "backend_emu.h"
 #include "backend_host.h"
 #include "ctl.h"
 #include "device.h"
@@ -49,8 +51,18 @@ static int vtis_copy_out(void __user *u, const void *k, size_t ksize,
 	return copy_to_user(u, k, min_t(size_t, ksize, usize)) ? -EFAULT : 0;
 }
 
-static int vtis_check_attach(struct kvm_vtis_attach *a)
+/* The backends, by KVM_VTIS_BACKEND_*. */
+static const struct vtis_backend_ops *const vtis_backends[] = {
+	[KVM_VTIS_BACKEND_EMULATOR] = &vtis_emu_backend,
+	[KVM_VTIS_BACKEND_HOST_TPM] = &vtis_host_backend,
+};
+
+/* Check @a and complete its defaults; *@ops: the backend it names. */
+static int vtis_check_attach(struct kvm_vtis_attach *a,
+			     const struct vtis_backend_ops **ops)
 {
+	u32 backend;
+
 	if (a->flags || a->reserved0)
 		return -EINVAL;
 	switch (a->family) {
@@ -66,25 +78,19 @@ static int vtis_check_attach(struct kvm_vtis_attach *a)
 	if (!IS_ALIGNED(a->base, 4096) ||
 	    a->base > VTIS_GPA_LIMIT - KVM_VTIS_WINDOW_SIZE)
 		return -EINVAL;
-	switch (a->backend) {
-	case KVM_VTIS_BACKEND_EMULATOR:
-		if (a->tpm_index)
-			return -EINVAL;
-		if (a->family == KVM_VTIS_TPM_DEFAULT)
-			a->family = KVM_VTIS_TPM_2_0;
-		return 0;
-	case KVM_VTIS_BACKEND_HOST_TPM:
-		/* The chip is the host's: its PCRs, its keys, its owner. */
-		return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
-	default:
+	if (a->backend >= ARRAY_SIZE(vtis_backends))
 		return -EINVAL;
-	}
+	backend = array_index_nospec(a->backend, ARRAY_SIZE(vtis_backends));
+	*ops = vtis_backends[backend];
+	if (!*ops)
+		return -EINVAL;
+	return (*ops)->check(a);
 }
 
 static long vtis_ctl_attach(void __user *uarg)
 {
+	const struct vtis_backend_ops *ops;
 	struct kvm_vtis_attach a;
-	struct vtis_host *host = NULL;
 	struct vtis_dev *dev;
 	struct kvm *kvm;
 	u32 usize;
@@ -94,7 +100,7 @@ static long vtis_ctl_attach(void __user *uarg)
 			   &usize);
 	if (ret)
 		return ret;
-	ret = vtis_check_attach(&a);
+	ret = vtis_check_attach(&a, &ops);
 	if (ret)
 		return ret;
 
@@ -102,39 +108,25 @@ static long vtis_ctl_attach(void __user *uarg)
 	kvm = vtis_kvm_get_vm(a.vm_fd);
 	if (IS_ERR(kvm))
 		return PTR_ERR(kvm);
-	if (a.backend == KVM_VTIS_BACKEND_HOST_TPM) {
-		/* Exclusive from here; a.family becomes the chip's. */
-		host = vtis_host_claim(a.tpm_index, a.family, &a.family);
-		if (IS_ERR(host)) {
-			ret = PTR_ERR(host);
-			goto out_put_kvm;
-		}
-	}
-	dev = vtis_dev_create(kvm, a.family, a.backend, a.base);
+	/* The backend's create() resolves a.family (a host TPM: the chip's). */
+	dev = vtis_dev_create(kvm, ops, &a);
 	if (IS_ERR(dev)) {
 		ret = PTR_ERR(dev);
-		goto out_unclaim;
+		goto out_put_kvm;
 	}
-	/* From here the device owns the claim. */
-	if (host)
-		vtis_host_dev_bind(dev, host);
 
 	/* The caller has its answer before anyone can see the device. */
 	a.id = dev->id;
 	memset(a.emu_name, 0, sizeof(a.emu_name));
-	if (a.backend == KVM_VTIS_BACKEND_EMULATOR)
-		snprintf(a.emu_name, sizeof(a.emu_name), "vtis-emu%u", dev->id);
+	if (ops->node)
+		snprintf(a.emu_name, sizeof(a.emu_name), "%s%u", ops->node,
+			 dev->id);
 	ret = vtis_copy_out(uarg, &a, sizeof(a), usize);
 	if (ret) {
 		vtis_dev_abort(dev);
 		goto out_put_kvm;
 	}
 	ret = vtis_dev_activate(dev);
-	goto out_put_kvm;
-
-out_unclaim:
-	if (host)
-		vtis_host_unclaim(host);
 out_put_kvm:
 	vtis_kvm_put(kvm);
 	return ret;
@@ -190,15 +182,15 @@ static void vtis_fill_info(struct vtis_dev *dev, struct kvm_vtis_info *info)
 	info->backend = dev->backend;
 	info->owner_pid = dev->owner_pid;
 	info->state = 0;
-	if (dev->emu.open)
+	if (dev->be.ops->connected && dev->be.ops->connected(&dev->be))
 		info->state |= KVM_VTIS_STATE_EMU_CONNECTED;
 	if (vtis_tis_busy(&dev->tis))
 		info->state |= KVM_VTIS_STATE_CMD_IN_FLIGHT;
 	info->active_locality = dev->tis.s.active_locality;
 	memset(info->emu_name, 0, sizeof(info->emu_name));
-	if (dev->backend == KVM_VTIS_BACKEND_EMULATOR)
-		snprintf(info->emu_name, sizeof(info->emu_name), "vtis-emu%u",
-			 dev->id);
+	if (dev->be.ops->node)
+		snprintf(info->emu_name, sizeof(info->emu_name), "%s%u",
+			 dev->be.ops->node, dev->id);
 	vtis_obs_info(dev, info);
 	info->irq = dev->irq.gsi;
 	info->irq_flags = dev->irq.gsi ? dev->irq.flags : 0;

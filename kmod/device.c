@@ -14,7 +14,6 @@
 
 #include <linux/kvm_vtis.h>
 
-#include "backend_host.h"
 #include "device.h"
 #include "kvm_bus.h"
 #include "mmio.h"
@@ -36,39 +35,12 @@ MODULE_PARM_DESC(max_devices_per_user,
 static DEFINE_MUTEX(vtis_devs_lock);
 static DEFINE_XARRAY_ALLOC1(vtis_devs);
 
-/*
- * Backend dispatch.  The TIS core reaches the backend through the ops
- * chosen at creation; the lifetime steps below are the only other places
- * that differ per backend.
- */
-static bool vtis_dev_on_host(const struct vtis_dev *dev)
-{
-	return dev->backend == KVM_VTIS_BACKEND_HOST_TPM;
-}
-
-/* The device is dead: under its lock, stop whatever the backend does. */
-static void vtis_backend_hangup(struct vtis_dev *dev)
-{
-	lockdep_assert_held(&dev->lock);
-	if (vtis_dev_on_host(dev))
-		vtis_host_dev_hangup(dev);
-	else
-		vtis_emu_dev_hangup(dev);
-}
-
-/* After hangup (or for a device never activated), outside the lock. */
-static void vtis_backend_destroy(struct vtis_dev *dev)
-{
-	if (vtis_dev_on_host(dev))
-		vtis_host_dev_destroy(dev);
-	else
-		vtis_emu_dev_destroy(dev);
-}
-
 static void vtis_dev_release(struct kref *ref)
 {
 	struct vtis_dev *dev = container_of(ref, struct vtis_dev, ref);
 
+	if (dev->be.ops->release)
+		dev->be.ops->release(&dev->be);
 	mutex_destroy(&dev->lock);
 	kfree(dev->tis.s.buf);
 	kfree(dev);
@@ -77,6 +49,94 @@ static void vtis_dev_release(struct kref *ref)
 void vtis_dev_put(struct vtis_dev *dev)
 {
 	kref_put(&dev->ref, vtis_dev_release);
+}
+
+void vtis_dev_hold(struct vtis_dev *dev)
+{
+	kref_get(&dev->ref);
+}
+
+/* What a backend may know of its device (backend.h). */
+
+void vtis_dev_lock(struct vtis_dev *dev)
+{
+	mutex_lock(&dev->lock);
+}
+
+void vtis_dev_unlock(struct vtis_dev *dev)
+{
+	mutex_unlock(&dev->lock);
+}
+
+void vtis_dev_assert_held(struct vtis_dev *dev)
+{
+	lockdep_assert_held(&dev->lock);
+}
+
+bool vtis_dev_dead(struct vtis_dev *dev)
+{
+	return READ_ONCE(dev->dead);
+}
+
+u32 vtis_dev_id(const struct vtis_dev *dev)
+{
+	return dev->id;
+}
+
+u32 vtis_dev_family(const struct vtis_dev *dev)
+{
+	return dev->family;
+}
+
+kuid_t vtis_dev_owner(const struct vtis_dev *dev)
+{
+	return dev->owner_uid;
+}
+
+struct vtis_backend *vtis_dev_backend(struct vtis_dev *dev)
+{
+	return &dev->be;
+}
+
+/* The TIS core's callbacks: the backend and the interrupt line. */
+
+static void vtis_dev_tis_submit(struct vtis_tis *tis, const u8 *cmd, u32 len,
+				u8 locality)
+{
+	vtis_dev_submit(vtis_dev_of_tis(tis), cmd, len, locality);
+}
+
+static void vtis_dev_tis_cancel(struct vtis_tis *tis)
+{
+	vtis_dev_cancel(vtis_dev_of_tis(tis));
+}
+
+static const struct vtis_tis_ops vtis_dev_tis_ops = {
+	.submit = vtis_dev_tis_submit,
+	.cancel = vtis_dev_tis_cancel,
+	.irq_line = vtis_irq_line,
+};
+
+void vtis_dev_submit(struct vtis_dev *dev, const u8 *cmd, u32 len,
+		     u8 locality)
+{
+	lockdep_assert_held(&dev->lock);
+	vtis_obs_submit(dev, cmd, len, locality);
+	dev->be.ops->submit(&dev->be, cmd, len, locality);
+}
+
+void vtis_dev_resubmit(struct vtis_dev *dev, const u8 *cmd, u32 len,
+		       u8 locality)
+{
+	lockdep_assert_held(&dev->lock);
+	vtis_obs_restart(dev);
+	vtis_dev_submit(dev, cmd, len, locality);
+}
+
+void vtis_dev_cancel(struct vtis_dev *dev)
+{
+	lockdep_assert_held(&dev->lock);
+	dev->be.ops->cancel(&dev->be);
 }
 
 /* Devices of @uid that hold an id (attached or being set up or torn down). */
@@ -109,8 +169,9 @@ static kuid_t vtis_charged_uid(void)
 	return ns->owner;
 }
 
-struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
-				 u64 base)
+struct vtis_dev *vtis_dev_create(struct kvm *kvm,
+				 const struct vtis_backend_ops *ops,
+				 struct kvm_vtis_attach *a)
 {
 	struct vtis_dev *dev;
 	u8 *buf;
@@ -125,25 +186,33 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
 	buf = kzalloc(VTIS_BUFFER_SIZE, GFP_KERNEL_ACCOUNT);
-	if (!buf)
+	if (!buf) {
+		ret = -ENOMEM;
 		goto err_free_dev;
+	}
+	dev->be.ops = ops;
+	dev->be.dev = dev;
+	/* The host TPM's claim: its errors come before the registry's. */
+	ret = ops->create(&dev->be, a);
+	if (ret)
+		goto err_free_buf;
+
+	/* From here on vtis_dev_put() frees it all (after destroy()). */
 	kref_init(&dev->ref);
 	mutex_init(&dev->lock);
 	init_waitqueue_head(&dev->done_wq);
-	dev->family = family;
-	dev->backend = backend;
-	dev->base = base;
+	dev->family = a->family;
+	dev->backend = a->backend;
+	dev->base = a->base;
 	dev->kvm = kvm;
 	dev->owner_pid = vtis_kvm_owner_pid(kvm);
 	dev->owner_uid = current_euid();
 	dev->charged_uid = vtis_charged_uid();
 	kvm_iodevice_init(&dev->iodev, &vtis_mmio_ops);
-	vtis_tis_init(&dev->tis, family == KVM_VTIS_TPM_1_2 ?
+	vtis_tis_init(&dev->tis, a->family == KVM_VTIS_TPM_1_2 ?
 		      VTIS_FAMILY_1_2 : VTIS_FAMILY_2_0,
-		      vtis_dev_on_host(dev) ? &vtis_host_tis_ops :
-					      &vtis_emu_tis_ops, dev, buf);
+		      &vtis_dev_tis_ops, dev, buf);
 	vtis_obs_dev_init(dev);
-	vtis_emu_dev_init(dev);
 	vtis_irq_dev_init(dev);
 
 	mutex_lock(&vtis_devs_lock);
@@ -160,14 +229,17 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
 	}
 	mutex_unlock(&vtis_devs_lock);
 	if (ret) {
+		ops->destroy(&dev->be);
 		vtis_dev_put(dev);
 		return ERR_PTR(ret);
 	}
 	return dev;
 
+err_free_buf:
+	kfree(buf);
 err_free_dev:
 	kfree(dev);
-	return ERR_PTR(-ENOMEM);
+	return ERR_PTR(ret);
 }
 
 static void vtis_dev_release_id(struct vtis_dev *dev)
@@ -179,7 +251,7 @@ static void vtis_dev_release_id(struct vtis_dev *dev)
 
 void vtis_dev_abort(struct vtis_dev *dev)
 {
-	vtis_backend_destroy(dev);
+	dev->be.ops->destroy(&dev->be);
 	vtis_dev_release_id(dev);
 	vtis_dev_put(dev);
 }
@@ -191,8 +263,8 @@ int vtis_dev_activate(struct vtis_dev *dev)
 	bool dropped;
 	int ret;
 
-	if (!vtis_dev_on_host(dev)) {
-		ret = vtis_emu_dev_create_node(dev);
+	if (dev->be.ops->publish) {
+		ret = dev->be.ops->publish(&dev->be);
 		if (ret)
 			goto err_abort;
 	}
@@ -253,12 +325,12 @@ static void vtis_dev_teardown(struct vtis_dev *dev, bool from_kvm)
 
 	mutex_lock(&dev->lock);
 	dev->dead = true;
-	vtis_backend_hangup(dev);
+	dev->be.ops->hangup(&dev->be);
 	vtis_dev_done(dev);
 	mutex_unlock(&dev->lock);
 
 	vtis_obs_dev_del(dev);
-	vtis_backend_destroy(dev);
+	dev->be.ops->destroy(&dev->be);
 	vtis_irq_dev_destroy(dev);
 	vtis_dev_release_id(dev);
 	pr_debug("device %u detached\n", id);

@@ -8,11 +8,18 @@
  * whichever clears dev->registered (under vtis_devs_lock) first does the
  * teardown.  The attach holds a VM reference only while it runs, so the VM
  * can die normally.  Memory is reference counted (kref): the registry holds
- * one reference until teardown ends, and each lookup and each open
- * emulator file hold one, so an emulator that keeps its fd open after the
- * device is gone sees EOF and POLLHUP, never freed memory.  Each live
- * device holds a module reference, so the module cannot be unloaded while
- * any device exists.
+ * one reference until teardown ends, and each lookup, each open emulator
+ * file and each queued work item that reaches the device (the host TPM's
+ * worker, the direct interrupt line's) hold one, so an emulator that keeps
+ * its fd open after the device is gone sees EOF and POLLHUP, never freed
+ * memory.  The backend's state that such holders reach lives as long as
+ * the device's memory (backend.h).  Each live device holds a module
+ * reference, so the module cannot be unloaded while any device exists.
+ *
+ * Parts.  The device owns its backend (backend.h: reached only through
+ * its ops, and reaching the device only through the functions declared
+ * there), its TIS core (tis.h), its interrupt line (irq.h) and its
+ * statistics (obs.h).
  */
 #ifndef KVM_VTIS_DEVICE_H
 #define KVM_VTIS_DEVICE_H
@@ -25,16 +32,12 @@
 
 #include <linux/kvm_vtis.h>
 
-#include "backend_emu.h"
+#include "backend.h"
 #include "irq.h"
 #include "obs.h"
 #include "tis.h"
 
-/* Devices the module serves at once; ids are 1..VTIS_MAX_DEVICES. */
-#define VTIS_MAX_DEVICES	256
-
 struct kvm;
-struct vtis_host;
 
 struct vtis_dev {
 	/* Fixed at creation. */
@@ -69,10 +72,9 @@ struct vtis_dev {
 	 */
 	struct mutex lock;
 	unsigned long done_seq;		/* bumped on every command completion */
-	struct vtis_emu emu;
 	struct vtis_tis tis;
-	/* Host TPM backend state (backend_host.c), or NULL; fixed while live. */
-	struct vtis_host *host;
+	/* The backend: ops fixed at creation, its state its own (backend.h). */
+	struct vtis_backend be;
 
 	/* A vCPU waiting after GO for the completion (done_seq changes). */
 	wait_queue_head_t done_wq;
@@ -87,41 +89,28 @@ struct vtis_dev {
 	struct work_struct release_work;
 };
 
-/*
- * May the calling task manage @dev (detach, reset, save, restore, set its
- * interrupt), read its information and statistics, or serve it as its
- * emulator?  Its attacher (the effective uid that attached it) may, and
- * so may CAP_SYS_ADMIN: group kvm lets other users open /dev/kvm-vtis, not
- * see into or take apart each other's devices.  Anyone who may open
- * /dev/kvm-vtis learns which ids exist (KVM_VTIS_LIST), nothing more.
- */
-bool vtis_dev_may_manage(const struct vtis_dev *dev);
-
 int vtis_devices_init(void);
 void vtis_devices_exit(void);
 
-/* The module's workqueue (command timeouts, deferred failures). */
-extern struct workqueue_struct *vtis_wq;
-
 /*
- * Allocate a device for @kvm (the caller holds a VM reference) and reserve
- * its id.  Not yet visible to lookups.  ERR_PTR(-ENOSPC: no id left,
- * -EDQUOT: the caller has max_devices_per_user devices already, -ENOMEM).
+ * Allocate a device for @kvm (the caller holds a VM reference) on a
+ * backend of kind @ops, for the checked attach request @a, and reserve its
+ * id.  The backend's create() resolves a->family.  Not yet visible to
+ * lookups.  ERR_PTR(the backend's error, -ENOSPC: no id left, -EDQUOT:
+ * the caller has max_devices_per_user devices already, -ENOMEM).
  */
-struct vtis_dev *vtis_dev_create(struct kvm *kvm, u32 family, u32 backend,
-				 u64 base);
+struct vtis_dev *vtis_dev_create(struct kvm *kvm,
+				 const struct vtis_backend_ops *ops,
+				 struct kvm_vtis_attach *a);
 /*
- * Make the device live: emulator node, MMIO bus, registry, in that order.
+ * Make the device live: what the backend publishes (the emulator's node),
+ * the statistics device, the MMIO bus, the registry, in that order.
  * The caller still holds its VM reference.  On error everything done is
  * undone and the device is freed.
  */
 int vtis_dev_activate(struct vtis_dev *dev);
 /* Free a device that was created but never activated. */
 void vtis_dev_abort(struct vtis_dev *dev);
-
-/* Reference to live device @id, or NULL.  Drop with vtis_dev_put(). */
-struct vtis_dev *vtis_dev_get(u32 id);
-void vtis_dev_put(struct vtis_dev *dev);
 
 /*
  * A reference on the VM of live device @dev (the caller holds a device
@@ -147,18 +136,15 @@ static inline void vtis_dev_done(struct vtis_dev *dev)
 }
 
 /*
- * The backend ends the command in flight (under the device lock): the
- * single completion path.  @rsp of @len bytes is its answer, or NULL for a
- * failure (the guest reads a TPM failure response).  @why is
- * VTIS_OBS_NONE for the TPM's own answer; for a failure, its reason
- * (counted and traced; VTIS_OBS_NONE for none); with a response, the
- * reason the backend made it up itself (VTIS_OBS_CANCELED: its
- * TPM_RC_CANCELED).  Counts it (obs.c), hands it to the TIS core, and
- * wakes a vCPU waiting after GO.  A core with no command in flight (after
- * a reset) ignores the answer.
+ * The TIS core hands the backend a command (submit) or cancels it (under
+ * the device lock).  vtis_dev_resubmit(): a command of a restored state,
+ * which the core did not report.
  */
-void vtis_dev_complete(struct vtis_dev *dev, const u8 *rsp, u32 len,
-		       enum vtis_obs_reason why);
+void vtis_dev_submit(struct vtis_dev *dev, const u8 *cmd, u32 len,
+		     u8 locality);
+void vtis_dev_resubmit(struct vtis_dev *dev, const u8 *cmd, u32 len,
+		       u8 locality);
+void vtis_dev_cancel(struct vtis_dev *dev);
 
 /*
  * Whether the device's state may be saved for migration.  A save-state
@@ -168,7 +154,7 @@ void vtis_dev_complete(struct vtis_dev *dev, const u8 *rsp, u32 len,
  */
 static inline bool vtis_dev_migratable(const struct vtis_dev *dev)
 {
-	return dev->backend != KVM_VTIS_BACKEND_HOST_TPM;
+	return dev->be.ops->migratable;
 }
 
 static inline struct vtis_dev *vtis_dev_of_tis(struct vtis_tis *tis)

@@ -19,8 +19,6 @@
 
 #include <linux/kvm_vtis.h>
 
-#include "backend_emu.h"
-#include "backend_host.h"
 #include "compat.h"
 #include "device.h"
 #include "state.h"
@@ -181,7 +179,7 @@ static int vtis_blob_read(const struct vtis_dev *dev, u8 *p, u32 len,
 	reserved = vtis_get32(&b);
 	if (flags || reserved || crc != vtis_blob_crc(p, len))
 		return -EINVAL;
-	if (family != dev->family || backend != KVM_VTIS_BACKEND_EMULATOR)
+	if (family != dev->family || backend != dev->backend)
 		return -EINVAL;
 
 	st->version = vtis_get32(&b);
@@ -226,10 +224,7 @@ int vtis_dev_reset(struct vtis_dev *dev)
 		return -ENOENT;
 	}
 	/* The backend forgets the command first: the core then has none. */
-	if (dev->backend == KVM_VTIS_BACKEND_HOST_TPM)
-		vtis_host_dev_hangup(dev);
-	else
-		vtis_emu_dev_reset(dev);
+	dev->be.ops->reset(&dev->be);
 	vtis_tis_reset(&dev->tis);
 	/* A vCPU waiting after GO returns to the guest now. */
 	vtis_dev_done(dev);
@@ -301,11 +296,11 @@ int vtis_dev_restore_state(struct vtis_dev *dev, const void __user *ubuf,
 	mutex_lock(&dev->lock);
 	if (dev->dead) {
 		ret = -ENOENT;
-	} else if (vtis_tis_busy(tis) || !vtis_emu_dev_idle(dev)) {
+	} else if (vtis_tis_busy(tis) || !dev->be.ops->idle(&dev->be)) {
 		ret = -EBUSY;
 	} else {
 		/* Whatever the core held is replaced: the backend forgets it. */
-		vtis_emu_dev_reset(dev);
+		dev->be.ops->reset(&dev->be);
 		/*
 		 * INT_VECTOR is the destination's wiring (KVM_VTIS_SET_IRQ),
 		 * not the source's.
@@ -313,11 +308,9 @@ int vtis_dev_restore_state(struct vtis_dev *dev, const void __user *ubuf,
 		st->int_vector = tis->s.int_vector;
 		ret = vtis_tis_load_state(tis, st);
 		/* The source's answer did not come along: ask again. */
-		if (!ret && vtis_tis_busy(tis)) {
-			vtis_obs_restart(dev);
-			tis->ops->submit(tis, tis->s.buf, tis->s.len,
-					 tis->s.next_locality);
-		}
+		if (!ret && vtis_tis_busy(tis))
+			vtis_dev_resubmit(dev, tis->s.buf, tis->s.len,
+					  tis->s.next_locality);
 		if (!ret)
 			vtis_dev_done(dev);
 	}
