@@ -184,9 +184,9 @@ static void vtis_fill_info(struct vtis_dev *dev, struct kvm_vtis_info *info)
 	info->state = 0;
 	if (dev->be.ops->connected && dev->be.ops->connected(&dev->be))
 		info->state |= KVM_VTIS_STATE_EMU_CONNECTED;
-	if (vtis_tis_busy(&dev->tis))
+	if (dev->fe->busy(dev))
 		info->state |= KVM_VTIS_STATE_CMD_IN_FLIGHT;
-	info->active_locality = dev->tis.s.active_locality;
+	info->active_locality = dev->fe->locality(dev);
 	memset(info->emu_name, 0, sizeof(info->emu_name));
 	if (dev->be.ops->node)
 		snprintf(info->emu_name, sizeof(info->emu_name), "%s%u",

@@ -42,7 +42,7 @@ static void vtis_dev_release(struct kref *ref)
 	if (dev->be.ops->release)
 		dev->be.ops->release(&dev->be);
 	mutex_destroy(&dev->lock);
-	kfree(dev->tis.s.buf);
+	kfree(dev->buf);
 	kfree(dev);
 }
 
@@ -98,24 +98,7 @@ struct vtis_backend *vtis_dev_backend(struct vtis_dev *dev)
 	return &dev->be;
 }
 
-/* The TIS core's callbacks: the backend and the interrupt line. */
-
-static void vtis_dev_tis_submit(struct vtis_tis *tis, const u8 *cmd, u32 len,
-				u8 locality)
-{
-	vtis_dev_submit(vtis_dev_of_tis(tis), cmd, len, locality);
-}
-
-static void vtis_dev_tis_cancel(struct vtis_tis *tis)
-{
-	vtis_dev_cancel(vtis_dev_of_tis(tis));
-}
-
-static const struct vtis_tis_ops vtis_dev_tis_ops = {
-	.submit = vtis_dev_tis_submit,
-	.cancel = vtis_dev_tis_cancel,
-	.irq_line = vtis_irq_line,
-};
+/* The frontend's command goes to the backend, its answer comes back. */
 
 void vtis_dev_submit(struct vtis_dev *dev, const u8 *cmd, u32 len,
 		     u8 locality)
@@ -137,6 +120,15 @@ void vtis_dev_cancel(struct vtis_dev *dev)
 {
 	lockdep_assert_held(&dev->lock);
 	dev->be.ops->cancel(&dev->be);
+}
+
+void vtis_dev_complete(struct vtis_dev *dev, const u8 *rsp, u32 len,
+		       enum vtis_obs_reason why)
+{
+	lockdep_assert_held(&dev->lock);
+	vtis_obs_answer(dev, rsp, len, why, dev->fe->busy(dev));
+	dev->fe->complete(dev, rsp, len);
+	vtis_dev_done(dev);
 }
 
 /* Devices of @uid that hold an id (attached or being set up or torn down). */
@@ -180,7 +172,8 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm,
 
 	/*
 	 * Two objects, not one of 5 KiB, which slab would round up to 8:
-	 * the device (under 1 KiB) and the TIS buffer (4 KiB exactly).
+	 * the device (under 1 KiB) and the frontend's buffer (4 KiB
+	 * exactly).
 	 */
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
 	if (!dev)
@@ -190,6 +183,7 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm,
 		ret = -ENOMEM;
 		goto err_free_dev;
 	}
+	dev->buf = buf;
 	dev->be.ops = ops;
 	dev->be.dev = dev;
 	/* The host TPM's claim: its errors come before the registry's. */
@@ -209,10 +203,8 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm,
 	dev->owner_uid = current_euid();
 	dev->charged_uid = vtis_charged_uid();
 	kvm_iodevice_init(&dev->iodev, &vtis_mmio_ops);
-	vtis_tis_init(&dev->tis, a->family == KVM_VTIS_TPM_1_2 ?
-		      VTIS_FAMILY_1_2 : VTIS_FAMILY_2_0,
-		      &vtis_dev_tis_ops, dev, buf);
-	vtis_obs_dev_init(dev);
+	dev->fe = &vtis_fe_tis;
+	dev->fe->init(dev);
 	vtis_irq_dev_init(dev);
 
 	mutex_lock(&vtis_devs_lock);
@@ -442,18 +434,6 @@ void vtis_dev_vm_gone(struct vtis_dev *dev)
 		vtis_kvm_put(dev->kvm);
 	}
 	vtis_dev_teardown(dev, true);
-}
-
-void vtis_dev_complete(struct vtis_dev *dev, const u8 *rsp, u32 len,
-		       enum vtis_obs_reason why)
-{
-	lockdep_assert_held(&dev->lock);
-	vtis_obs_answer(dev, rsp, len, why, vtis_tis_busy(&dev->tis));
-	if (rsp)
-		vtis_tis_response(&dev->tis, rsp, len);
-	else
-		vtis_tis_backend_error(&dev->tis);
-	vtis_dev_done(dev);
 }
 
 u32 vtis_dev_list(u32 *ids, u32 cap)

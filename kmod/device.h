@@ -16,10 +16,13 @@
  * the device's memory (backend.h).  Each live device holds a module
  * reference, so the module cannot be unloaded while any device exists.
  *
- * Parts.  The device owns its backend (backend.h: reached only through
- * its ops, and reaching the device only through the functions declared
- * there), its TIS core (tis.h), its interrupt line (irq.h) and its
- * statistics (obs.h).
+ * Parts.  The device owns its frontend (frontend.h: the register
+ * interface its guest sees, reached through its ops), its backend
+ * (backend.h: reached only through its ops, and reaching the device only
+ * through the functions declared there), its interrupt line (irq.h) and
+ * its statistics (obs.h).  The device joins them: a command goes from the
+ * frontend to the backend through vtis_dev_submit(), and comes back
+ * through vtis_dev_complete().
  */
 #ifndef KVM_VTIS_DEVICE_H
 #define KVM_VTIS_DEVICE_H
@@ -33,6 +36,7 @@
 #include <linux/kvm_vtis.h>
 
 #include "backend.h"
+#include "frontend.h"
 #include "irq.h"
 #include "obs.h"
 #include "tis.h"
@@ -66,13 +70,19 @@ struct vtis_dev {
 	bool dead;
 
 	/*
-	 * Serialises the TIS core, the backend state, the counters (obs)
+	 * Serialises the frontend, the backend state, the counters (obs)
 	 * and done_seq/dead.  A mutex: vCPU accesses and emulator I/O may
 	 * sleep briefly around it, and nothing takes it in atomic context.
 	 */
 	struct mutex lock;
 	unsigned long done_seq;		/* bumped on every command completion */
-	struct vtis_tis tis;
+	/* The frontend: ops fixed at creation (frontend.h), and its state. */
+	const struct vtis_frontend_ops *fe;
+	union {
+		struct vtis_tis tis;	/* vtis_fe_tis (frontend_tis.c) */
+	};
+	/* The frontend's command and response buffer, VTIS_BUFFER_SIZE bytes. */
+	u8 *buf;
 	/* The backend: ops fixed at creation, its state its own (backend.h). */
 	struct vtis_backend be;
 
@@ -136,9 +146,9 @@ static inline void vtis_dev_done(struct vtis_dev *dev)
 }
 
 /*
- * The TIS core hands the backend a command (submit) or cancels it (under
+ * The frontend hands the backend a command (submit) or cancels it (under
  * the device lock).  vtis_dev_resubmit(): a command of a restored state,
- * which the core did not report.
+ * which the frontend did not report as an event.
  */
 void vtis_dev_submit(struct vtis_dev *dev, const u8 *cmd, u32 len,
 		     u8 locality);
@@ -155,11 +165,6 @@ void vtis_dev_cancel(struct vtis_dev *dev);
 static inline bool vtis_dev_migratable(const struct vtis_dev *dev)
 {
 	return dev->be.ops->migratable;
-}
-
-static inline struct vtis_dev *vtis_dev_of_tis(struct vtis_tis *tis)
-{
-	return tis->priv;
 }
 
 #endif /* KVM_VTIS_DEVICE_H */

@@ -2,9 +2,9 @@
 /*
  * The device's interrupt line (KVM_VTIS_SET_IRQ, see the uapi header).
  *
- * The TIS core reports its line's level through ops->irq_line, under the
- * device lock, from a vCPU's access, the emulator's write, the host TPM
- * worker or a timeout.  Three forms carry it to the guest:
+ * The frontend reports its line's level through vtis_irq_line(), under
+ * the device lock, from a vCPU's access, the emulator's write, the host
+ * TPM worker or a timeout.  Three forms carry it to the guest:
  *
  * Edge eventfd: the eventfd the VMM gave to KVM_IRQFD is signalled on
  * each rising edge; KVM pulses the GSI.
@@ -70,7 +70,7 @@ static void vtis_irq_resample_work(struct work_struct *work)
 	struct vtis_dev *dev = efd->dev;
 
 	mutex_lock(&dev->lock);
-	if (!dev->dead && dev->irq.efd == efd && dev->tis.irq_level)
+	if (!dev->dead && dev->irq.efd == efd && dev->fe->irq_level(dev))
 		vtis_eventfd_signal(efd->ctx);
 	mutex_unlock(&dev->lock);
 }
@@ -194,7 +194,7 @@ static void vtis_irq_direct_work(struct work_struct *work)
 	if (!dev->dead && dev->irq.source >= 0 && vtis_kvm_get_safe(dev->kvm)) {
 		kvm = dev->kvm;
 		vtis_kvm_irq_set(kvm, dev->irq.source, dev->irq.gsi,
-				 dev->tis.irq_level);
+				 dev->fe->irq_level(dev));
 	}
 	mutex_unlock(&dev->lock);
 	/* May destroy the VM, and with it the device: no lock held here. */
@@ -212,9 +212,8 @@ static void vtis_irq_direct_kick(struct vtis_dev *dev)
 		vtis_dev_put(dev);	/* never the last: the registry has one */
 }
 
-void vtis_irq_line(struct vtis_tis *tis, bool level)
+void vtis_irq_line(struct vtis_dev *dev, bool level)
 {
-	struct vtis_dev *dev = vtis_dev_of_tis(tis);
 	struct vtis_irq_efd *efd = dev->irq.efd;
 
 	lockdep_assert_held(&dev->lock);
@@ -306,12 +305,12 @@ int vtis_irq_set(const struct kvm_vtis_irq *req)
 	dev->irq.source = source;
 	dev->irq.gsi = req->irq;
 	dev->irq.flags = req->flags;
-	vtis_tis_set_int_vector(&dev->tis, req->irq);
+	dev->fe->set_int_vector(dev, req->irq);
 	if (old_source >= 0)
 		vtis_kvm_irq_set(kvm, old_source, old_gsi, false);
 	if (source >= 0)
-		vtis_kvm_irq_set(kvm, source, req->irq, dev->tis.irq_level);
-	else if (efd && dev->tis.irq_level)
+		vtis_kvm_irq_set(kvm, source, req->irq, dev->fe->irq_level(dev));
+	else if (efd && dev->fe->irq_level(dev))
 		vtis_eventfd_signal(efd->ctx);
 	mutex_unlock(&dev->lock);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The device's interrupt line (KVM_VTIS_SET_IRQ): the TIS core's line
+ * The device's interrupt line (KVM_VTIS_SET_IRQ): the frontend's line
  * drives either an eventfd the VMM wired to a GSI with KVM_IRQFD (with an
  * optional resample eventfd for a level-triggered line), or, with
  * KVM_VTIS_IRQ_DIRECT, a GSI of the VM's in-kernel irqchip as a level.
@@ -14,7 +14,6 @@
 struct kvm_vtis_irq;
 struct vtis_dev;
 struct vtis_irq_efd;
-struct vtis_tis;
 
 /*
  * Per-device interrupt state, embedded in struct vtis_dev.  gsi, flags,
@@ -34,8 +33,8 @@ struct vtis_irq {
 void vtis_irq_dev_init(struct vtis_dev *dev);
 /* KVM_VTIS_SET_IRQ, after the size check: 0 or -errno. */
 int vtis_irq_set(const struct kvm_vtis_irq *req);
-/* The TIS core's ops->irq_line (under the device lock; does not block). */
-void vtis_irq_line(struct vtis_tis *tis, bool level);
+/* The frontend's line changed level (under the device lock; no blocking). */
+void vtis_irq_line(struct vtis_dev *dev, bool level);
 /* Detach with the VM pinned, before the teardown: release the GSI. */
 void vtis_irq_dev_detach(struct vtis_dev *dev);
 /* Teardown (dev->dead set), outside the lock: drop the eventfds. */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The TIS window as a KVM MMIO-bus device.  vCPUs call in concurrently,
- * inside KVM's SRCU read side; every access is checked, then handed to the
- * TIS core under the device lock.
+ * The device's window as a KVM MMIO-bus device.  vCPUs call in
+ * concurrently, inside KVM's SRCU read side; every access is checked, then
+ * handed to the frontend under the device lock.
  */
 
 #include <linux/kstrtox.h>
@@ -74,7 +74,7 @@ static int vtis_mmio_read(struct kvm_vcpu *vcpu, struct kvm_io_device *this,
 		return -EOPNOTSUPP;
 	mutex_lock(&dev->lock);
 	if (likely(!dev->dead)) {
-		vtis_tis_read(&dev->tis, addr - dev->base, len, val);
+		dev->fe->read(dev, addr - dev->base, len, val);
 		vtis_obs_mmio(dev, addr - dev->base, len, val, false);
 	} else {
 		memset(val, 0xff, len);
@@ -118,7 +118,7 @@ static int vtis_mmio_write(struct kvm_vcpu *vcpu, struct kvm_io_device *this,
 	seq = dev->done_seq;
 	vtis_obs_mmio(dev, addr - dev->base, len, val, true);
 	/* Submitted now and not already answered from inside the call. */
-	submitted = vtis_tis_write(&dev->tis, addr - dev->base, len, val) &&
+	submitted = dev->fe->write(dev, addr - dev->base, len, val) &&
 		    dev->done_seq == seq;
 	mutex_unlock(&dev->lock);
 

@@ -11,8 +11,9 @@
  * device is attached.
  *
  * debugfs, kvm_vtis/<N>/: service_time (the log2 histogram of the
- * backend's service time) and tis (the TIS core's state), for debugging
- * only: their format may change.
+ * backend's service time) and one file named after the frontend with its
+ * state (tis: the TIS core's), for debugging only: their format may
+ * change.
  */
 
 #include <linux/bitops.h>
@@ -98,12 +99,8 @@ static void vtis_obs_complete(struct vtis_dev *dev,
 				    ev->reason);
 }
 
-/* tis->event: called by the core under the device lock. */
-static void vtis_obs_tis_event(struct vtis_tis *tis,
-			       const struct vtis_tis_event *ev)
+void vtis_obs_event(struct vtis_dev *dev, const struct vtis_tis_event *ev)
 {
-	struct vtis_dev *dev = vtis_dev_of_tis(tis);
-
 	lockdep_assert_held(&dev->lock);
 	switch (ev->type) {
 	case VTIS_EV_LOCALITY:
@@ -128,40 +125,11 @@ static void vtis_obs_tis_event(struct vtis_tis *tis,
 	}
 }
 
-void vtis_obs_dev_init(struct vtis_dev *dev)
-{
-	dev->tis.event = vtis_obs_tis_event;
-}
-
-/* The statistics class (KVM_VTIS_REG_*) of the register at @offset. */
-static unsigned int vtis_obs_class(u32 offset)
-{
-	switch (vtis_tis_reg_at(offset)) {
-	case VTIS_R_FIFO:
-		return KVM_VTIS_REG_FIFO;
-	case VTIS_R_ACCESS:
-		return KVM_VTIS_REG_ACCESS;
-	case VTIS_R_INT_ENABLE:
-	case VTIS_R_INT_VECTOR:
-	case VTIS_R_INT_STATUS:
-		return KVM_VTIS_REG_INT;
-	case VTIS_R_STS:
-		return KVM_VTIS_REG_STS;
-	case VTIS_R_INTF_CAPABILITY:
-	case VTIS_R_INTERFACE_ID:
-	case VTIS_R_DID_VID:
-	case VTIS_R_RID:
-		return KVM_VTIS_REG_ID;
-	default:
-		return KVM_VTIS_REG_OTHER;
-	}
-}
-
 void vtis_obs_mmio(struct vtis_dev *dev, u32 offset, u32 len,
 		   const void *val, bool write)
 {
 	struct vtis_stats *st = &dev->obs.stats;
-	unsigned int cls = vtis_obs_class(offset);
+	unsigned int cls = dev->fe->reg_class(offset);
 
 	lockdep_assert_held(&dev->lock);
 	if (write) {
@@ -170,7 +138,7 @@ void vtis_obs_mmio(struct vtis_dev *dev, u32 offset, u32 len,
 	} else {
 		st->mmio_reads++;
 		st->mmio_class_reads[cls]++;
-		if (cls == KVM_VTIS_REG_STS && vtis_tis_busy(&dev->tis))
+		if (cls == KVM_VTIS_REG_STS && dev->fe->busy(dev))
 			st->status_polls++;
 	}
 	trace_kvm_vtis_mmio(dev->id, offset, len, val, write);
@@ -388,7 +356,7 @@ static const struct attribute_group *vtis_obs_groups[] = {
 	NULL,
 };
 
-/* ---- debugfs: kvm_vtis/<N>/{service_time,tis} --------------------------- */
+/* ---- debugfs: kvm_vtis/<N>/{service_time,<frontend>} ------------------- */
 
 static int vtis_service_time_show(struct seq_file *m, void *unused)
 {
@@ -421,29 +389,15 @@ static int vtis_service_time_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vtis_service_time);
 
-static int vtis_tis_state_show(struct seq_file *m, void *unused)
+/* The frontend's state, as it shows it. */
+static int vtis_fe_state_show(struct seq_file *m, void *unused)
 {
 	struct vtis_dev *dev = m->private;
-	/* A copy of the fields (not the buffer): no printing under the lock. */
-	struct vtis_tis_state s;
-	unsigned int l;
 
-	mutex_lock(&dev->lock);
-	s = dev->tis.s;
-	mutex_unlock(&dev->lock);
-	seq_printf(m, "family %u active %d next %d aborting %d pending %#x busy %u flags %#x established %u\n",
-		   s.family, (s8)s.active_locality,
-		   (s8)s.next_locality,
-		   (s8)s.aborting_locality, s.pending, s.busy,
-		   s.flags, s.established);
-	seq_printf(m, "len %u rw_offset %u\n", s.len, s.rw_offset);
-	for (l = 0; l < VTIS_NUM_LOCALITIES; l++)
-		seq_printf(m, "loc %u state %u access %#x int_enable %#x int_status %#x\n",
-			   l, s.loc[l].state, s.loc[l].access,
-			   s.loc[l].int_enable, s.loc[l].int_status);
+	dev->fe->show(dev, m);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(vtis_tis_state);
+DEFINE_SHOW_ATTRIBUTE(vtis_fe_state);
 
 int vtis_obs_dev_add(struct vtis_dev *dev)
 {
@@ -462,8 +416,8 @@ int vtis_obs_dev_add(struct vtis_dev *dev)
 		dev->obs.dbgdir = debugfs_create_dir(name, vtis_debugfs_root);
 		debugfs_create_file("service_time", 0400, dev->obs.dbgdir, dev,
 				    &vtis_service_time_fops);
-		debugfs_create_file("tis", 0400, dev->obs.dbgdir, dev,
-				    &vtis_tis_state_fops);
+		debugfs_create_file(dev->fe->name, 0400, dev->obs.dbgdir, dev,
+				    &vtis_fe_state_fops);
 	}
 	return 0;
 }

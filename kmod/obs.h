@@ -100,11 +100,15 @@ struct vtis_obs {
 void vtis_obs_init(void);
 void vtis_obs_exit(void);
 
-/* At creation: listen to the device's TIS core. */
-void vtis_obs_dev_init(struct vtis_dev *dev);
 /* The sysfs device and the debugfs folder; remove them (no lock held). */
 int vtis_obs_dev_add(struct vtis_dev *dev);
 void vtis_obs_dev_del(struct vtis_dev *dev);
+
+/*
+ * What the frontend's core reports (under the device lock): locality
+ * changes, refused commands, submissions and completions.
+ */
+void vtis_obs_event(struct vtis_dev *dev, const struct vtis_tis_event *ev);
 
 /*
  * A guest access the frontend handled (under the device lock): count and
