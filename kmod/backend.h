@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 
-#include "obs.h"
+#include "reason.h"
 
 /* Devices the module serves at once; ids are 1..VTIS_MAX_DEVICES. */
 #define VTIS_MAX_DEVICES	256

@@ -57,7 +57,7 @@
 #include "backend.h"
 #include "backend_host.h"
 #include "compat.h"
-#include "obs.h"
+#include "reason.h"
 #include "tis.h"
 
 #if defined(VTIS_HAVE_TPM_TRANSMIT_CMD) && IS_REACHABLE(CONFIG_TCG_TPM)

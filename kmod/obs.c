@@ -36,10 +36,7 @@
 
 static struct dentry *vtis_debugfs_root;
 
-/* The tracepoint's records carry the reasons' numbers: they stay put. */
-static_assert(VTIS_OBS_PREFIX == 1 && VTIS_OBS_NO_BACKEND == 4 &&
-	      VTIS_OBS_BAD_RESPONSE == 5 && VTIS_OBS_LOCALITY_REFUSED == 10);
-/* vtis_obs.warned has a bit for each. */
+/* vtis_obs.warned has a bit for each reason. */
 static_assert(VTIS_OBS_CANCELED < BITS_PER_LONG);
 
 void vtis_obs_reject(struct vtis_dev *dev, enum vtis_obs_reason why,

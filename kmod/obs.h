@@ -15,6 +15,7 @@
 
 #include <linux/kvm_vtis.h>
 
+#include "reason.h"
 #include "tis.h"
 
 struct dentry;
@@ -22,35 +23,6 @@ struct device;
 struct kvm_vtis_info;
 struct kvm_vtis_stats;
 struct vtis_dev;
-
-/*
- * Why an input was refused or repaired, or a command failed: counted,
- * traced (tracepoint kvm_vtis_reject, whose records carry these numbers:
- * they never change) and logged once per device (vtis_obs_warn_once()).
- * The guest's reasons are the TIS core's (VTIS_EV_REJECT).
- */
-enum vtis_obs_reason {
-	VTIS_OBS_NONE = 0,
-	/* from the guest: counted in rejected_commands */
-	VTIS_OBS_PREFIX = VTIS_EVR_PREFIX,	/* swtpm's "TCG prefix" form */
-	VTIS_OBS_VENDOR = VTIS_EVR_VENDOR,	/* the vendor set-locality ordinal */
-	VTIS_OBS_SIZE = VTIS_EVR_SIZE,		/* header size wrong, bytes dropped */
-	VTIS_OBS_NO_BACKEND = VTIS_EVR_NO_BACKEND,	/* nothing to submit to */
-	/* from the backend: counted in bad_responses */
-	VTIS_OBS_BAD_RESPONSE,		/* malformed response, repaired */
-	VTIS_OBS_EMU_PROTOCOL,		/* emulator write out of protocol */
-	/* counted in timeouts */
-	VTIS_OBS_TIMEOUT,
-	/* counted in backend_failures */
-	VTIS_OBS_NO_EMULATOR,
-	VTIS_OBS_EMU_GONE,		/* closed mid-command */
-	VTIS_OBS_LOCALITY_REFUSED,
-	/*
-	 * The guest cancelled the command and the backend ended it itself:
-	 * nobody's fault, neither traced nor counted as a refusal.
-	 */
-	VTIS_OBS_CANCELED,
-};
 
 /*
  * Counters reported by KVM_VTIS_INFO, KVM_VTIS_STATS (see the uapi header

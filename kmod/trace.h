@@ -18,7 +18,7 @@
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 
-#include "obs.h"
+#include "reason.h"
 #include "tis.h"
 
 TRACE_DEFINE_ENUM(VTIS_EVR_OK);
