@@ -99,45 +99,100 @@ struct vtis_dev {
 	struct work_struct release_work;
 };
 
+/**
+ * vtis_devices_init() - module-wide: the module's workqueue
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int vtis_devices_init(void);
+
+/**
+ * vtis_devices_exit() - module-wide: drain and destroy the workqueue
+ *
+ * Runs only when no device exists: each one holds a module reference.
+ */
 void vtis_devices_exit(void);
 
-/*
- * Allocate a device for @kvm (the caller holds a VM reference) on a
- * backend of kind @ops, for the checked attach request @a, and reserve its
- * id.  The backend's create() resolves a->family.  Not yet visible to
- * lookups.  ERR_PTR(the backend's error, -ENOSPC: no id left, -EDQUOT:
- * the caller has max_devices_per_user devices already, -ENOMEM).
+/**
+ * vtis_dev_create() - a new device, not yet visible to lookups
+ * @kvm: its VM; the caller holds a VM reference
+ * @ops: its backend
+ * @a: the attach request, checked (the backend's check() included); the
+ *	backend's create() resolves @a->family
+ *
+ * Sets up the backend, the frontend and the interrupt line, and reserves
+ * an id.
+ *
+ * Return: the device, or ERR_PTR(the backend's create() error, -ENOSPC: no
+ * id left, -EDQUOT: the caller has max_devices_per_user devices already,
+ * -ENOMEM).
  */
 struct vtis_dev *vtis_dev_create(struct kvm *kvm,
 				 const struct vtis_backend_ops *ops,
 				 struct kvm_vtis_attach *a);
-/*
- * Make the device live: what the backend publishes (the emulator's node),
- * the statistics device, the MMIO bus, the registry, in that order.
- * The caller still holds its VM reference.  On error everything done is
- * undone and the device is freed.
+
+/**
+ * vtis_dev_activate() - make a created device live
+ * @dev: the device, from vtis_dev_create()
+ *
+ * What the backend publishes (the emulator's node), the statistics
+ * device, the MMIO bus, the registry, in that order.  The caller still
+ * holds its VM reference.  On error everything done is undone and the
+ * device is freed.
+ *
+ * Return: 0, or the error of the step that failed (-EEXIST: the window
+ * overlaps another device on the bus; -ENOSPC: the bus is full; -ENOMEM,
+ * also when KVM dropped the bus meanwhile).
  */
 int vtis_dev_activate(struct vtis_dev *dev);
-/* Free a device that was created but never activated. */
+
+/**
+ * vtis_dev_abort() - free a device that was created but never activated
+ * @dev: the device
+ */
 void vtis_dev_abort(struct vtis_dev *dev);
 
-/*
- * A reference on the VM of live device @dev (the caller holds a device
- * reference), or NULL when the device is retired or its VM is being
+/**
+ * vtis_dev_pin_vm() - a reference on a live device's VM
+ * @dev: the device; the caller holds a device reference
+ *
+ * Return: the VM, or NULL when the device is retired or its VM is being
  * destroyed.  Drop it with vtis_kvm_put().
  */
 struct kvm *vtis_dev_pin_vm(struct vtis_dev *dev);
 
-/* Retire live device @id (the detach ioctl).  0 or -ENOENT. */
+/**
+ * vtis_dev_detach() - retire a live device (the detach ioctl)
+ * @id: its id
+ *
+ * Return: 0 (also when its VM is being destroyed, which retires it),
+ * -ENOENT (no such device) or -EPERM (the caller may not manage it).
+ */
 int vtis_dev_detach(u32 id);
-/* The VM is going away (the io device's destructor). */
+
+/**
+ * vtis_dev_vm_gone() - the VM's bus is going away (the io device's
+ * destructor)
+ * @dev: the device
+ *
+ * Retires the device unless a detach got there first.
+ */
 void vtis_dev_vm_gone(struct vtis_dev *dev);
 
-/* Copy at most @cap live ids into @ids; return how many devices live. */
+/**
+ * vtis_dev_list() - the ids of the live devices
+ * @ids: where they go, in ascending order
+ * @cap: room in @ids
+ *
+ * Return: how many devices live (at most @cap of them are in @ids).
+ */
 u32 vtis_dev_list(u32 *ids, u32 cap);
 
-/* A command completed (response or failure): wake a vCPU waiting on GO. */
+/**
+ * vtis_dev_done() - a command ended, or the device changed under it:
+ * wake a vCPU waiting after GO
+ * @dev: the device; its lock is held
+ */
 static inline void vtis_dev_done(struct vtis_dev *dev)
 {
 	lockdep_assert_held(&dev->lock);
@@ -145,22 +200,51 @@ static inline void vtis_dev_done(struct vtis_dev *dev)
 	wake_up_all(&dev->done_wq);
 }
 
-/*
- * The frontend hands the backend a command (submit) or cancels it (under
- * the device lock).  vtis_dev_resubmit(): a command of a restored state,
- * which the frontend did not report as an event.
+/**
+ * vtis_dev_submit() - the frontend hands the backend a command
+ * @dev: the device; its lock is held
+ * @cmd: the command; valid and unchanged until it completes or the
+ *	frontend is reset
+ * @len: its length
+ * @locality: the locality it came from
+ *
+ * Counts it, then the backend takes it; its answer comes back through
+ * vtis_dev_complete(), possibly from inside this call.
  */
 void vtis_dev_submit(struct vtis_dev *dev, const u8 *cmd, u32 len,
 		     u8 locality);
+
+/**
+ * vtis_dev_resubmit() - vtis_dev_submit() for the command in flight of a
+ * restored state
+ * @dev: the device; its lock is held
+ * @cmd: the command
+ * @len: its length
+ * @locality: the locality it came from
+ *
+ * No core event reported it: its service time starts here.
+ */
 void vtis_dev_resubmit(struct vtis_dev *dev, const u8 *cmd, u32 len,
 		       u8 locality);
+
+/**
+ * vtis_dev_cancel() - the guest cancelled the command in flight
+ * @dev: the device; its lock is held
+ *
+ * Best effort: the backend still completes the command, possibly from
+ * inside this call.
+ */
 void vtis_dev_cancel(struct vtis_dev *dev);
 
-/*
- * Whether the device's state may be saved for migration.  A save-state
- * ioctl must refuse (EOPNOTSUPP) a device on the host TPM: the chip's
- * state (PCRs, keys, sessions, NV) stays with the host and cannot follow
- * the VM.
+/**
+ * vtis_dev_migratable() - may the device's state be saved for migration?
+ * @dev: the device
+ *
+ * A save-state ioctl must refuse (EOPNOTSUPP) a device on the host TPM:
+ * the chip's state (PCRs, keys, sessions, NV) stays with the host and
+ * cannot follow the VM.
+ *
+ * Return: true if its backend's state can follow the VM.
  */
 static inline bool vtis_dev_migratable(const struct vtis_dev *dev)
 {

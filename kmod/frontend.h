@@ -33,8 +33,8 @@ struct vtis_dev;
  *	lock: nobody else can reach the device yet
  * @read: a guest read of @len bytes at @offset in the window into @val
  *	(guest byte order); the access is inside the window
- * @write: a guest write of @len bytes at @offset from @val.  Return: true
- *	when it submitted a command (vtis_dev_submit())
+ * @write: a guest write of @len bytes at @offset from @val; true when it
+ *	submitted a command (called vtis_dev_submit())
  * @reg_class: the statistics class (KVM_VTIS_REG_*) of the register the
  *	byte at window offset @offset belongs to
  * @reset: the power-on state (platform reset): a command in flight is
@@ -42,16 +42,16 @@ struct vtis_dev;
  * @complete: the backend's answer @rsp of @len bytes to the command in
  *	flight, or NULL for a failure: the guest reads a TPM failure
  *	response.  Ignored when no command is in flight
- * @busy: Return: a command is at the backend
- * @locality: Return: the active locality, or VTIS_NO_LOCALITY
- * @irq_level: Return: the level of the interrupt line (true: asserted)
+ * @busy: whether a command is at the backend
+ * @locality: the active locality, or VTIS_NO_LOCALITY
+ * @irq_level: the level of the interrupt line (true: asserted)
  * @set_int_vector: the platform's interrupt number the guest reads
  * @save: append the state to migration blob @b (at most @state_max bytes)
  * @parse: check the state at @b (the rest of a migration blob) for this
  *	device and decode it into @st (@state_size bytes, zeroed), without
- *	the lock: the device is not touched.  Return: 0 or -EINVAL
+ *	the lock: the device is not touched.  0 or -EINVAL
  * @load: make @st (from parse()) the state; a command in flight in it is
- *	resubmitted (vtis_dev_resubmit()).  Return: 0 or -EINVAL
+ *	resubmitted (vtis_dev_resubmit()).  0 or -EINVAL
  * @show: print the state for debugging (debugfs); called without the
  *	device's lock, takes it itself
  */

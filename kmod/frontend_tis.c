@@ -138,16 +138,19 @@ static void vtis_fe_tis_complete(struct vtis_dev *dev, const u8 *rsp, u32 len)
 
 static bool vtis_fe_tis_busy(const struct vtis_dev *dev)
 {
+	lockdep_assert_held(&dev->lock);
 	return vtis_tis_busy(&dev->tis);
 }
 
 static u8 vtis_fe_tis_locality(const struct vtis_dev *dev)
 {
+	lockdep_assert_held(&dev->lock);
 	return dev->tis.s.active_locality;
 }
 
 static bool vtis_fe_tis_irq_level(const struct vtis_dev *dev)
 {
+	lockdep_assert_held(&dev->lock);
 	return dev->tis.irq_level;
 }
 

@@ -30,14 +30,41 @@ struct vtis_irq {
 	struct work_struct direct_work;
 };
 
+/**
+ * vtis_irq_dev_init() - a new device has no line
+ * @dev: the device, not yet visible
+ */
 void vtis_irq_dev_init(struct vtis_dev *dev);
-/* KVM_VTIS_SET_IRQ, after the size check: 0 or -errno. */
+
+/**
+ * vtis_irq_set() - KVM_VTIS_SET_IRQ, after the size check
+ * @req: the request, as the caller passed it: checked here
+ *
+ * Return: 0 or -errno (see KVM_VTIS_SET_IRQ in the uapi header).
+ */
 int vtis_irq_set(const struct kvm_vtis_irq *req);
-/* The frontend's line changed level (under the device lock; no blocking). */
+
+/**
+ * vtis_irq_line() - the frontend's line changed level
+ * @dev: the device; its lock is held
+ * @level: true: asserted
+ *
+ * Does not block.
+ */
 void vtis_irq_line(struct vtis_dev *dev, bool level);
-/* Detach with the VM pinned, before the teardown: release the GSI. */
+
+/**
+ * vtis_irq_dev_detach() - release the GSI before the teardown
+ * @dev: the device, being detached with its VM pinned
+ *
+ * No line can be set from here on.
+ */
 void vtis_irq_dev_detach(struct vtis_dev *dev);
-/* Teardown (dev->dead set), outside the lock: drop the eventfds. */
+
+/**
+ * vtis_irq_dev_destroy() - teardown: drop the eventfds
+ * @dev: the device, dead; its lock is not held
+ */
 void vtis_irq_dev_destroy(struct vtis_dev *dev);
 
 #endif /* KVM_VTIS_IRQ_H */

@@ -68,68 +68,119 @@ struct vtis_obs {
 	unsigned long warned;		/* BIT(enum vtis_obs_reason) logged */
 };
 
-/* Module-wide: the debugfs folder kvm_vtis. */
+/**
+ * vtis_obs_init() - module-wide: the debugfs folder kvm_vtis
+ *
+ * debugfs is optional: without it the devices have no debugfs files.
+ */
 void vtis_obs_init(void);
+
+/**
+ * vtis_obs_exit() - module-wide: remove the debugfs folder
+ */
 void vtis_obs_exit(void);
 
-/* The sysfs device and the debugfs folder; remove them (no lock held). */
+/**
+ * vtis_obs_dev_add() - the device's statistics device and debugfs folder
+ * @dev: the device, being activated; its lock is not held
+ *
+ * Return: 0 or -errno (debugfs failures are ignored).
+ */
 int vtis_obs_dev_add(struct vtis_dev *dev);
+
+/**
+ * vtis_obs_dev_del() - remove them, once readers in progress are done
+ * @dev: the device; its lock is not held
+ */
 void vtis_obs_dev_del(struct vtis_dev *dev);
 
-/*
- * What the frontend's core reports (under the device lock): locality
- * changes, refused commands, submissions and completions.
+/**
+ * vtis_obs_event() - what the frontend's core reports: locality changes,
+ * refused commands, submissions and completions
+ * @dev: the device; its lock is held
+ * @ev: the event, valid during the call
  */
 void vtis_obs_event(struct vtis_dev *dev, const struct vtis_tis_event *ev);
 
-/*
- * A guest access the frontend handled (under the device lock): count and
- * trace it.  @offset in the window, @len bytes at @val.
+/**
+ * vtis_obs_mmio() - count and trace a guest access the frontend handled
+ * @dev: the device; its lock is held
+ * @offset: the access's offset in the window
+ * @len: its bytes
+ * @val: the bytes read or written
+ * @write: a write
  */
 void vtis_obs_mmio(struct vtis_dev *dev, u32 offset, u32 len,
 		   const void *val, bool write);
 
-/*
- * The command @cmd of @len bytes from @locality goes to the backend
- * (under the device lock): count it and remember it for its completion.
+/**
+ * vtis_obs_submit() - a command goes to the backend
+ * @dev: the device; its lock is held
+ * @cmd: the command
+ * @len: its length
+ * @locality: the locality it came from
+ *
+ * Counts it and remembers it for its completion.
  */
 void vtis_obs_submit(struct vtis_dev *dev, const u8 *cmd, u32 len,
 		     u8 locality);
 
-/*
- * The service time of a command resubmitted without a core event (a
- * restored state's) starts now (under the device lock).
+/**
+ * vtis_obs_restart() - the service time of a command resubmitted without
+ * a core event (a restored state's) starts now
+ * @dev: the device; its lock is held
  */
 void vtis_obs_restart(struct vtis_dev *dev);
 
-/*
- * The backend ended the command (vtis_dev_complete(), under the device
- * lock, before the frontend takes the answer): count it.  @busy: a
- * command is in flight at the frontend.
+/**
+ * vtis_obs_answer() - count how the backend ended the command
+ * @dev: the device; its lock is held
+ * @rsp: the answer, or NULL for a failure
+ * @len: bytes of @rsp
+ * @why: as for vtis_dev_complete()
+ * @busy: a command is in flight at the frontend
+ *
+ * Called by vtis_dev_complete() before the frontend takes the answer.
  */
 void vtis_obs_answer(struct vtis_dev *dev, const u8 *rsp, u32 len,
 		     enum vtis_obs_reason why, bool busy);
 
-/*
- * A refused or repaired input, or a failed command (under the device
- * lock): count it and trace it.  @locality, @ordinal: the command's, or
- * VTIS_NO_LOCALITY and 0; @rc: what the guest reads, or 0; @len: bytes.
+/**
+ * vtis_obs_reject() - count and trace a refused or repaired input, or a
+ * failed command
+ * @dev: the device; its lock is held
+ * @why: what happened; its counter
+ * @locality: the command's, or VTIS_NO_LOCALITY
+ * @ordinal: the command's, or 0
+ * @rc: the TPM return code the guest reads, or 0
+ * @len: the bytes concerned
  */
 void vtis_obs_reject(struct vtis_dev *dev, enum vtis_obs_reason why,
 		     u8 locality, u32 ordinal, u32 rc, u32 len);
 
-/*
- * Log a warning about device @dev once in its lifetime per @why (under
- * the device lock); later occurrences show in the statistics and traces.
+/**
+ * vtis_obs_warn_once() - log a warning once in the device's lifetime
+ * @dev: the device; its lock is held
+ * @why: what it is about: logged once per reason; later occurrences show
+ *	in the statistics and traces
+ * @fmt: the message's format
  */
 __printf(3, 4)
 void vtis_obs_warn_once(struct vtis_dev *dev, enum vtis_obs_reason why,
 			const char *fmt, ...);
 
-/* KVM_VTIS_INFO: copy its counters (under the device lock). */
+/**
+ * vtis_obs_info() - KVM_VTIS_INFO: copy its counters
+ * @dev: the device; its lock is held
+ * @info: the answer
+ */
 void vtis_obs_info(struct vtis_dev *dev, struct kvm_vtis_info *info);
 
-/* KVM_VTIS_STATS: copy the counters (under the device lock). */
+/**
+ * vtis_obs_fill() - KVM_VTIS_STATS: copy the counters
+ * @dev: the device; its lock is held
+ * @st: the answer
+ */
 void vtis_obs_fill(struct vtis_dev *dev, struct kvm_vtis_stats *st);
 
 #endif /* KVM_VTIS_OBS_H */

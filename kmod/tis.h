@@ -267,77 +267,149 @@ struct vtis_tis {
 	void (*event)(struct vtis_tis *tis, const struct vtis_tis_event *ev);
 };
 
-/* @buf: VTIS_BUFFER_SIZE bytes, the owner's, for as long as @tis lives. */
+/**
+ * vtis_tis_init() - a core in its power-on state
+ * @tis: the core
+ * @family: its TPM family
+ * @ops: the owner's callbacks (or NULL: commands are refused)
+ * @priv: the owner's pointer, kept in @tis->priv
+ * @buf: VTIS_BUFFER_SIZE bytes, the owner's, for as long as @tis lives
+ *
+ * The establishment flag is clear and INT_VECTOR reads 0.
+ */
 void vtis_tis_init(struct vtis_tis *tis, enum vtis_family family,
 		   const struct vtis_tis_ops *ops, void *priv, u8 *buf);
 
-/*
- * Power-on state (platform reset).  A command in flight is forgotten (its
- * answer is then ignored); the establishment flag and INT_VECTOR, which
- * belong to the TPM and the platform, are kept.
+/**
+ * vtis_tis_reset() - power-on state (platform reset)
+ * @tis: the core
+ *
+ * A command in flight is forgotten (its answer is then ignored); the
+ * establishment flag and INT_VECTOR, which belong to the TPM and the
+ * platform, are kept.
  */
 void vtis_tis_reset(struct vtis_tis *tis);
 
-/*
- * Guest access at @offset (0 .. VTIS_WINDOW_SIZE-1, relative to the
- * window's base) of @len bytes (1, 2, 4 or 8; any alignment).  @val holds
- * the bytes in guest (little-endian) order.  An access that crosses a 4 KiB
- * locality boundary or is out of the window reads all-ones / is dropped.
+/**
+ * vtis_tis_read() - a guest read
+ * @tis: the core
+ * @offset: where, 0 .. VTIS_WINDOW_SIZE-1, relative to the window's base
+ * @len: how many bytes: 1 to 8, any alignment
+ * @val: the bytes read, in guest (little-endian) order
+ *
+ * An access that crosses a 4 KiB locality boundary or is out of the
+ * window reads all-ones.
  */
 void vtis_tis_read(struct vtis_tis *tis, u32 offset, u32 len, void *val);
-/*
- * vtis_tis_write() returns true when the access submitted a command
- * (tpmGo called ops->submit), whether or not the backend answered from
- * inside submit(); false otherwise, also for a command refused at tpmGo.
+
+/**
+ * vtis_tis_write() - a guest write
+ * @tis: the core
+ * @offset: where, 0 .. VTIS_WINDOW_SIZE-1, relative to the window's base
+ * @len: how many bytes: 1 to 8, any alignment
+ * @val: the bytes, in guest (little-endian) order
+ *
+ * An access that crosses a 4 KiB locality boundary or is out of the
+ * window is dropped.
+ *
+ * Return: true when the access submitted a command (tpmGo called
+ * ops->submit), whether or not the backend answered from inside
+ * submit(); false otherwise, also for a command refused at tpmGo.
  */
 bool vtis_tis_write(struct vtis_tis *tis, u32 offset, u32 len, const void *val);
 
-/*
- * The register the byte at @offset (in the window, or in a locality's
- * page: only the page offset counts) belongs to.
+/**
+ * vtis_tis_reg_at() - the register a byte of the window belongs to
+ * @offset: the byte's offset, in the window or in a locality's page (only
+ *	the page offset counts)
+ *
+ * Return: the register; every byte of DATA_FIFO and XDATA_FIFO is
+ * %VTIS_R_FIFO, a byte at no register %VTIS_R_NONE.
  */
 enum vtis_reg vtis_tis_reg_at(u32 offset);
 
-/*
- * The backend's answer to the last submitted command.  It is validated
- * (10 <= len <= 4096, header size == len); anything else makes the guest
- * read a TPM failure response of the device's family.  A response with no
- * command in flight is ignored and returns false.
+/**
+ * vtis_tis_response() - the backend's answer to the last submitted command
+ * @tis: the core
+ * @rsp: the answer, or NULL for a failure
+ * @len: its length
+ *
+ * It is validated (10 <= len <= 4096, header size == len); anything else
+ * makes the guest read a TPM failure response of the device's family.
+ * The answer to an aborted command is dropped.
+ *
+ * Return: true if a command was in flight to take it; false (and nothing
+ * changes) otherwise.
  */
 bool vtis_tis_response(struct vtis_tis *tis, const u8 *rsp, u32 len);
 
-/* The backend failed (no emulator, emulator gone, timeout). */
+/**
+ * vtis_tis_backend_error() - the backend failed the command in flight
+ * @tis: the core
+ *
+ * No emulator, emulator gone, timeout...: the guest reads a TPM failure
+ * response.  Without a command in flight nothing changes.
+ */
 void vtis_tis_backend_error(struct vtis_tis *tis);
 
-/* True while a command is at the backend. */
+/**
+ * vtis_tis_busy() - is a command at the backend?
+ * @tis: the core
+ *
+ * Return: true from tpmGo's submit until the backend's answer.
+ */
 static inline bool vtis_tis_busy(const struct vtis_tis *tis)
 {
 	return tis->s.busy;
 }
 
-/* The platform's interrupt number, shown in INT_VECTOR (default 0). */
+/**
+ * vtis_tis_set_int_vector() - the platform's interrupt number
+ * @tis: the core
+ * @vector: what INT_VECTOR reads (default 0)
+ */
 static inline void vtis_tis_set_int_vector(struct vtis_tis *tis, u8 vector)
 {
 	tis->s.int_vector = vector;
 }
 
-/* The TPM's establishment flag (ACCESS bit 0 reads its inverse). */
+/**
+ * vtis_tis_set_established() - the TPM's establishment flag
+ * @tis: the core
+ * @est: the flag (ACCESS bit 0 reads its inverse)
+ */
 static inline void vtis_tis_set_established(struct vtis_tis *tis, bool est)
 {
 	tis->s.established = est;
 }
 
-/* Validate a state blob before loading it; 0 or -EINVAL. */
+/**
+ * vtis_tis_state_check() - validate a state before loading it
+ * @st: the state (its buffer included)
+ *
+ * Return: 0 when it satisfies every invariant (see struct vtis_tis_loc),
+ * else -EINVAL.
+ */
 int vtis_tis_state_check(const struct vtis_tis_state *st);
 
-/* Copy @src into @dst: its fields, and its buffer's bytes into @dst's. */
+/**
+ * vtis_tis_state_copy() - copy a state
+ * @dst: the copy, with a buffer of its own
+ * @src: the state copied: its fields, and its buffer's bytes into @dst's
+ */
 void vtis_tis_state_copy(struct vtis_tis_state *dst,
 			 const struct vtis_tis_state *src);
 
-/*
- * Check @st and make it the device's state (0), or leave the device
- * untouched (-EINVAL).  The interrupt line is re-evaluated; a command in
- * flight in @st must be resubmitted by the owner.
+/**
+ * vtis_tis_load_state() - make a checked state the core's
+ * @tis: the core
+ * @st: the state
+ *
+ * The interrupt line is re-evaluated; a command in flight in @st must be
+ * resubmitted by the owner.
+ *
+ * Return: 0, or -EINVAL when @st fails vtis_tis_state_check() (the core
+ * is then untouched).
  */
 int vtis_tis_load_state(struct vtis_tis *tis, const struct vtis_tis_state *st);
 
