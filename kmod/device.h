@@ -12,9 +12,11 @@
  * file and each queued work item that reaches the device (the host TPM's
  * worker, the direct interrupt line's) hold one, so an emulator that keeps
  * its fd open after the device is gone sees EOF and POLLHUP, never freed
- * memory.  The backend's state that such holders reach lives as long as
- * the device's memory (backend.h).  Each live device holds a module
- * reference, so the module cannot be unloaded while any device exists.
+ * memory.  The backend's state such holders reach stays as long as they
+ * need it: the emulator's until the device's memory goes (ops->release()),
+ * the host TPM's by a reference count of its own.  Each live device holds
+ * a module reference, so the module cannot be unloaded while any device
+ * exists.
  *
  * Parts.  The device owns its frontend (frontend.h: the register
  * interface its guest sees, reached through its ops), its backend
@@ -66,7 +68,10 @@ struct vtis_dev {
 	bool registered;
 	/* KVM's destructor ran (a dropped bus); protected by vtis_devs_lock. */
 	bool bus_dropped;
-	/* Torn down: no more core calls.  Protected by lock (below). */
+	/*
+	 * Torn down: no more frontend or backend calls (the backend is hung
+	 * up).  Protected by lock (below).
+	 */
 	bool dead;
 
 	/*
