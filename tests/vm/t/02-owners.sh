@@ -113,25 +113,29 @@ ktap_check "... with one line naming the limit" \
 "${B[@]}" "$VMM_DIR/vmfd" sh -c "'$v' attach --vm-fd 5 --emulator >/tmp/b2.out 2>&1; echo \"rc \$?\" >>/tmp/b2.out; exec sleep 900" >/dev/null 2>&1 &
 b_vm=$!
 ktap_check "B, with no device, still attaches one" wait_for 60 grep -q '^rc 0' /tmp/b2.out
-# A's user namespace, with the 100 uids 200000-200099 mapped into it (as
-# newuidmap does from /etc/subuid; root writes the map here): each is a
-# uid of its own to the kernel, but A made the namespace, so they all
-# count as A, who is at the limit.
-rm -f /tmp/ns.pid /tmp/ns.go /tmp/ns.out /tmp/ns.err
-"${A[@]}" unshare --user sh -c "echo \$\$ >/tmp/ns.pid
+# A's user namespace, where A is root and uids 1-99 are 200001-200099
+# (the map newuidmap writes from /etc/subuid; root writes it here): each
+# is a uid of its own to the kernel, but A made the namespace, so they all
+# count as A, who is at the limit.  (unchroot: a chrooted process, as
+# this test is, may not make a user namespace.)
+rm -f /tmp/ns.pid /tmp/ns.go /tmp/ns.out /tmp/ns.err /tmp/ns.log
+"$VMM_DIR/unchroot" "${A[@]}" unshare --user sh -c "echo \$\$ >/tmp/ns.pid
 	while [ ! -e /tmp/ns.go ]; do sleep 0.1; done
 	exec setpriv --reuid=7 --regid=7 --keep-groups '$VMM_DIR/vmfd' sh -c \"
 		'$v' attach --vm-fd 5 --emulator >/tmp/ns.out 2>/tmp/ns.err; echo \\\"rc \\\$?\\\" >>/tmp/ns.out
-		exec sleep 900\"" >/dev/null 2>&1 &
+		exec sleep 900\"" >/tmp/ns.log 2>&1 &
 ns_vm=$!
 ktap_check "A unshares a user namespace" wait_for 30 test -s /tmp/ns.pid
 ns_pid=$(cat /tmp/ns.pid 2>/dev/null)
-echo "0 200000 100" >"/proc/$ns_pid/uid_map"
-echo "0 200000 100" >"/proc/$ns_pid/gid_map"
+# A map is written once, in one write().
+for m in uid_map gid_map; do
+	python3 -c 'import sys; open(sys.argv[1], "w").write("0 60001 1\n1 200001 99\n")' \
+		"/proc/$ns_pid/$m"
+done
 touch /tmp/ns.go
 ktap_check "... whose uid 7 attaches as kernel uid 200007 and is refused: exit 1" \
 	wait_for 60 sh -c "grep -q '^rc 1' /tmp/ns.out && grep -q '^Uid:.200007' /proc/$ns_vm/status"
-echo "# A's uid 7: $(cat /tmp/ns.err 2>/dev/null)"
+echo "# A's uid 7: $(cat /tmp/ns.out /tmp/ns.err /tmp/ns.log 2>/dev/null | tr '\n' ' ')"
 ktap_check "... by A's limit (one line naming it)" \
 	sh -c "[ \$(wc -l </tmp/ns.err) -eq 1 ] && grep -q 'max_devices_per_user' /tmp/ns.err"
 [ -n "$old" ] && echo "$old" >"$P/max_devices_per_user"

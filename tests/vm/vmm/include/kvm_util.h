@@ -32,14 +32,19 @@ struct vm_config {
 	uint64_t tis_base;	/* the TIS window's guest-physical base */
 	bool irqchip;		/* KVM_CREATE_IRQCHIP */
 	uint32_t timeout_ms;	/* the guest's bound of every wait */
-	uint32_t duration_ms;	/* its bound of the wait for a response */
+	/*
+	 * Its bound of the wait for a response: above the module's own
+	 * emulator timeout (emu_timeout_ms, 30 s), so that a slow emulator
+	 * gives the guest the device's failure response, not a guest timeout.
+	 */
+	uint32_t duration_ms;
 	uint32_t poll_us;	/* its pause between STS polls */
 	bool verbose;
 };
 
 #define VM_CONFIG_DEFAULT {					\
 	.tis_base = KVM_VTIS_DEFAULT_BASE, .timeout_ms = 5000,	\
-	.duration_ms = 20000, .poll_us = 1000,			\
+	.duration_ms = 40000, .poll_us = 1000,			\
 }
 
 struct kvm_vm;

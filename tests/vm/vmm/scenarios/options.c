@@ -10,7 +10,7 @@
 
 struct options opt = {
 	.timeout = 120,
-	.wait_emu = 10,
+	.wait_emu = 30,
 	.loop_secs = 5,
 	.storm = 20000,
 	.vms = 16,
@@ -33,7 +33,7 @@ void usage(FILE *f)
 		"  -i, --tpm-index N     the host TPM chip (default 0)\n"
 		"  -d, --state-dir DIR   swtpm state folder (default: a fresh one, removed)\n"
 		"  -e, --emu-file FILE   write the emulator device's name to FILE\n"
-		"  -w, --wait-emu SECS   wait for an emulator to connect (default 10)\n"
+		"  -w, --wait-emu SECS   wait for an emulator to connect (default 30)\n"
 		"  -n, --no-attach       do not attach kvm_vtis: TIS accesses exit here\n"
 		"  -k, --no-detach       end by destroying the VM instead of detaching\n"
 		"  -T, --timeout SECS    bound of the whole run (default 120)\n"
