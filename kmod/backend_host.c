@@ -357,6 +357,9 @@ static void vtis_host_cancel(struct vtis_backend *be)
 	struct vtis_host *host = vtis_host_of(be);
 
 	vtis_dev_assert_held(be->dev);
+	/* The device calls no op after destroy(); be safe if it ever did. */
+	if (WARN_ON_ONCE(!host))
+		return;
 	if (host->state == VTIS_HOST_QUEUED)
 		host->cancel = true;
 }
@@ -395,6 +398,9 @@ static void vtis_host_stop(struct vtis_backend *be)
 	struct vtis_host *host = vtis_host_of(be);
 
 	vtis_dev_assert_held(be->dev);
+	/* The device calls no op after destroy(); be safe if it ever did. */
+	if (WARN_ON_ONCE(!host))
+		return;
 	if (host->state == VTIS_HOST_QUEUED)
 		host->cancel = true;
 }

@@ -184,6 +184,10 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm,
 		goto err_free_dev;
 	}
 	dev->buf = buf;
+	/* Before create(): a backend may take the lock or a reference. */
+	kref_init(&dev->ref);
+	mutex_init(&dev->lock);
+	init_waitqueue_head(&dev->done_wq);
 	dev->be.ops = ops;
 	dev->be.dev = dev;
 	/* The host TPM's claim: its errors come before the registry's. */
@@ -192,9 +196,6 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm,
 		goto err_free_buf;
 
 	/* From here on vtis_dev_put() frees it all (after destroy()). */
-	kref_init(&dev->ref);
-	mutex_init(&dev->lock);
-	init_waitqueue_head(&dev->done_wq);
 	dev->family = a->family;
 	dev->backend = a->backend;
 	dev->base = a->base;
@@ -228,6 +229,7 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm,
 	return dev;
 
 err_free_buf:
+	mutex_destroy(&dev->lock);
 	kfree(buf);
 err_free_dev:
 	kfree(dev);
