@@ -38,7 +38,18 @@ layers=("$@")
 [ ${#layers[@]} -gt 0 ] ||
 	layers=(build unit kunit fuzz dkms vm vm-6.12 vm-debug bench)
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"; kill $(jobs -p) 2>/dev/null' EXIT
+# Interrupted or killed, take every job's processes down with us (test
+# hosts included): a job's command runs in a subshell of its own.
+kill_tree() { # kill_tree PID: PID's descendants first, then PID
+	local c
+	for c in $(pgrep -P "$1"); do kill_tree "$c"; done
+	kill "$1" 2>/dev/null
+}
+stop_jobs() {
+	local j
+	for j in $(jobs -p); do kill_tree "$j"; done
+}
+trap 'stop_jobs; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
 # --- the jobs --------------------------------------------------------------
