@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # kvm_vtis: top-level build and test entry points.
 #
-#   make            module (kvm_vtis.ko) and tools (vtisctl)
+#   make            module (kvm_vtis.ko, for the running kernel or KVER)
+#                   and tools (vtisctl)
 #   make C=2        the same with sparse on every module source
 #   make check      install what is missing, run every test layer,
 #                   end with "N passed, N failed"
@@ -17,12 +18,18 @@
 #   make bench      benchmark kvm_vtis against QEMU's tpm-tis and tpm-crb
 #                   in the test host (BENCH_ITER, BENCH_ITER_LONG,
 #                   BENCH_PATHS, BENCH_OUT); results in bench-results/
-#   make install    module, vtisctl, man page, uapi header, udev rule
-#                   (DESTDIR, PREFIX=/usr/local); make uninstall undoes it;
-#                   make install-tools: all of it but the module
+#   make install    the module for KVER, vtisctl and vtis-qemu-reset,
+#                   their man pages, bash completion, the uapi header, the
+#                   udev rule and the modules-load.d file (DESTDIR,
+#                   PREFIX=/usr/local); make uninstall undoes it;
+#                   make install-tools: all of it but the module (which
+#                   DKMS or the Debian package kvm-vtis-dkms installs)
 
-# The newest installed Debian 6.1 kernel's headers, unless told otherwise.
-KVER ?= $(shell ls -d /lib/modules/6.1.*/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
+# The version is written in VERSION alone: Kbuild (MODULE_VERSION),
+# tools/Makefile (vtisctl --version), dkms.conf and debian/rules read it.
+
+# The running kernel, unless told otherwise (KVER=6.1.0-NN-amd64).
+KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 
 # BTF for modules needs the kernel's vmlinux, which headers don't carry.
@@ -30,13 +37,29 @@ KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) CONFIG_DEBUG_INFO_BTF_MODULES=
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR := $(DESTDIR)$(PREFIX)/bin
+MAN8DIR := $(DESTDIR)$(PREFIX)/share/man/man8
+INCDIR := $(DESTDIR)$(PREFIX)/include/linux
+COMPLDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 MODDIR := $(DESTDIR)/lib/modules/$(KVER)/extra
-UDEVDIR := $(DESTDIR)/etc/udev/rules.d
-INSTALLED := $(MODDIR)/kvm_vtis.ko $(DESTDIR)$(PREFIX)/sbin/vtisctl \
-	$(DESTDIR)$(PREFIX)/sbin/vtis-qemu-reset \
-	$(DESTDIR)$(PREFIX)/share/man/man8/vtisctl.8 \
-	$(DESTDIR)$(PREFIX)/include/linux/kvm_vtis.h \
-	$(UDEVDIR)/60-kvm-vtis.rules
+# The administrator's directories by default; the Debian package puts
+# these two files in the system's (/usr/lib/udev/rules.d and
+# /usr/lib/modules-load.d, see debian/rules).
+UDEVRULESDIR ?= /etc/udev/rules.d
+MODULESLOADDIR ?= /etc/modules-load.d
+# The module is loaded at boot (systemd-modules-load reads this file), so
+# /dev/kvm-vtis exists without a modprobe.  Its misc minor is dynamic: a
+# fixed one would let a devname alias and kmod's static nodes load it on
+# the first open instead, but the unassigned minors are contested, and a
+# clash would keep the module from loading.  A "devname:kvm-vtis" alias
+# alone is no use: depmod writes modules.devname lines only for modules
+# that also carry a char-major-10-N alias, and complains of the others.
+TOOLS_INSTALLED := $(BINDIR)/vtisctl $(BINDIR)/vtis-qemu-reset \
+	$(MAN8DIR)/vtisctl.8 $(MAN8DIR)/vtis-qemu-reset.8 \
+	$(COMPLDIR)/vtisctl $(INCDIR)/kvm_vtis.h \
+	$(DESTDIR)$(UDEVRULESDIR)/60-kvm-vtis.rules \
+	$(DESTDIR)$(MODULESLOADDIR)/kvm-vtis.conf
+INSTALLED := $(MODDIR)/kvm_vtis.ko $(TOOLS_INSTALLED)
 
 .PHONY: all module tools check demo build unit kunit vm dkms vm-6.12 vm-debug check-debug soak \
 	deps clean help install install-tools uninstall fuzz bench
@@ -44,7 +67,11 @@ INSTALLED := $(MODDIR)/kvm_vtis.ko $(DESTDIR)$(PREFIX)/sbin/vtisctl \
 all: module tools
 
 module:
-	@test -d "$(KDIR)" || { echo "kvm_vtis: no kernel build tree at $(KDIR) (install linux-headers-amd64, or set KVER/KDIR)" >&2; exit 1; }
+	@test -d "$(KDIR)" || { \
+		echo "kvm_vtis: no build tree for kernel $(KVER) at $(KDIR)." >&2; \
+		echo "kvm_vtis: install its headers (apt-get install linux-headers-$(KVER))," >&2; \
+		echo "kvm_vtis: or build for another kernel: make KVER=... (ls /lib/modules)." >&2; \
+		exit 1; }
 	$(MAKE) $(KBUILD_ARGS) modules
 
 tools:
@@ -81,22 +108,31 @@ install: all install-tools
 
 # Everything but the module (which DKMS installs).
 install-tools: tools
-	install -D -m 755 tools/vtisctl $(DESTDIR)$(PREFIX)/sbin/vtisctl
-	install -D -m 755 tools/vtis-qemu-reset $(DESTDIR)$(PREFIX)/sbin/vtis-qemu-reset
-	install -D -m 644 tools/vtisctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/vtisctl.8
-	install -D -m 644 uapi/linux/kvm_vtis.h $(DESTDIR)$(PREFIX)/include/linux/kvm_vtis.h
-	install -D -m 644 udev/60-kvm-vtis.rules $(UDEVDIR)/60-kvm-vtis.rules
+	install -D -m 755 tools/vtisctl $(BINDIR)/vtisctl
+	install -D -m 755 tools/vtis-qemu-reset $(BINDIR)/vtis-qemu-reset
+	install -D -m 644 tools/vtisctl.8 $(MAN8DIR)/vtisctl.8
+	install -D -m 644 tools/vtis-qemu-reset.8 $(MAN8DIR)/vtis-qemu-reset.8
+	install -D -m 644 tools/vtisctl.bash-completion $(COMPLDIR)/vtisctl
+	install -D -m 644 uapi/linux/kvm_vtis.h $(INCDIR)/kvm_vtis.h
+	install -D -m 644 udev/60-kvm-vtis.rules $(DESTDIR)$(UDEVRULESDIR)/60-kvm-vtis.rules
+	install -D -m 644 modules-load.d/kvm-vtis.conf $(DESTDIR)$(MODULESLOADDIR)/kvm-vtis.conf
 	@if [ -z "$(DESTDIR)" ]; then udevadm control --reload 2>/dev/null || true; fi
 
 uninstall:
 	rm -f $(INSTALLED)
-	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
+	@if [ -z "$(DESTDIR)" ]; then \
+		if [ -d /lib/modules/$(KVER) ]; then depmod -a $(KVER); fi; \
 		udevadm control --reload 2>/dev/null || true; fi
 
+# Without the kernel's build tree (KVER's headers), the usual outputs go
+# by hand.
 clean:
-	$(MAKE) $(KBUILD_ARGS) clean
+	@if [ -d "$(KDIR)" ]; then $(MAKE) $(KBUILD_ARGS) clean; else \
+		rm -f kvm_vtis.ko kvm_vtis.mod kvm_vtis.mod.c kvm_vtis.mod.o \
+			kvm_vtis.o modules.order Module.symvers .*.cmd \
+			kmod/*.o kmod/.*.cmd; fi
 	@if [ -f tools/Makefile ]; then $(MAKE) -C tools clean; fi
 	rm -f kmod/compat_probed.h
 
 help:
-	@sed -n '3,21p' Makefile
+	@sed -n '3,26p' Makefile

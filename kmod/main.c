@@ -12,7 +12,10 @@
 #include "device.h"
 #include "obs.h"
 
-#define VTIS_VERSION "0.1.0"
+/* VTIS_VERSION comes from the VERSION file at the top (Kbuild). */
+#ifndef VTIS_VERSION
+#error "VTIS_VERSION is not defined: build with the Kbuild beside VERSION"
+#endif
 
 static int __init vtis_init(void)
 {

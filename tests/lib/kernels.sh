@@ -78,7 +78,7 @@ vtis_kernel() {
 # The sources a module build takes from the checkout, relative to it.
 vtis_module_sources() {
 	case "$1" in
-	module) echo Kbuild kmod uapi ;;
+	module) echo Kbuild VERSION kmod uapi ;;
 	kunit) echo tests/kunit kmod/tis.c kmod/tis.h kmod/tis_shim.h ;;
 	esac
 }

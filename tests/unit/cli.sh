@@ -176,6 +176,13 @@ for c in attach detach list info stats acpi; do
 	ktap_check "cli: vtisctl $c --help documents $c" grep -q "vtisctl $c" "$out"
 done
 ktap_check "cli: vtisctl acpi --help ignores other arguments" help_ok acpi --tpm 9 --help
+# --version: "vtisctl VERSION" (the VERSION file's), exit 0, nothing on stderr
+version_ok() {
+	"$VTISCTL" --version >"$out" 2>"$err" && [ ! -s "$err" ] &&
+		[ "$(cat "$out")" = "vtisctl $(cat "$VTIS_ROOT/VERSION")" ]
+}
+ktap_check "cli: vtisctl --version prints vtisctl $(cat "$VTIS_ROOT/VERSION")" version_ok
+usage "--version with an extra argument" -- --version extra
 if [ -w /dev/full ]; then
 	"$VTISCTL" --help >/dev/full 2>"$err"
 	rc=$?
@@ -188,7 +195,7 @@ man=$VTIS_ROOT/tools/vtisctl.8
 ktap_check "cli: vtisctl.8 renders without groff warnings" \
 	sh -c "groff -man -Tutf8 -ww -z '$man' 2>&1 | grep -q . && exit 1; exit 0"
 for w in attach detach list info stats --watch --interval --count acpi --vm-fd --pid --base --tpm --emulator --host-tpm --tpm-index \
-	--json --out --irq --log-area ssdt-tpm.aml tpm2.aml tcpa.aml "EXIT STATUS" EXAMPLES; do
+	--json --out --irq --log-area --version ssdt-tpm.aml tpm2.aml tcpa.aml "EXIT STATUS" EXAMPLES; do
 	ktap_check "cli: vtisctl.8 documents $w" grep -q -- "$(printf '%s' "$w" | sed 's/-/\\\\-/g')" "$man"
 done
 

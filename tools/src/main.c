@@ -46,8 +46,9 @@ static void help(void)
 	       "                      write the device's TIS state to FILE (migration)\n"
 	       "  restore ID FILE     load a saved TIS state into a device\n"
 	       "\n"
-	       "'vtisctl COMMAND --help' describes a command.  Exit status: 0 success,\n"
-	       "1 failure, 2 bad command line.  See vtisctl(8).\n");
+	       "'vtisctl COMMAND --help' describes a command, 'vtisctl --version'\n"
+	       "prints the version.  Exit status: 0 success, 1 failure, 2 bad\n"
+	       "command line.  See vtisctl(8).\n");
 }
 
 int main(int argc, char **argv)
@@ -62,6 +63,12 @@ int main(int argc, char **argv)
 		if (argc > 2)
 			return usage_err(NULL, "unexpected argument '%s'", argv[2]);
 		help();
+		return finish_output();
+	}
+	if (!strcmp(argv[1], "--version")) {
+		if (argc > 2)
+			return usage_err(NULL, "unexpected argument '%s'", argv[2]);
+		printf("vtisctl %s\n", VTIS_VERSION);
 		return finish_output();
 	}
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
