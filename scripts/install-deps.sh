@@ -9,7 +9,8 @@ build_pkgs=(build-essential bc flex bison libelf-dev libssl-dev kmod
 	    linux-headers-amd64 sparse python3 dkms udev)
 test_pkgs=(linux-image-amd64 qemu-system-x86 qemu-utils swtpm swtpm-tools
 	   tpm2-tools acpica-tools busybox-static cpio linux-source-6.1
-	   gcc-multilib debootstrap clang llvm libclang-rt-14-dev gnuplot-nox)
+	   gcc-multilib debootstrap clang llvm libclang-rt-14-dev gnuplot-nox
+	   debhelper dh-dkms dpkg-dev lintian)
 
 want=("${build_pkgs[@]}")
 [ "${1:-test}" = test ] && want+=("${test_pkgs[@]}")
