@@ -60,6 +60,9 @@ TOOLS_INSTALLED := $(BINDIR)/vtisctl $(BINDIR)/vtis-qemu-reset \
 	$(DESTDIR)$(UDEVRULESDIR)/60-kvm-vtis.rules \
 	$(DESTDIR)$(MODULESLOADDIR)/kvm-vtis.conf
 INSTALLED := $(MODDIR)/kvm_vtis.ko $(TOOLS_INSTALLED)
+# Where versions before 0.1.0's packaging put the tools: first on root's
+# PATH, so a copy left there would shadow the new one.
+OLD_SBIN := $(DESTDIR)$(PREFIX)/sbin/vtisctl $(DESTDIR)$(PREFIX)/sbin/vtis-qemu-reset
 
 .PHONY: all module tools check demo build unit kunit vm dkms vm-6.12 vm-debug check-debug soak \
 	deps clean help install install-tools uninstall fuzz bench
@@ -108,6 +111,7 @@ install: all install-tools
 
 # Everything but the module (which DKMS installs).
 install-tools: tools
+	rm -f $(OLD_SBIN)
 	install -D -m 755 tools/vtisctl $(BINDIR)/vtisctl
 	install -D -m 755 tools/vtis-qemu-reset $(BINDIR)/vtis-qemu-reset
 	install -D -m 644 tools/vtisctl.8 $(MAN8DIR)/vtisctl.8
@@ -119,7 +123,7 @@ install-tools: tools
 	@if [ -z "$(DESTDIR)" ]; then udevadm control --reload 2>/dev/null || true; fi
 
 uninstall:
-	rm -f $(INSTALLED)
+	rm -f $(INSTALLED) $(OLD_SBIN)
 	@if [ -z "$(DESTDIR)" ]; then \
 		if [ -d /lib/modules/$(KVER) ]; then depmod -a $(KVER); fi; \
 		udevadm control --reload 2>/dev/null || true; fi

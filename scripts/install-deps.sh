@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build_pkgs=(build-essential bc flex bison libelf-dev libssl-dev kmod
-	    linux-headers-amd64 sparse python3 dkms udev)
+	    linux-headers-amd64 sparse python3 dkms udev procps)
 test_pkgs=(linux-image-amd64 qemu-system-x86 qemu-utils swtpm swtpm-tools
 	   tpm2-tools acpica-tools busybox-static cpio linux-source-6.1
 	   gcc-multilib debootstrap clang llvm libclang-rt-14-dev gnuplot-nox

@@ -18,6 +18,10 @@ kver=$("$VTIS_ROOT/scripts/kernels.sh" 6.1)
 make -s -C "$src" clean KVER="$kver" >/dev/null 2>&1
 ver=$(cat "$VTIS_ROOT/VERSION")
 p=/usr/local
+# What an install from before the packaging left: the tools in sbin, first
+# on root's PATH; the new install must not leave them to shadow its own.
+mkdir -p "$stage$p/sbin"
+touch "$stage$p/sbin/vtisctl" "$stage$p/sbin/vtis-qemu-reset"
 
 ktap_check "make install KVER=$kver DESTDIR=... succeeds (PREFIX=$p by default)" \
 	sh -c "make -s -C '$src' install KVER='$kver' DESTDIR='$stage' >/dev/null"
@@ -27,7 +31,9 @@ ktap_check "the module's version is VERSION's ($ver)" \
 	test "$(modinfo -F version "$stage/lib/modules/$kver/extra/kvm_vtis.ko" 2>&1)" = "$ver"
 ktap_check "vtisctl in $p/bin (0755)" mode_is $p/bin/vtisctl 755
 ktap_check "vtis-qemu-reset in $p/bin (0755)" mode_is $p/bin/vtis-qemu-reset 755
-ktap_check "nothing in $p/sbin" test ! -e "$stage$p/sbin"
+ktap_check "no vtisctl or vtis-qemu-reset left in $p/sbin (an old install's)" \
+	sh -c "test ! -e '$stage$p/sbin/vtisctl' && test ! -e '$stage$p/sbin/vtis-qemu-reset'"
+rmdir "$stage$p/sbin" 2>/dev/null
 ktap_check "installed vtisctl runs" sh -c "'$stage$p/bin/vtisctl' --help >/dev/null"
 ktap_check "installed vtisctl --version prints vtisctl $ver" \
 	test "$("$stage$p/bin/vtisctl" --version 2>&1)" = "vtisctl $ver"
