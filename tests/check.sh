@@ -93,7 +93,9 @@ prep_fail=0
 prepare() { # prepare WHAT CMD...: run CMD once, report how long it took
 	local what=$1 t0=$(date +%s)
 	shift
-	if "$@" >"$tmp/prep.log" 2>&1; then
+	# In the background, so that an interrupt is acted on at once.
+	"$@" >"$tmp/prep.log" 2>&1 &
+	if wait $!; then
 		say "prepared $what in $(($(date +%s) - t0)) s"
 	else
 		say "could not prepare $what:"
