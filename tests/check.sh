@@ -73,7 +73,7 @@ for layer in "${layers[@]}"; do
 	vm-debug) unit vm-debug vm-debug debug - $(vm_files debug) ;;
 	soak)
 		for k in 6.1 6.12 debug; do
-			unit soak "soak-$k" "$k" "VTIS_KILLS=${VTIS_KILLS:-100} VTIS_RACE_ROUNDS=${VTIS_RACE_ROUNDS:-1000}" \
+			unit soak "soak-$k" "$k" "VTIS_KILLS=${VTIS_KILLS:-100} VTIS_RACE_ROUNDS=${VTIS_RACE_ROUNDS:-1000} VTIS_TEST_TIMEOUT=${VTIS_TEST_TIMEOUT:-3600}" \
 				tests/vm/t/13-broken-emulators.sh tests/vm/t/15-teardown-races.sh
 		done
 		unit soak soak-vm-a - - tests/vm/run --kernel 6.1
