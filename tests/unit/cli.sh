@@ -47,7 +47,7 @@ usage "help with an extra argument" -- --help extra
 
 # attach
 A=(attach --vm-fd 0)
-usage "attach: --vm-fd missing" "--vm-fd N is required" -- attach --emulator
+usage "attach: --vm-fd and --pid missing" "--vm-fd N or --pid PID is required" -- attach --emulator
 usage "attach: neither --emulator nor --host-tpm" "exactly one of" -- "${A[@]}"
 usage "attach: both --emulator and --host-tpm" "exactly one of" -- "${A[@]}" --emulator --host-tpm
 usage "attach: unknown option" "unknown option '--frob'" -- "${A[@]}" --emulator --frob
@@ -86,6 +86,11 @@ usage "attach: --irq not a number" "--irq 'seven'" -- "${A[@]}" --emulator --irq
 usage "attach: --irq negative" "--irq '-7'" -- "${A[@]}" --emulator --irq -7
 usage "attach: --irq empty" "--irq ''" -- "${A[@]}" --emulator --irq ''
 usage "attach: --irq without value" "needs a value" -- "${A[@]}" --emulator --irq
+usage "attach: --swtpm with --host-tpm" "--swtpm runs an emulator" -- "${A[@]}" --host-tpm --swtpm "$tmp/st"
+usage "attach: --swtpm without value" "needs a value" -- "${A[@]}" --swtpm
+usage "attach: --wait-vm with --vm-fd" "--wait-vm goes with --pid alone" -- "${A[@]}" --pid 1 --emulator --wait-vm 5
+usage "attach: --wait-vm without --pid" "--vm-fd N or --pid PID is required" -- attach --emulator --wait-vm 5
+usage "attach: --wait-vm above an hour" "--wait-vm '3601'" -- attach --pid 1 --emulator --wait-vm 3601
 
 # detach, info, list
 usage "detach: no ID" "ID is required" -- detach
@@ -125,7 +130,14 @@ usage "acpi: --tpm missing" "--tpm 2.0\|1.2 is required" -- acpi --out "$tmp/dir
 usage "acpi: --out missing" "--out DIR is required" -- acpi --tpm 2.0
 usage "acpi: bad --tpm" -- acpi --tpm 1.3 --out "$tmp/dir"
 usage "acpi: --tpm without value" "needs a value" -- acpi --out "$tmp/dir" --tpm
-usage "acpi: --out does not exist" "No such file or directory" -- acpi --tpm 2.0 --out "$tmp/none"
+expect 1 "acpi: --out below a file cannot be made" "cannot create --out" -- acpi --tpm 2.0 --out "$tmp/file/sub"
+if "$VTISCTL" acpi --tpm 2.0 --out "$tmp/new/sub" >/dev/null 2>"$err" &&
+    [ -s "$tmp/new/sub/ssdt-tpm.aml" ] && [ -s "$tmp/new/sub/tpm2.aml" ]; then
+	ktap_ok "cli: acpi: a missing --out directory is made, tables written"
+else
+	ktap_fail "cli: acpi: a missing --out directory is made, tables written"
+	ktap_diag "$err"
+fi
 usage "acpi: --out is not a directory" "not a directory" -- acpi --tpm 2.0 --out "$tmp/file"
 usage "acpi: --base misaligned" -- acpi --tpm 2.0 --out "$tmp/dir" --base 0xfed40004
 usage "acpi: --base past 4 GiB" -- acpi --tpm 2.0 --out "$tmp/dir" --base 0xfffff000

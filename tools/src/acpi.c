@@ -239,7 +239,7 @@ static void acpi_help(void)
 	       "\n"
 	       "Options:\n"
 	       "  --tpm 2.0|1.2          TPM family (required)\n"
-	       "  --out DIR              existing directory to write to (required)\n"
+	       "  --out DIR              directory to write to, made if missing (required)\n"
 	       "  --base ADDR            TIS window base (default 0xfed40000): a non-zero\n"
 	       "                         multiple of 4 KiB, window below 4 GiB\n"
 	       "  --irq N                interrupt in _CRS, level-triggered, active low:\n"
@@ -331,6 +331,11 @@ int cmd_acpi(int argc, char **argv)
 		return usage_err("acpi", "--tpm 2.0|1.2 is required");
 	if (!o.out)
 		return usage_err("acpi", "--out DIR is required");
+	rc = make_dirs(o.out, 0755);
+	if (rc) {
+		err_msg("acpi: cannot create --out '%s': %s", o.out, strerror(-rc));
+		return EXIT_FAIL;
+	}
 	if (stat(o.out, &st))
 		return usage_err("acpi", "--out '%s': %s", o.out, strerror(errno));
 	if (!S_ISDIR(st.st_mode))

@@ -3,6 +3,7 @@
  * vtisctl attach, detach, list, info: the KVM_VTIS_* ioctls on
  * /dev/kvm-vtis (uapi/linux/kvm_vtis.h).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/kvm_vtis.h>
@@ -27,6 +30,9 @@
 
 #define KVM_VM_LINK	"anon_inode:kvm-vm"
 #define LIST_RETRIES	8
+#define SWTPM_CONNECT_MS	10000	/* attach --swtpm: swtpm opens the node by then */
+
+static int get_info(int fd, uint32_t id, struct kvm_vtis_info *info);
 
 _Static_assert(FAMILY_1_2 == KVM_VTIS_TPM_1_2 && FAMILY_2_0 == KVM_VTIS_TPM_2_0,
 	       "family values follow the uapi header");
@@ -79,6 +85,68 @@ static int fd_link(const char *pid, int fd, char *link, size_t len)
 		return errno;
 	link[n] = '\0';
 	return 0;
+}
+
+/*
+ * attach --pid PID without --vm-fd: the one fd of PID that is a KVM VM.
+ * Returns it, or -1 after saying why (none, several, no access).
+ */
+static int find_vm_fd(int pid, unsigned int wait_ms)
+{
+	struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+	char dir[64], link[PATH_MAX], pidstr[16], found[64];
+	unsigned int waited = 0;
+	struct dirent *de;
+	int fd, n, len;
+	DIR *d;
+
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+again:
+	fd = -1;
+	n = 0;
+	len = 0;
+	found[0] = '\0';
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			err_msg("attach: no process %d", pid);
+		else if (errno == EACCES || errno == EPERM)
+			err_msg("attach: not permitted to read %s (needs ptrace access to process %d: the same user and ptrace_scope allowing it, or CAP_SYS_PTRACE)",
+				dir, pid);
+		else
+			err_msg("attach: %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		uint64_t v;
+
+		if (parse_uint_range(de->d_name, 0, INT_MAX, &v) ||
+		    fd_link(pidstr, (int)v, link, sizeof(link)) || strcmp(link, KVM_VM_LINK))
+			continue;
+		if (!n++)
+			fd = (int)v;
+		if (len < (int)sizeof(found) - 12)
+			len += snprintf(found + len, sizeof(found) - len, "%s%d", len ? ", " : "",
+					(int)v);
+	}
+	closedir(d);
+	if (n == 0 && waited < wait_ms) {
+		nanosleep(&ts, NULL);
+		waited += 50;
+		goto again;
+	}
+	if (n == 0) {
+		err_msg("attach: process %d holds no KVM VM fd (%s)%s: is it a VMM running with KVM?",
+			pid, KVM_VM_LINK, wait_ms ? " after --wait-vm" : "");
+		return -1;
+	}
+	if (n > 1) {
+		err_msg("attach: process %d holds %d KVM VM fds (%s): choose one with --vm-fd",
+			pid, n, found);
+		return -1;
+	}
+	return fd;
 }
 
 /*
@@ -174,22 +242,32 @@ static bool valid_name(const char *s, size_t len)
 
 static void attach_help(void)
 {
-	printf("Usage: vtisctl attach --vm-fd N [--pid PID] [--base ADDR] [--tpm 2.0|1.2]\n"
-	       "                      (--emulator | --host-tpm [--tpm-index N]) [--irq N]\n"
-	       "                      [--json]\n"
+	printf("Usage: vtisctl attach (--vm-fd N [--pid PID] | --pid PID [--wait-vm SECS])\n"
+	       "                      [--base ADDR]\n"
+	       "                      [--tpm 2.0|1.2] [--irq N] [--json]\n"
+	       "                      (--emulator [--swtpm DIR] | --host-tpm [--tpm-index N])\n"
 	       "\n"
-	       "Attach a TPM TIS device to the KVM VM behind fd N, open in vtisctl or,\n"
-	       "with --pid, in process PID (taken with pidfd_getfd, which needs ptrace\n"
-	       "access to PID).  The device stays attached after vtisctl exits.\n"
+	       "Attach a TPM TIS device to a KVM VM: the VM behind fd N, open in vtisctl\n"
+	       "or, with --pid, in process PID (taken with pidfd_getfd, which needs ptrace\n"
+	       "access to PID); --pid alone takes PID's one KVM VM fd.  The device stays\n"
+	       "attached after vtisctl exits.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --vm-fd N        the KVM VM fd (in /proc/PID/fd it reads anon_inode:kvm-vm)\n"
-	       "  --pid PID        take the fd from process PID (e.g. the VMM)\n"
+	       "  --pid PID        take the fd from process PID (e.g. the VMM); without\n"
+	       "                   --vm-fd, the one VM fd PID holds\n"
+	       "  --wait-vm SECS   with --pid alone: wait up to SECS s for PID to create\n"
+	       "                   its VM (a VMM just started)\n"
 	       "  --base ADDR      TIS window base (default 0xfed40000): a non-zero\n"
 	       "                   multiple of 4 KiB, window below 4 GiB\n"
 	       "  --tpm 2.0|1.2    TPM family (default 2.0; with --host-tpm the chip's,\n"
 	       "                   and it must match)\n"
 	       "  --emulator       commands go to an emulator (swtpm) on /dev/vtis-emuN\n"
+	       "  --swtpm DIR      (implies --emulator) run swtpm on DIR: DIR is made\n"
+	       "                   (mode 0700) and provisioned with swtpm_setup (EK and\n"
+	       "                   platform certificates) on first use; a supervisor\n"
+	       "                   restarts swtpm if it dies and stops it when the\n"
+	       "                   device goes away; both log to DIR/swtpm.log\n"
 	       "  --host-tpm       commands go to the host's TPM chip, held by this VM\n"
 	       "                   alone (needs CAP_SYS_ADMIN; shares PCRs with the host)\n"
 	       "  --tpm-index N    the host TPM /dev/tpmN (default 0)\n"
@@ -200,10 +278,13 @@ static void attach_help(void)
 	       "  -h, --help       this help\n"
 	       "\n"
 	       "Output: \"id N\" and, for --emulator, \"emulator /dev/vtis-emuN\", then\n"
-	       "\"base 0x...\", \"tpm 2.0|1.2\", \"backend emulator|host-tpm\" and, with\n"
-	       "--irq, \"irq N\", one a line; with --json one object:\n"
+	       "\"base 0x...\", \"tpm 2.0|1.2\", \"backend emulator|host-tpm\", with --irq\n"
+	       "\"irq N\", with --swtpm \"swtpm DIR\", \"swtpm_ctrl DIR/swtpm-ctrl.sock\",\n"
+	       "\"swtpm_pid N\" and \"supervisor_pid N\", one a line; with --json one object:\n"
 	       "{\"id\":N,\"emulator\":\"/dev/vtis-emuN\"|null,\"base\":N,\"tpm\":\"2.0\",\n"
-	       "\"backend\":\"emulator\",\"irq\":N|null}.\n");
+	       "\"backend\":\"emulator\",\"irq\":N|null,\"swtpm\":\"DIR\"|null[,\"swtpm_ctrl\":...,\n"
+	       "\"swtpm_pid\":N,\"supervisor_pid\":N]}.  With --swtpm, attach returns once\n"
+	       "swtpm serves the device (at most 10 s), else detaches it and fails.\n");
 }
 
 static void attach_error(int err, const struct kvm_vtis_attach *a, int vmfd_arg)
@@ -306,6 +387,59 @@ static int attach_irq(int vfd, uint32_t id, uint64_t irq)
 	return -1;
 }
 
+/*
+ * attach --swtpm: launch the supervised swtpm for the new device and wait
+ * (SWTPM_CONNECT_MS in all) until it has the emulator node open, so the
+ * guest's first command finds it.  0, or -1 after saying why, with the
+ * supervisor ended (the caller then detaches the device).
+ */
+static int start_swtpm(int vfd, const struct kvm_vtis_attach *a,
+		       const struct swtpm_cfg *sw, int *sup_pid, int *swtpm_pid)
+{
+	struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 }, t0, t;
+	long long from = swtpm_log_size(sw);
+	struct kvm_vtis_info in;
+	int e, status, left;
+
+	e = get_info(vfd, a->id, &in);
+	if (e) {
+		err_msg("attach: KVM_VTIS_INFO on the new device %u: %s", a->id, strerror(e));
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (swtpm_launch(sw, &in, sup_pid, swtpm_pid, SWTPM_CONNECT_MS)) {
+		swtpm_abandon(sw, *sup_pid, from);
+		return -1;
+	}
+	for (;;) {
+		e = get_info(vfd, a->id, &in);
+		if (!e && (in.state & KVM_VTIS_STATE_EMU_CONNECTED))
+			return 0;
+		if (e) {
+			err_msg("attach: --swtpm: KVM_VTIS_INFO on device %u: %s", a->id,
+				strerror(e));
+			break;
+		}
+		if (waitpid(*sup_pid, &status, WNOHANG) == *sup_pid) {
+			err_msg("attach: --swtpm: the supervisor ended before swtpm opened /dev/%s",
+				a->emu_name);
+			*sup_pid = 0;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = SWTPM_CONNECT_MS - (int)((t.tv_sec - t0.tv_sec) * 1000 +
+						 (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0) {
+			err_msg("attach: --swtpm: swtpm did not open /dev/%s within %d s",
+				a->emu_name, SWTPM_CONNECT_MS / 1000);
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	swtpm_abandon(sw, *sup_pid, from);
+	return -1;
+}
+
 int cmd_attach(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -318,9 +452,15 @@ int cmd_attach(int argc, char **argv)
 		{ "tpm-index", required_argument, NULL, 'i' },
 		{ "irq", required_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "swtpm", required_argument, NULL, 's' },
+		{ "wait-vm", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static struct swtpm_cfg sw;
+	const char *swtpm_dir = NULL;
+	int sup_pid = 0, swtpm_pid = 0;
+	uint64_t wait_vm = 0;
 	struct kvm_vtis_attach a;
 	uint64_t irq = 0;
 	enum tpm_family family = FAMILY_2_0;
@@ -374,6 +514,14 @@ int cmd_attach(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 's':
+			swtpm_dir = optarg;
+			break;
+		case 'w':
+			if (parse_uint_range(optarg, 0, 3600, &wait_vm))
+				return usage_err("attach", "--wait-vm '%s' must be 0 to 3600 seconds",
+						 optarg);
+			break;
 		case 'h':
 			attach_help();
 			return finish_output();
@@ -385,13 +533,28 @@ int cmd_attach(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_err("attach", "unexpected argument '%s'", argv[optind]);
-	if (!have_fd)
-		return usage_err("attach", "--vm-fd N is required");
+	if (!have_fd && !pid)
+		return usage_err("attach", "--vm-fd N or --pid PID is required");
+	if (wait_vm && (have_fd || !pid))
+		return usage_err("attach", "--wait-vm goes with --pid alone (no --vm-fd)");
+	if (swtpm_dir && host)
+		return usage_err("attach", "--swtpm runs an emulator: it goes with --emulator, not --host-tpm");
+	if (swtpm_dir)
+		emu = true;
 	if (emu == host)
 		return usage_err("attach", "give exactly one of --emulator and --host-tpm");
 	if (have_index && !host)
 		return usage_err("attach", "--tpm-index needs --host-tpm");
 
+	if (!have_fd) {
+		rc = find_vm_fd((int)pid, (unsigned int)wait_vm * 1000);
+		if (rc < 0)
+			return EXIT_FAIL;
+		vmfd_arg = (uint64_t)rc;
+	}
+	/* The state directory is made and provisioned before the attach. */
+	if (swtpm_dir && swtpm_prepare(swtpm_dir, family, &sw))
+		return EXIT_FAIL;
 	vmfd = get_vm_fd((int)vmfd_arg, (int)pid, &owned);
 	if (vmfd < 0)
 		return EXIT_FAIL;
@@ -438,6 +601,15 @@ int cmd_attach(int argc, char **argv)
 		close(vfd);
 		return EXIT_FAIL;
 	}
+	if (swtpm_dir && start_swtpm(vfd, &a, &sw, &sup_pid, &swtpm_pid)) {
+		struct kvm_vtis_detach d = { .size = sizeof(d), .id = a.id };
+
+		if (ioctl(vfd, KVM_VTIS_DETACH, &d) && errno != ENOENT)
+			err_msg("attach: detaching device %u again failed: %s (vtisctl detach %u)",
+				a.id, strerror(errno), a.id);
+		close(vfd);
+		return EXIT_FAIL;
+	}
 	close(vfd);
 	snprintf(emu_path, sizeof(emu_path), "/dev/%s", a.emu_name);
 
@@ -457,6 +629,14 @@ int cmd_attach(int argc, char **argv)
 			json_u64(&o, "irq", irq);
 		else
 			json_null(&o, "irq");
+		if (swtpm_dir) {
+			json_str(&o, "swtpm", sw.dir);
+			json_str(&o, "swtpm_ctrl", sw.ctrl);
+			json_u64(&o, "swtpm_pid", (uint64_t)swtpm_pid);
+			json_u64(&o, "supervisor_pid", (uint64_t)sup_pid);
+		} else {
+			json_null(&o, "swtpm");
+		}
 		json_end(&o);
 		putchar('\n');
 	} else {
@@ -468,6 +648,12 @@ int cmd_attach(int argc, char **argv)
 		printf("backend %s\n", emu ? "emulator" : "host-tpm");
 		if (irq)
 			printf("irq %llu\n", (unsigned long long)irq);
+		if (swtpm_dir) {
+			printf("swtpm %s\n", sw.dir);
+			printf("swtpm_ctrl %s\n", sw.ctrl);
+			printf("swtpm_pid %d\n", swtpm_pid);
+			printf("supervisor_pid %d\n", sup_pid);
+		}
 	}
 	return finish_output();
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vtisctl.h"
 
@@ -164,4 +165,27 @@ int bad_option(const char *cmd, int c, char **argv)
 	if (optopt)
 		opt = shortopt;
 	return usage_err(cmd, "unknown option '%s'", opt);
+}
+
+/*
+ * mkdir -p: the missing directories of path dir are made with mode (less
+ * the umask).  0, or -errno.
+ */
+int make_dirs(const char *dir, unsigned int mode)
+{
+	char tmp[4096];
+	size_t i, n = strlen(dir);
+
+	if (n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, mode) && errno != EEXIST)
+			return -errno;
+		tmp[i] = dir[i];
+	}
+	return 0;
 }

@@ -47,6 +47,7 @@ int parse_family(const char *s, enum tpm_family *out);
 const char *family_name(uint32_t family);
 int parse_base(const char *cmd, const char *s, uint64_t *out);
 int finish_output(void);
+int make_dirs(const char *dir, unsigned int mode);
 
 /* json.c: a minimal JSON writer for flat objects */
 struct json_obj {
@@ -79,6 +80,24 @@ int cmd_stats(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+
+/* swtpm.c: attach --swtpm DIR, a provisioned and supervised swtpm */
+struct kvm_vtis_info;
+
+struct swtpm_cfg {
+	char dir[4096];		/* the state directory, absolute */
+	char ctrl[108];		/* swtpm's control socket (sun_path) */
+	char log[4096 + 16];	/* what swtpm and its supervisor say */
+	char bin[4096];		/* the swtpm binary */
+	enum tpm_family family;
+	int lock_fd;		/* DIR/vtisctl.lock, held */
+};
+
+int swtpm_prepare(const char *dir, enum tpm_family family, struct swtpm_cfg *c);
+int swtpm_launch(const struct swtpm_cfg *c, const struct kvm_vtis_info *dev,
+		 int *supervisor, int *swtpm, unsigned int timeout_ms);
+void swtpm_abandon(const struct swtpm_cfg *c, int supervisor, long long log_from);
+long long swtpm_log_size(const struct swtpm_cfg *c);
 
 /* acpi.c: the acpi command */
 int cmd_acpi(int argc, char **argv);

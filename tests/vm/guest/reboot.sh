@@ -6,7 +6,7 @@
 # /var/tmp/vtis-reboot/stage reads 2 and reboots.  Boot 2: the kernel
 # found the TPM again, restarted (TPM_RC_INITIALIZE), and started it, PCR 16 is
 # zero again (the TPM was restarted and TPM2_Startup(CLEAR) ran), and
-# commands work.
+# commands work.  Both boots read the EK certificate from NV.
 set -u
 . "$(dirname "$0")/../lib.sh"
 export TPM2TOOLS_TCTI=device:/dev/tpm0
@@ -15,6 +15,15 @@ marker=/var/tmp/vtis-reboot/stage
 zero=0000000000000000000000000000000000000000000000000000000000000000
 
 pcr16() { tpm2_pcrread sha256:16 | sed -n 's/.*16 *: *0x//p' | tr 'A-F' 'a-f'; }
+# ek_cert N: boot N reads the EK certificate (NV index 0x01c00002, DER);
+# its SHA-256 goes to the console for the test host to compare.
+ek_cert() {
+	rm -f ek.der
+	ktap_check "boot $1: tpm2_nvread 0x01c00002 (the EK certificate)" tpm2_nvread -o ek.der 0x01c00002
+	ktap_check "boot $1: it is a DER X.509 certificate" \
+		sh -c '[ "$(head -c 1 ek.der | od -An -tx1 | tr -d " ")" = 30 ] && [ $(wc -c <ek.der) -gt 300 ]'
+	echo "# boot $1: ek-cert-sha256 $(sha256sum <ek.der | cut -d' ' -f1)"
+}
 
 # Boot 1 ends in a reboot, not at the end of this script: its checks run
 # in a subshell whose exit prints their KTAP plan.
@@ -29,6 +38,7 @@ boot1() {
 	p=$(pcr16)
 	echo "# boot 1: PCR16 $p"
 	ktap_check "boot 1: PCR 16 is no longer zero" test -n "$p" -a "$p" != "$zero"
+	ek_cert 1
 }
 
 if [ "$(cat "$marker" 2>/dev/null)" != 2 ]; then
@@ -62,4 +72,5 @@ digest=$(sha256sum rand | cut -d' ' -f1)
 ktap_check "boot 2: tpm2_pcrextend 16" tpm2_pcrextend "16:sha256=$digest"
 want=$(python3 -c "import hashlib,sys; print(hashlib.sha256(bytes(32)+bytes.fromhex(sys.argv[1])).hexdigest())" "$digest")
 ktap_check "boot 2: PCR 16 is SHA-256(zero || digest)" test "$(pcr16)" = "$want"
+ek_cert 2
 ktap_check "boot 2: guest kernel log is clean" no_splat
