@@ -93,9 +93,8 @@ static int fd_link(const char *pid, int fd, char *link, size_t len)
  */
 static int find_vm_fd(int pid, unsigned int wait_ms)
 {
-	struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
 	char dir[64], link[PATH_MAX], pidstr[16], found[64];
-	unsigned int waited = 0;
+	uint64_t end = now_ms() + wait_ms;
 	struct dirent *de;
 	int fd, n, len;
 	DIR *d;
@@ -131,9 +130,8 @@ again:
 					(int)v);
 	}
 	closedir(d);
-	if (n == 0 && waited < wait_ms) {
-		nanosleep(&ts, NULL);
-		waited += 50;
+	if (n == 0 && now_ms() < end) {
+		sleep_ms(50);
 		goto again;
 	}
 	if (n == 0) {
@@ -396,17 +394,16 @@ static int attach_irq(int vfd, uint32_t id, uint64_t irq)
 static int start_swtpm(int vfd, const struct kvm_vtis_attach *a,
 		       const struct swtpm_cfg *sw, int *sup_pid, int *swtpm_pid)
 {
-	struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 }, t0, t;
 	long long from = swtpm_log_size(sw);
+	uint64_t end = now_ms() + SWTPM_CONNECT_MS;
 	struct kvm_vtis_info in;
-	int e, status, left;
+	int e, status;
 
 	e = get_info(vfd, a->id, &in);
 	if (e) {
 		err_msg("attach: KVM_VTIS_INFO on the new device %u: %s", a->id, strerror(e));
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (swtpm_launch(sw, &in, sup_pid, swtpm_pid, SWTPM_CONNECT_MS)) {
 		swtpm_abandon(sw, *sup_pid, from);
 		return -1;
@@ -426,15 +423,12 @@ static int start_swtpm(int vfd, const struct kvm_vtis_attach *a,
 			*sup_pid = 0;
 			break;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = SWTPM_CONNECT_MS - (int)((t.tv_sec - t0.tv_sec) * 1000 +
-						 (t.tv_nsec - t0.tv_nsec) / 1000000);
-		if (left <= 0) {
+		if (now_ms() >= end) {
 			err_msg("attach: --swtpm: swtpm did not open /dev/%s within %d s",
 				a->emu_name, SWTPM_CONNECT_MS / 1000);
 			break;
 		}
-		nanosleep(&ts, NULL);
+		sleep_ms(20);
 	}
 	swtpm_abandon(sw, *sup_pid, from);
 	return -1;

@@ -220,22 +220,6 @@ static void watch_row(const struct kvm_vtis_stats *st,
 	       (unsigned long long)(st->service_max_ns / 1000));
 }
 
-static double now_secs(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_secs(unsigned int secs)
-{
-	struct timespec ts = { (time_t)secs, 0 };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static int watch(int fd, uint32_t one, unsigned int interval, uint64_t count)
 {
 	struct snap *prev = NULL, *cur;
@@ -250,7 +234,7 @@ static int watch(int fd, uint32_t one, unsigned int interval, uint64_t count)
 
 	for (round = 0; !count || round < count; round++) {
 		if (round)
-			sleep_secs(interval);
+			sleep_ms(interval * 1000);
 		if (one) {
 			ids = malloc(sizeof(*ids));
 			if (!ids) {
@@ -270,7 +254,7 @@ static int watch(int fd, uint32_t one, unsigned int interval, uint64_t count)
 			err_msg("stats: out of memory");
 			goto fail;
 		}
-		t = now_secs();
+		t = now_ms() / 1000.0;
 		for (i = 0, ncur = 0; i < n; i++) {
 			e = get_stats(fd, ids[i], &cur[ncur].st);
 			/* Detached meanwhile, or another user's. */

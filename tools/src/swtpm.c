@@ -66,22 +66,6 @@
 #define SETUP_MS	300000	/* swtpm_setup, bounded */
 #define SAFE_PATH	"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 /* Close every fd from low up (close_range, else one by one). */
 static void close_from(int low)
 {
@@ -129,6 +113,22 @@ static void describe_exit(char *buf, size_t len, int status)
 		snprintf(buf, len, "ended (status 0x%x)", (unsigned int)status);
 }
 
+/* In a child: exec argv with envp, stdout and stderr to log, no fd of ours. */
+static void __attribute__((noreturn)) exec_logged(char *const argv[], char *const envp[],
+						  const char *log)
+{
+	int fd;
+
+	reset_signals();
+	fd = open_log(log);
+	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		_exit(126);
+	close_from(3);
+	execve(argv[0], argv, envp);
+	dprintf(2, "vtisctl: cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
 /*
  * Run argv with envp, stdout and stderr to log, no fd of ours, for at most
  * SETUP_MS; its wait status, or -1.
@@ -137,7 +137,7 @@ static int run_logged(char *const argv[], char *const envp[], const char *log)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
 	uint64_t end = now_ms() + SETUP_MS;
-	int status = -1, fd;
+	int status = -1;
 	pid_t pid, w;
 
 	/* a caller that ignores SIGCHLD would have its children reaped away */
@@ -146,16 +146,8 @@ static int run_logged(char *const argv[], char *const envp[], const char *log)
 	pid = fork();
 	if (pid < 0)
 		goto restore;
-	if (pid == 0) {
-		reset_signals();
-		fd = open_log(log);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		close_from(3);
-		execve(argv[0], argv, envp);
-		dprintf(2, "vtisctl: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
+	if (pid == 0)
+		exec_logged(argv, envp, log);
 	for (;;) {
 		w = waitpid(pid, &status, WNOHANG);
 		if (w == pid)
@@ -560,10 +552,10 @@ static bool device_present(const struct kvm_vtis_info *was, unsigned int *errors
 static pid_t start_swtpm(const struct swtpm_cfg *c, const char *node, bool fresh)
 {
 	char state[PATH_MAX + 8], ctrl[sizeof(c->ctrl) + 48];
+	char *envp[] = { SAFE_PATH, NULL };
 	char *argv[20];
 	unsigned int n = 0;
 	pid_t pid;
-	int fd;
 
 	snprintf(state, sizeof(state), "dir=%s", c->dir);
 	snprintf(ctrl, sizeof(ctrl), "type=unixio,path=%s,mode=0600", c->ctrl);
@@ -586,16 +578,9 @@ static pid_t start_swtpm(const struct swtpm_cfg *c, const char *node, bool fresh
 	argv[n] = NULL;
 
 	pid = fork();
-	if (pid != 0)
-		return pid;
-	reset_signals();
-	fd = open_log(c->log);
-	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-		_exit(126);
-	close_from(3);
-	execv(argv[0], argv);
-	dprintf(2, "vtisctl: cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
+	if (pid == 0)
+		exec_logged(argv, envp, c->log);
+	return pid;
 }
 
 /* Stop swtpm: SIGTERM, SIGKILL after STOP_GRACE_MS; it is reaped. */

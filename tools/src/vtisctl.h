@@ -48,6 +48,8 @@ const char *family_name(uint32_t family);
 int parse_base(const char *cmd, const char *s, uint64_t *out);
 int finish_output(void);
 int make_dirs(const char *dir, unsigned int mode);
+uint64_t now_ms(void);
+void sleep_ms(unsigned int ms);
 
 /* json.c: a minimal JSON writer for flat objects */
 struct json_obj {
