@@ -18,7 +18,7 @@
 #   make bench      benchmark kvm_vtis against QEMU's tpm-tis and tpm-crb
 #                   in the test host (BENCH_ITER, BENCH_ITER_LONG,
 #                   BENCH_PATHS, BENCH_OUT); results in bench-results/
-#   make install    the module for KVER, vtisctl and vtis-qemu-reset,
+#   make install    the module for KVER, vtisctl, vtis-qemu, vtis-qemu-reset,
 #                   their man pages, bash completion, the uapi header, the
 #                   udev rule and the modules-load.d file (DESTDIR,
 #                   PREFIX=/usr/local); make uninstall undoes it;
@@ -54,8 +54,8 @@ MODULESLOADDIR ?= /etc/modules-load.d
 # clash would keep the module from loading.  A "devname:kvm-vtis" alias
 # alone is no use: depmod writes modules.devname lines only for modules
 # that also carry a char-major-10-N alias, and complains of the others.
-TOOLS_INSTALLED := $(BINDIR)/vtisctl $(BINDIR)/vtis-qemu-reset \
-	$(MAN8DIR)/vtisctl.8 $(MAN8DIR)/vtis-qemu-reset.8 \
+TOOLS_INSTALLED := $(BINDIR)/vtisctl $(BINDIR)/vtis-qemu $(BINDIR)/vtis-qemu-reset \
+	$(MAN8DIR)/vtisctl.8 $(MAN8DIR)/vtis-qemu.8 $(MAN8DIR)/vtis-qemu-reset.8 \
 	$(COMPLDIR)/vtisctl $(INCDIR)/kvm_vtis.h \
 	$(DESTDIR)$(UDEVRULESDIR)/60-kvm-vtis.rules \
 	$(DESTDIR)$(MODULESLOADDIR)/kvm-vtis.conf
@@ -113,8 +113,10 @@ install: all install-tools
 install-tools: tools
 	rm -f $(OLD_SBIN)
 	install -D -m 755 tools/vtisctl $(BINDIR)/vtisctl
+	ln -sf vtisctl $(BINDIR)/vtis-qemu
 	install -D -m 755 tools/vtis-qemu-reset $(BINDIR)/vtis-qemu-reset
 	install -D -m 644 tools/vtisctl.8 $(MAN8DIR)/vtisctl.8
+	install -D -m 644 tools/vtis-qemu.8 $(MAN8DIR)/vtis-qemu.8
 	install -D -m 644 tools/vtis-qemu-reset.8 $(MAN8DIR)/vtis-qemu-reset.8
 	install -D -m 644 tools/vtisctl.bash-completion $(COMPLDIR)/vtisctl
 	install -D -m 644 uapi/linux/kvm_vtis.h $(INCDIR)/kvm_vtis.h

@@ -31,16 +31,22 @@ ktap_check "the module's version is VERSION's ($ver)" \
 	test "$(modinfo -F version "$stage/lib/modules/$kver/extra/kvm_vtis.ko" 2>&1)" = "$ver"
 ktap_check "vtisctl in $p/bin (0755)" mode_is $p/bin/vtisctl 755
 ktap_check "vtis-qemu-reset in $p/bin (0755)" mode_is $p/bin/vtis-qemu-reset 755
+ktap_check "vtis-qemu in $p/bin, a link to vtisctl" \
+	test "$(readlink "$stage$p/bin/vtis-qemu")" = vtisctl
 ktap_check "no vtisctl or vtis-qemu-reset left in $p/sbin (an old install's)" \
 	sh -c "test ! -e '$stage$p/sbin/vtisctl' && test ! -e '$stage$p/sbin/vtis-qemu-reset'"
 rmdir "$stage$p/sbin" 2>/dev/null
 ktap_check "installed vtisctl runs" sh -c "'$stage$p/bin/vtisctl' --help >/dev/null"
 ktap_check "installed vtisctl --version prints vtisctl $ver" \
 	test "$("$stage$p/bin/vtisctl" --version 2>&1)" = "vtisctl $ver"
+ktap_check "installed vtis-qemu --vtis-version prints vtis-qemu $ver" \
+	test "$("$stage$p/bin/vtis-qemu" --vtis-version 2>&1)" = "vtis-qemu $ver"
 ktap_check "installed vtis-qemu-reset runs" sh -c "'$stage$p/bin/vtis-qemu-reset' --help >/dev/null"
 ktap_check "man page vtisctl.8 in $p/share/man/man8 (0644)" mode_is $p/share/man/man8/vtisctl.8 644
 ktap_check "man page vtis-qemu-reset.8 in $p/share/man/man8 (0644)" \
 	mode_is $p/share/man/man8/vtis-qemu-reset.8 644
+ktap_check "man page vtis-qemu.8 in $p/share/man/man8 (0644)" \
+	mode_is $p/share/man/man8/vtis-qemu.8 644
 ktap_check "bash completion in $p/share/bash-completion/completions (0644)" \
 	mode_is $p/share/bash-completion/completions/vtisctl 644
 ktap_check "the bash completion defines the completion of vtisctl" \

@@ -35,10 +35,11 @@ has() {
 }
 tools=kvm-vtis-tools_${ver}_amd64.deb
 dkms=kvm-vtis-dkms_${ver}_all.deb
-ktap_check "tools: vtisctl and vtis-qemu-reset in /usr/bin" \
-	has "$tools" /usr/bin/vtisctl /usr/bin/vtis-qemu-reset
+ktap_check "tools: vtisctl, vtis-qemu and vtis-qemu-reset in /usr/bin" \
+	has "$tools" /usr/bin/vtisctl /usr/bin/vtis-qemu /usr/bin/vtis-qemu-reset
 ktap_check "tools: man pages, bash completion" \
 	has "$tools" /usr/share/man/man8/vtisctl.8.gz /usr/share/man/man8/vtis-qemu-reset.8.gz \
+	/usr/share/man/man8/vtis-qemu.8.gz \
 	/usr/share/bash-completion/completions/vtisctl
 ktap_check "tools: udev rule in /usr/lib/udev/rules.d" \
 	has "$tools" /usr/lib/udev/rules.d/60-kvm-vtis.rules

@@ -90,8 +90,11 @@ guest_start() {
 	: >"$GUEST_LOG"
 	# No XSAVE for the guest: nested under TCG, the XSAVE sizes KVM passes
 	# on disagree with each other and the guest kernel warns at boot.
-	qemu-system-x86_64 -enable-kvm -cpu host,-xsave -m 384 -smp 1 \
-		-display none -no-reboot -nodefaults -S \
+	# GUEST_QEMU (word-split) replaces the QEMU command (vtis-qemu with
+	# its options); GUEST_NO_REBOOT and GUEST_PAUSE, set empty, drop
+	# -no-reboot and -S.
+	${GUEST_QEMU:-qemu-system-x86_64} -enable-kvm -cpu host,-xsave -m 384 -smp 1 \
+		-display none ${GUEST_NO_REBOOT--no-reboot} -nodefaults ${GUEST_PAUSE--S} \
 		-serial "file:$GUEST_LOG" -qmp "unix:$GUEST_QMP,server=on,wait=off" \
 		-kernel "${VTIS_VMLINUZ:-/boot/vmlinuz-$VTIS_KVER}" -initrd "$VTIS_GUEST_INITRD" \
 		-append "console=ttyS0 quiet panic=-1 vtis.root=$VTIS_ROOT vtis.script=$script ${GUEST_APPEND:-}" \

@@ -55,9 +55,13 @@ static void help(void)
 
 int main(int argc, char **argv)
 {
+	const char *base = strrchr(argv[0], '/');
 	size_t i;
 	int j;
 
+	/* one binary, two names: vtis-qemu is a link to vtisctl */
+	if (!strcmp(base ? base + 1 : argv[0], "vtis-qemu"))
+		return vtis_qemu_main(argc, argv);
 	if (argc < 2)
 		return usage_err(NULL, "no command given");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||

@@ -67,6 +67,11 @@ void json_bool(struct json_obj *o, const char *key, bool val);
 void json_null(struct json_obj *o, const char *key);
 void json_u64_array(struct json_obj *o, const char *key, const uint64_t *vals,
 		    size_t n);
+/* ... and a reader: one member, found by a NULL-ended path of keys */
+bool json_has(const char *js, const char *const *path);
+int json_get_str(const char *js, const char *const *path, char *out, size_t len);
+int json_get_u64(const char *js, const char *const *path, uint64_t *out);
+int json_get_bool(const char *js, const char *const *path, bool *out);
 
 /* attach.c: commands that talk to the kernel */
 int cmd_attach(int argc, char **argv);
@@ -100,6 +105,9 @@ int swtpm_launch(const struct swtpm_cfg *c, const struct kvm_vtis_info *dev,
 		 int *supervisor, int *swtpm, unsigned int timeout_ms);
 void swtpm_abandon(const struct swtpm_cfg *c, int supervisor, long long log_from);
 long long swtpm_log_size(const struct swtpm_cfg *c);
+
+/* qemu.c: vtis-qemu, a drop-in for qemu-system-x86_64 */
+int vtis_qemu_main(int argc, char **argv);
 
 /* acpi.c: the acpi command */
 int cmd_acpi(int argc, char **argv);

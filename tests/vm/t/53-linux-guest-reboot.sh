@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # A Linux guest under unmodified QEMU reboots: QEMU runs with
 # -action reboot=shutdown,shutdown=pause and tools/vtis-qemu-reset watches
-# its own QMP socket; on the guest's reset it runs vtisctl reset --ctrl
-# (TIS power-on state, swtpm CMD_INIT), system_reset and cont.  After the
+# its own QMP socket; on the guest's reset (and on a host's system_reset,
+# checked at the end) it runs vtisctl reset --ctrl (TIS power-on state,
+# swtpm CMD_INIT), system_reset and cont.  After the
 # reboot the guest's kernel finds and starts the TPM again and uses it
 # (guest/reboot.sh).  No ACPI, tpm_tis.force=1, as in 52-microvm-no-acpi.
 # The TPM comes from vtisctl attach --pid (the VM fd found by itself)
@@ -61,7 +62,15 @@ sed 's/^/# watcher: /' /tmp/watch.log
 # Linux's reboot writes the keyboard controller's reset command up to 10
 # times; one more may reach QEMU after the first pause: 1 or 2 resets.
 ktap_check "the watcher reset device $id on the guest's reboot (1 or 2 reset requests)" \
-	sh -c "n=\$(grep -c 'guest reset: device $id reset' /tmp/watch.log); [ \$n -ge 1 ] && [ \$n -le 2 ]"
+	sh -c "n=\$(grep -c 'guest-reset: device $id reset' /tmp/watch.log); [ \$n -ge 1 ] && [ \$n -le 2 ]"
+# A host's QMP system_reset reaches the watcher as a SHUTDOWN too (reason
+# host-qmp-system-reset under reboot=shutdown): it is a reset, not a
+# reason to quit.
+ktap_check "QMP system_reset (the host resets the VM)" qmp "$GUEST_QMP" system_reset
+ktap_check "the watcher reset device $id on the host's system_reset" \
+	wait_for 30 grep -q "host-qmp-system-reset: device $id reset, VM reset" /tmp/watch.log
+sleep 1
+ktap_check "... and QEMU runs on" guest_running
 # Without ACPI the guest can only halt, not power off: quit QEMU.
 guest_running && qmp "$GUEST_QMP" quit >/dev/null
 ktap_check "QEMU exits" wait_for 20 sh -c "! kill -0 $GUEST_PID 2>/dev/null"

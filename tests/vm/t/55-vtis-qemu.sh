@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vtis-qemu, the drop-in for qemu-system-x86_64, with Linux guests:
+#  A: TPM 2.0 on interrupt 20, swtpm on a new state directory, QEMU-ARGS
+#     with -S (the caller resumes the VM).  Three boots (guest/vtis-qemu.sh):
+#     the guest's own reboot and a host QMP system_reset each restart the
+#     TPM (PCR 16 zero again); between the first two, swtpm is killed -9
+#     and its supervisor starts another.  The guest powers off: QEMU quits.
+#  B: TPM 1.2, no interrupt, no -S (the vCPUs run as soon as QEMU is up).
+#  C, D: SIGTERM and SIGKILL of QEMU.
+# For each: the process started is QEMU itself (exec), the device is
+# attached before QEMU creates its first vCPU (QEMU's own trace of
+# kvm_init_vcpu comes after vtis-qemu's "attached" line on the same
+# stderr), and when QEMU ends nothing is left: no device, no swtpm, no
+# supervisor, no helper, no temporary ACPI directory.
+set -u
+. "$VTIS_ROOT/tests/vm/lib.sh"
+v=$VTIS_ROOT/tools/vtisctl
+vq=$VTIS_ROOT/tools/vtis-qemu
+
+ktap_check "modprobe kvm_vtis" vtis_load
+trap 'st=$?; kill -9 $(jobs -p) 2>/dev/null; vtis_exit $st' EXIT
+export TMPDIR=/tmp
+rm -rf /var/tmp/vtis-vq /tmp/vq-* /tmp/vtis-qemu.*
+mkdir -p /var/tmp/vtis-vq
+echo 20 >/var/tmp/vtis-vq/irq
+echo 1 >/var/tmp/vtis-vq/stage
+
+no_device() { [ "$("$v" list --json)" = "[]" ]; }
+no_leftovers() {	# QEMU is gone: so is all that vtis-qemu started
+	no_device && ! pgrep -x swtpm >/dev/null && ! pgrep -x vtis-swtpm-sup >/dev/null &&
+		! pgrep -x vtis-qemu >/dev/null && ! ls -d /tmp/vtis-qemu.* >/dev/null 2>&1
+}
+# qemu_checks NAME: the started process is QEMU; the device was attached
+# before QEMU made its vCPU; sets id.
+qemu_checks() {
+	local log=/tmp/$1.qemu.log
+	ktap_check "$1: the process started is QEMU itself (exec, same PID $GUEST_PID)" \
+		test "$(readlink /proc/$GUEST_PID/exe)" = "$(readlink -f "$(command -v qemu-system-x86_64)")"
+	id=$(sed -n 's/^vtis-qemu: device \([0-9]*\) attached.*/\1/p' "$log")
+	ktap_check "$1: vtis-qemu attached device ${id:-?} to QEMU pid $GUEST_PID" \
+		sh -c "[ -n '$id' ] && '$v' info '$id' | grep -qx 'owner_pid $GUEST_PID'"
+	ktap_check "$1: ... before QEMU created its vCPU (trace kvm_init_vcpu comes after)" \
+		sh -c "a=\$(grep -n '^vtis-qemu: device [0-9]* attached' '$log' | cut -d: -f1);
+		       c=\$(grep -n '^kvm_init_vcpu index: 0' '$log' | cut -d: -f1);
+		       [ -n \"\$a\" ] && [ -n \"\$c\" ] && [ \"\$a\" -lt \"\$c\" ]"
+	ktap_check "$1: the temporary ACPI tables are gone once QEMU has read them" \
+		sh -c "! ls -d /tmp/vtis-qemu.* 2>/dev/null"
+	grep '^vtis-qemu' "$log" | ktap_diag
+}
+# wait_qemu: QEMU's exit status in rc (QEMU is this shell's child).
+wait_qemu() { wait "$GUEST_PID"; rc=$?; }
+
+# --- A: TPM 2.0, interrupt, reboots -------------------------------------------
+GUEST_QEMU="$vq --vtis-state /tmp/vq-a --vtis-irq 20" GUEST_NO_REBOOT= \
+	GUEST_APPEND="tpm_tis.interrupts=1" \
+	ktap_check "A: vtis-qemu --vtis-state DIR --vtis-irq 20 starts QEMU (-S)" \
+	guest_start vqa "$VTIS_ROOT/tests/vm/guest/vtis-qemu.sh" -trace kvm_init_vcpu
+qemu_checks vqa
+ktap_check "A: the device has interrupt 20 and swtpm is connected" sh -c \
+	"'$v' info '$id' | grep -qx 'irq 20' && '$v' info '$id' | grep -qx 'emulator_connected yes'"
+sup=$(pgrep -x vtis-swtpm-sup)
+ktap_check "A: DIR was provisioned (EK certificate) and swtpm runs under its supervisor" \
+	sh -c "test -s /tmp/vq-a/ek-rsa2048.crt && pgrep -P '$sup' -x swtpm >/dev/null"
+ek=$(sha256sum </tmp/vq-a/ek-rsa2048.crt | cut -d' ' -f1)
+ktap_check "A: QMP cont (the caller's monitor) starts the guest" qmp "$GUEST_QMP" cont
+t0=$SECONDS
+if ktap_check "A: boot 1 used the TPM" guest_says 300 '^vtis-guest: boot 1 done'; then
+	echo "# boot 1 took $((SECONDS - t0)) s"
+	sw=$(pgrep -P "$sup" -x swtpm)
+	kill -9 $sw
+	restarted() { n=$(pgrep -P "$sup" -x swtpm) && [ "$n" != "$sw" ] &&
+		"$v" info "$id" | grep -qx 'emulator_connected yes'; }
+	ktap_check "A: swtpm killed -9: its supervisor runs another" wait_for 20 restarted
+	echo 2 >/var/tmp/vtis-vq/stage
+fi
+if ktap_check "A: boot 2 (after the guest's reboot) used the TPM" \
+	guest_says 400 '^vtis-guest: boot 2 done'; then
+	echo "# boots 1 and 2 took $((SECONDS - t0)) s"
+	echo 3 >/var/tmp/vtis-vq/stage
+	ktap_check "A: QMP system_reset (the caller's monitor)" qmp "$GUEST_QMP" system_reset
+fi
+ktap_check "A: boot 3 (after the host's reset) ran its checks and powered off" guest_wait 400 ||
+	tail -n 40 "$GUEST_LOG" | tr -d '\r' | ktap_diag
+echo "# three boots took $((SECONDS - t0)) s"
+guest_results 1 '/^vtis-guest: boot 1 done/'
+guest_results '/^vtis-guest: rebooting/' '/^vtis-guest: boot 2 done/'
+guest_results '/^vtis-guest: boot 2 done/' '$'
+ktap_check "A: the guest read the EK certificate swtpm_setup made in DIR" \
+	sh -c "tr -d '\r' <'$GUEST_LOG' | grep -qx '# boot 1: ek-cert-sha256 $ek'"
+grep '^vtis-qemu' /tmp/vqa.qemu.log | ktap_diag
+ktap_check "A: vtis-qemu reset device $id on the guest's reboot" \
+	grep -q "^vtis-qemu: guest-reset: device $id reset, VM reset and running" /tmp/vqa.qemu.log
+ktap_check "A: ... and on the host's system_reset" \
+	grep -q "^vtis-qemu: host-qmp-system-reset: device $id reset, VM reset and running" /tmp/vqa.qemu.log
+ktap_check "A: the guest's poweroff quit QEMU" \
+	grep -q '^vtis-qemu: guest-shutdown: quitting QEMU' /tmp/vqa.qemu.log
+wait_qemu
+ktap_check "A: QEMU exited 0" test "$rc" = 0
+ktap_check "A: nothing is left (device, swtpm, supervisor, helper)" wait_for 10 no_leftovers
+
+# --- B: TPM 1.2, no interrupt, no -S ------------------------------------------
+GUEST_QEMU="$vq --vtis-tpm 1.2 --vtis-state /tmp/vq-b" GUEST_PAUSE= \
+	ktap_check "B: vtis-qemu --vtis-tpm 1.2 starts QEMU without -S" \
+	guest_start vqb "$VTIS_ROOT/tests/vm/guest/tpm12.sh" -trace kvm_init_vcpu
+qemu_checks vqb
+ktap_check "B: the device is a TPM 1.2 without interrupt" sh -c \
+	"'$v' info '$id' | grep -qx 'tpm 1.2' && '$v' info '$id' | grep -qx 'irq -'"
+ktap_check "B: the guest ran its TPM 1.2 checks and powered off" guest_wait 300
+guest_results
+wait_qemu
+ktap_check "B: QEMU exited 0" test "$rc" = 0
+ktap_check "B: nothing is left" wait_for 10 no_leftovers
+
+# --- C, D: SIGTERM and SIGKILL of QEMU ------------------------------------------
+for sig in TERM KILL; do
+	n=vq-$sig
+	GUEST_QEMU="$vq --vtis-state /tmp/$n" \
+		ktap_check "$sig: vtis-qemu starts QEMU (-S)" \
+		guest_start "$n" "$VTIS_ROOT/tests/vm/guest/tpm12.sh" -trace kvm_init_vcpu
+	qemu_checks "$n"
+	ktap_check "$sig: swtpm is connected" sh -c "'$v' info '$id' | grep -qx 'emulator_connected yes'"
+	kill -$sig "$GUEST_PID"
+	wait_qemu
+	echo "# QEMU's exit status after SIG$sig: $rc"
+	ktap_check "$sig: nothing is left" wait_for 10 no_leftovers
+done
+
+rm -rf /var/tmp/vtis-vq /tmp/vq-a /tmp/vq-b /tmp/vq-TERM /tmp/vq-KILL
+ktap_check "host log clean" no_splat
