@@ -190,6 +190,29 @@ run_case tpm12-irq-log 1.2 $D 11 0x7F000000 0x10000 -- --irq 11 --log-area 0x7f0
 run_case tpm12-base-irq 1.2 0x1000 200 0 0 -- --base 4096 --irq 200
 run_case tpm12-irq1 1.2 $D 1 0x1000 1 -- --irq 1 --log-area 4096:1
 
+# --machine q35: GSIs 16-23 are shared, active-high PIRQ lines; ISA
+# interrupts are as on pc; there is no GSI 24.
+"$VTISCTL" acpi --tpm 2.0 --machine q35 --irq 20 --out "$tmp/q35" >/dev/null 2>&1
+ktap_check "acpi q35: --machine q35 --irq 20 is Interrupt (ResourceConsumer, Level, ActiveHigh, Shared) {20}" \
+	sh -c "cd '$tmp/q35' && iasl -d ssdt-tpm.aml >/dev/null 2>&1 &&
+	       grep -Eq 'Interrupt \(ResourceConsumer, Level, ActiveHigh, Shared' ssdt-tpm.dsl &&
+	       grep -Eq '^ +0x00000014,\$' ssdt-tpm.dsl"
+"$VTISCTL" acpi --tpm 2.0 --machine q35 --irq 5 --out "$tmp/q35-5" >/dev/null 2>&1
+ktap_check "acpi q35: --irq 5 stays IRQ (Level, ActiveLow, Exclusive) {5}" \
+	sh -c "cd '$tmp/q35-5' && iasl -d ssdt-tpm.aml >/dev/null 2>&1 &&
+	       grep -Eq 'IRQ \(Level, ActiveLow, Exclusive, \)' ssdt-tpm.dsl"
+"$VTISCTL" acpi --tpm 2.0 --machine pc --irq 20 --out "$tmp/pc-20" >/dev/null 2>&1
+ktap_check "acpi: --machine pc --irq 20 is the default encoding (ActiveLow, Exclusive)" \
+	cmp "$tmp/pc-20/ssdt-tpm.aml" <("$VTISCTL" acpi --tpm 2.0 --irq 20 --out "$tmp/def-20" >/dev/null && cat "$tmp/def-20/ssdt-tpm.aml")
+"$VTISCTL" acpi --tpm 2.0 --machine q35 --irq 24 --out "$tmp/q35-24" >/dev/null 2>"$tmp/q35-24.err"
+rc=$?
+ktap_check "acpi q35: --irq 24 is refused (exit $rc, want 2), nothing written" \
+	sh -c "[ $rc -eq 2 ] && grep -q 'GSIs up to 23' '$tmp/q35-24.err' && [ ! -e '$tmp/q35-24' ]"
+"$VTISCTL" acpi --tpm 2.0 --machine isapc --out "$tmp/m" >/dev/null 2>"$tmp/m.err"
+rc=$?
+ktap_check "acpi: --machine isapc is refused (exit $rc, want 2)" \
+	sh -c "[ $rc -eq 2 ] && grep -q 'must be pc or q35' '$tmp/m.err'"
+
 # Writing again over existing files replaces them.
 "$VTISCTL" acpi --tpm 2.0 --out "$tmp/tpm2-default" --irq 7 >/dev/null 2>&1
 ktap_check "acpi: a second run replaces the files" \

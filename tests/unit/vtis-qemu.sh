@@ -4,9 +4,9 @@
 # prints what it was given: without a --vtis- option QEMU runs untouched
 # (same PID, same arguments); with them the --vtis- options are taken out
 # and vtis-qemu's own arguments added after QEMU-ARGS (the tpm-emulator
-# gate, its QMP monitor, -action, the ACPI tables), the channels are open
-# sockets in QEMU, and when QEMU goes away the helper ends and removes
-# the temporary tables.  Every bad --vtis- option is exit 2 and one line.
+# gate and the ACPI tables), the gate is an open socket in QEMU, QEMU runs
+# under vtis-qemu's seccomp filter, and when QEMU goes away the helper ends
+# and removes the temporary tables.  Every bad --vtis- option is exit 2 and one line.
 set -u
 . "$(dirname "$0")/lib.bash"
 VQ=$VTIS_ROOT/tools/vtis-qemu
@@ -20,11 +20,12 @@ cat >"$fake" <<'EOF'
 #!/bin/bash
 # one argument per line; then what the fds and tables named in them are
 echo "pid $$"
+echo "$(grep -E '^(Seccomp|Seccomp_filters|NoNewPrivs):' /proc/$$/status | tr -d '\t' | tr '\n' ' ')"
 for a in "$@"; do echo "arg $a"; done
 for a in "$@"; do
 	case $a in
 	socket,id=*,fd=*) fd=${a##*fd=}; [ -S /proc/$$/fd/$fd ] && echo "socket fd $fd" ;;
-	file=*) [ -s "${a#file=}" ] && echo "table ${a#file=}" ;;
+	file=*) [ -s "${a#file=}" ] && echo "table ${a#file=} $(sha256sum <"${a#file=}" | cut -c1-64)" ;;
 	esac
 done
 EOF
@@ -91,13 +92,15 @@ ktap_check "vtis-qemu: the gate: a tpm-emulator backend with no TPM device, on a
 	sh -c "grep -Eq '^arg socket,id=vtis-gate,fd=[0-9]+\$' '$tmp/w' &&
 	       grep -qx 'arg emulator,id=vtis-gate,chardev=vtis-gate' '$tmp/w' &&
 	       ! grep -q '^arg tpm-tis' '$tmp/w' &&
-	       [ \$(grep -c '^socket fd' '$tmp/w') -eq 2 ]"
-ktap_check "vtis-qemu: a QMP monitor of its own and -action reboot=shutdown,shutdown=pause" \
-	sh -c "grep -qx 'arg chardev=vtis-qmp,mode=control' '$tmp/w' &&
-	       grep -qx 'arg reboot=shutdown,shutdown=pause' '$tmp/w'"
+	       [ \$(grep -c '^socket fd' '$tmp/w') -eq 1 ]"
+ktap_check "vtis-qemu: nothing else: no monitor, no -action (QEMU's own reboots and shutdowns)" \
+	sh -c "[ \$(grep -c '^arg' '$tmp/w') -eq 13 ] && ! grep -Eq '^arg (-mon|-action|-qmp)\$' '$tmp/w'"
+grep Seccomp "$tmp/w" | ktap_diag
+ktap_check "vtis-qemu: QEMU runs under one seccomp filter more than its caller" \
+	sh -c "[ \$(sed -n 's/.*Seccomp_filters:\([0-9]*\).*/\1/p' '$tmp/w') -eq \$((\$(sed -n 's/^Seccomp_filters:\t*//p' /proc/\$\$/status) + 1)) ]"
 ktap_check "vtis-qemu: -acpitable ssdt-tpm.aml and tpm2.aml, written before QEMU starts" \
-	sh -c "grep -q '^table $TMPDIR/vtis-qemu\..*/ssdt-tpm.aml' '$tmp/w' &&
-	       grep -q '^table $TMPDIR/vtis-qemu\..*/tpm2.aml' '$tmp/w'"
+	sh -c "grep -q '^table $TMPDIR/vtis-qemu\..*/ssdt-tpm.aml ' '$tmp/w' &&
+	       grep -q '^table $TMPDIR/vtis-qemu\..*/tpm2.aml ' '$tmp/w'"
 gone() { ! ls -A "$TMPDIR" | grep -q . && ! pgrep -f "$VQ" >/dev/null; }
 for _ in $(seq 50); do gone && break; sleep 0.1; done
 ktap_check "vtis-qemu: QEMU gone: the helper ends and removes the tables" gone
@@ -107,5 +110,54 @@ ktap_check "vtis-qemu: the swtpm state directory is not made before the VM exist
 ktap_check "vtis-qemu: -no-acpi: no -acpitable" sh -c "! grep -q acpitable '$tmp/n'"
 "$VQ" --vtis-tpm 1.2 --vtis-state "$tmp/s" >"$tmp/n" 2>&1
 ktap_check "vtis-qemu: --vtis-tpm 1.2: ssdt-tpm.aml and tcpa.aml" \
-	sh -c "grep -q '^table .*/tcpa.aml' '$tmp/n' && ! grep -q 'tpm2.aml' '$tmp/n'"
+	sh -c "grep -q '^table .*/tcpa.aml ' '$tmp/n' && ! grep -q 'tpm2.aml' '$tmp/n'"
 for _ in $(seq 50); do gone && break; sleep 0.1; done
+
+# The tables QEMU gets are vtisctl acpi's for the machine: on q35 the PIRQ
+# GSIs are shared and active high; a q35 has no GSI 24.
+tables_of() { sed -n 's/^table .*\/\([a-z0-9-]*\.aml\) \([0-9a-f]*\)$/\1 \2/p' "$1"; }
+acpi_sums() {	# vtisctl acpi ARGS: "NAME SHA256" of its tables
+	rm -rf "$tmp/ref" && "$VTISCTL" acpi --out "$tmp/ref" "$@" >/dev/null &&
+		for f in "$tmp/ref"/*.aml; do echo "${f##*/} $(sha256sum <"$f" | cut -c1-64)"; done
+}
+"$VQ" --vtis-state "$tmp/s" --vtis-irq 20 -machine type=pc-q35-7.2,accel=kvm >"$tmp/q" 2>&1
+ktap_check "vtis-qemu: -machine type=pc-q35-*: the tables of vtisctl acpi --machine q35 --irq 20" \
+	test "$(tables_of "$tmp/q" | sort)" = "$(acpi_sums --tpm 2.0 --machine q35 --irq 20 | sort)"
+"$VQ" --vtis-state "$tmp/s" --vtis-irq 20 -M pc >"$tmp/q" 2>&1
+got=$(tables_of "$tmp/q" | sort)
+ktap_check "vtis-qemu: -M pc: those of --machine pc" test "$got" = "$(acpi_sums --tpm 2.0 --irq 20 | sort)"
+ktap_check "vtis-qemu: ... which are not q35's" test "$got" != "$(acpi_sums --tpm 2.0 --machine q35 --irq 20 | sort)"
+usage "--vtis-irq 24 on q35" "a q35 machine has GSIs up to 23" -- --vtis-state "$tmp/s" --vtis-irq 24 -M q35
+
+# Per-guest settings: VTIS_QEMU_CONF_DIR/NAME.conf (NAME from -name).
+export VTIS_QEMU_CONF_DIR=$tmp/conf
+mkdir "$VTIS_QEMU_CONF_DIR"
+conf=$VTIS_QEMU_CONF_DIR
+printf '# vm1\nstate = %s   # swtpm\n irq=20\ntpm = 1.2\n' "$tmp/s1" >"$conf/vm1.conf"
+"$VQ" -name guest=vm1,debug-threads=on -M q35 >"$tmp/c" 2>"$tmp/c.err"
+ktap_check "vtis-qemu: -name guest=vm1: the settings of vm1.conf (1.2, irq 20 on q35)" \
+	test "$(tables_of "$tmp/c" | sort)" = "$(acpi_sums --tpm 1.2 --machine q35 --irq 20 | sort)"
+ktap_check "vtis-qemu: ... and it says where they came from" grep -qx "vtis-qemu: settings from $conf/vm1.conf" "$tmp/c.err"
+"$VQ" -name vm1 --vtis-tpm 2.0 >"$tmp/c" 2>&1
+ktap_check "vtis-qemu: -name vm1 --vtis-tpm 2.0: the command line wins over the file" \
+	test "$(tables_of "$tmp/c" | sort)" = "$(acpi_sums --tpm 2.0 --irq 20 | sort)"
+bash -c 'echo "shell $$"; exec "$0" -name other -M pc' "$VQ" >"$tmp/u" 2>&1
+ktap_check "vtis-qemu: a guest without a file runs QEMU untouched" \
+	test "$(sed -n 's/^arg //p' "$tmp/u" | tr '\n' '|')" = "-name|other|-M|pc|"
+printf 'bogus = 1\n' >"$conf/b1.conf"
+usage "an unknown setting" "b1.conf:1: unknown setting 'bogus'" -- -name b1
+printf '\n# x\nstate\n' >"$conf/b2.conf"
+usage "a line that is not KEY = VALUE" "b2.conf:3: 'state' is not KEY = VALUE" -- -name b2
+printf 'host-tpm = maybe\n' >"$conf/b3.conf"
+usage "host-tpm = maybe" "b3.conf:1: host-tpm = 'maybe' must be yes or no" -- -name guest=b3
+printf 'irq = 2\nstate = /x\n' >"$conf/b4.conf"
+usage "irq = 2" "b4.conf:1: --vtis-irq '2' must be" -- -name b4
+printf 'state = %s\n' "$tmp/s" >"$conf/w.conf"
+chmod 0666 "$conf/w.conf"
+expect 1 "a file others may write" "must be a regular file .* that no one else may write" -- -name w
+chmod 0644 "$conf/w.conf"
+chown nobody "$conf/w.conf"
+expect 1 "a file of another user's" "must be a regular file .* that no one else may write" -- -name w
+rm "$conf/w.conf"
+ln -s "$conf/vm1.conf" "$conf/l.conf"
+expect 1 "a symlink" "cannot read $conf/l.conf" -- -name l

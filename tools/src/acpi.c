@@ -43,6 +43,9 @@
 
 #define IRQ_LEVEL_LOW		0x08	/* IRQ: level (_HE 0), active low (_LL 1) */
 #define EXT_IRQ_LEVEL_LOW	0x05	/* consumer, level, active low, exclusive */
+#define EXT_IRQ_LEVEL_HIGH_SHARED 0x09	/* consumer, level, active high, shared */
+#define Q35_PIRQ_FIRST		16	/* q35: GSIs 16-23 are the ICH9 PIRQs A-H */
+#define Q35_GSI_MAX		23	/* ... and its IOAPIC's last input */
 #define ISA_IRQ_MAX		15
 #define IRQ_MAX			255
 
@@ -51,6 +54,7 @@ struct acpi_opts {
 	const char *out;
 	uint64_t base;
 	uint64_t irq;		/* 0: none */
+	bool q35;		/* --machine q35 */
 	bool log;
 	uint64_t log_addr;
 	uint64_t log_size;
@@ -100,7 +104,11 @@ static void table_finish(struct buf *b)
  * (ResourceConsumer, Level, ActiveLow, Exclusive) {irq} for 16-255: the
  * TIS line is a level (INTF_CAPABILITY says low level), and kvm_vtis
  * holds it asserted while an enabled interrupt is pending, so the guest
- * loses none.
+ * loses none.  On q35, GSIs 16-23 are the ICH9 PIRQ lines that PCI INTx
+ * shares, active high: there the interrupt is (ResourceConsumer, Level,
+ * ActiveHigh, Shared), as the PIRQ links of QEMU's own DSDT say, or the
+ * guest could not program one pin two ways.  KVM takes kvm_vtis' level
+ * as asserted whatever the polarity, so the device is the same.
  */
 static void build_crs(struct buf *crs, const struct acpi_opts *o)
 {
@@ -116,7 +124,8 @@ static void build_crs(struct buf *crs, const struct acpi_opts *o)
 	} else if (o->irq) {
 		buf_u8(crs, RES_EXT_INTERRUPT);
 		buf_u16(crs, 6);
-		buf_u8(crs, EXT_IRQ_LEVEL_LOW);
+		buf_u8(crs, o->q35 && o->irq >= Q35_PIRQ_FIRST ? EXT_IRQ_LEVEL_HIGH_SHARED
+							      : EXT_IRQ_LEVEL_LOW);
 		buf_u8(crs, 1);			/* one interrupt */
 		buf_u32(crs, (uint32_t)o->irq);
 	}
@@ -228,7 +237,7 @@ static int write_file(const char *dir, const char *name, const struct buf *b)
 static void acpi_help(void)
 {
 	printf("Usage: vtisctl acpi --tpm 2.0|1.2 --out DIR [--base ADDR] [--irq N]\n"
-	       "                    [--log-area ADDR:SIZE]\n"
+	       "                    [--machine pc|q35] [--log-area ADDR:SIZE]\n"
 	       "\n"
 	       "Write the ACPI tables a guest needs to find the TPM, each a complete\n"
 	       "table for 'qemu-system-x86_64 -acpitable file=...':\n"
@@ -246,6 +255,9 @@ static void acpi_help(void)
 	       "                         1-15 (not 2) as IRQ, 16-255 as Interrupt; give the\n"
 	       "                         same N to 'vtisctl attach --irq';\n"
 	       "                         default: none (the guest polls)\n"
+	       "  --machine pc|q35       the QEMU machine (default pc); q35: N is 1..23,\n"
+	       "                         and 16-23 (the ICH9 PIRQs) are declared\n"
+	       "                         level, active high, shared\n"
 	       "  --log-area ADDR:SIZE   event log area (LASA:LAML), SIZE 1..0xffffffff;\n"
 	       "                         default: none (LAML and LASA 0)\n"
 	       "  -h, --help             this help\n"
@@ -281,6 +293,7 @@ int cmd_acpi(int argc, char **argv)
 		{ "base", required_argument, NULL, 'b' },
 		{ "irq", required_argument, NULL, 'i' },
 		{ "log-area", required_argument, NULL, 'l' },
+		{ "machine", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -316,6 +329,11 @@ int cmd_acpi(int argc, char **argv)
 			if (rc)
 				return rc;
 			break;
+		case 'm':
+			if (strcmp(optarg, "pc") && strcmp(optarg, "q35"))
+				return usage_err("acpi", "--machine '%s' must be pc or q35", optarg);
+			o.q35 = !strcmp(optarg, "q35");
+			break;
 		case 'h':
 			acpi_help();
 			return finish_output();
@@ -331,6 +349,9 @@ int cmd_acpi(int argc, char **argv)
 		return usage_err("acpi", "--tpm 2.0|1.2 is required");
 	if (!o.out)
 		return usage_err("acpi", "--out DIR is required");
+	if (o.q35 && o.irq > Q35_GSI_MAX)
+		return usage_err("acpi", "--irq %llu: q35's IOAPIC has GSIs up to %d",
+				 (unsigned long long)o.irq, Q35_GSI_MAX);
 	rc = make_dirs(o.out, 0755);
 	if (rc) {
 		err_msg("acpi: cannot create --out '%s': %s", o.out, strerror(-rc));

@@ -100,9 +100,9 @@ void json_u64_array(struct json_obj *o, const char *key, const uint64_t *vals,
 }
 
 /*
- * A reader for what vtisctl itself reads: QMP's one-line messages and
- * attach --json.  It finds one member by its path of object keys; escapes
- * other than \" \\ \/ \n \t come out as '?'.
+ * A reader for what vtisctl itself reads back (attach --json, in
+ * vtis-qemu): one member, found by its path of object keys; escapes other
+ * than \" \\ \/ \n \t come out as '?'.
  */
 static const char *jws(const char *p)
 {
@@ -236,11 +236,6 @@ static const char *jpath(const char *js, const char *const *path)
 	return p;
 }
 
-bool json_has(const char *js, const char *const *path)
-{
-	return jpath(js, path) != NULL;
-}
-
 int json_get_str(const char *js, const char *const *path, char *out, size_t len)
 {
 	const char *p = jpath(js, path);
@@ -263,17 +258,4 @@ int json_get_u64(const char *js, const char *const *path, uint64_t *out)
 	memcpy(num, p, (size_t)(e - p));
 	num[e - p] = 0;
 	return parse_u64(num, out);
-}
-
-int json_get_bool(const char *js, const char *const *path, bool *out)
-{
-	const char *p = jpath(js, path);
-
-	if (p && !strncmp(p, "true", 4))
-		*out = true;
-	else if (p && !strncmp(p, "false", 5))
-		*out = false;
-	else
-		return -1;
-	return 0;
 }

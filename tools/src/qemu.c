@@ -16,12 +16,13 @@
  *    attaches the device (vtisctl attach --pid, swtpm on DIR) before it
  *    answers.  So no vCPU exists before the device is there, whatever
  *    QEMU-ARGS say (-S or not) and whoever resumes the VM.
- *  - Resets.  QEMU runs with "-action reboot=shutdown,shutdown=pause" and
- *    a QMP monitor of the helper's own: a reset (the guest's, or a host
- *    system_reset) stops the VM; the helper resets the device (TIS power-on
- *    state, swtpm CMD_INIT), then has QEMU reset and go on as it was.  A
- *    shutdown is carried out as QEMU-ARGS asked (-no-shutdown, -no-reboot,
- *    -action reboot=...,shutdown=...): by default QEMU quits.
+ *  - Resets.  QEMU puts every vCPU's registers back with KVM ioctls when
+ *    it resets the machine (all vCPUs stopped), for whatever reason: the
+ *    guest's reboot, a host's system_reset, libvirt's reboot.  A seccomp
+ *    filter on QEMU hands vCPU 0's KVM_SET_MP_STATE (the ioctl of the
+ *    reset state, not of running) to the helper, which resets the device
+ *    (TIS power-on state, swtpm CMD_INIT) before it lets the ioctl go on.
+ *    QEMU's own handling of reboots and shutdowns is left as it is.
  *
  * The helper ends with QEMU; the device ends with QEMU's VM and swtpm's
  * supervisor ends with the device.  Without any --vtis- option QEMU runs
@@ -37,7 +38,13 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -46,9 +53,8 @@
 #include "vtisctl.h"
 
 #define QEMU_DEFAULT	"qemu-system-x86_64"
-#define QMP_TIMEOUT_MS	30000	/* one QMP command, or the RESET after system_reset */
-#define QMP_QUEUE	64	/* events that arrive while a command waits */
-#define QMP_LINE_MAX	65536
+/* KVM_SET_MP_STATE: _IOW(KVMIO, 0x99, struct kvm_mp_state) */
+#define VQ_KVM_SET_MP_STATE	0x4004ae99U
 
 /* The swtpm control protocol, as QEMU's tpm-emulator speaks it. */
 #define CMD_GET_CAPABILITY	1
@@ -68,8 +74,7 @@ struct vq_opts {
 
 /* What QEMU-ARGS ask of QEMU themselves. */
 struct vq_intent {
-	bool reboot_shutdown;		/* -no-reboot, -action reboot=shutdown */
-	bool shutdown_pause;		/* -no-shutdown, -action shutdown=pause */
+	bool q35;			/* -machine q35 (or pc-q35-*) */
 	bool no_acpi;			/* -no-acpi, -machine acpi=off */
 	const char *tpm_arg;		/* a QEMU TPM of their own */
 };
@@ -78,18 +83,13 @@ struct vq_helper {
 	pid_t qemu;
 	int gate;			/* QEMU's tpm-emulator control channel */
 	int data;			/* its data channel, once passed */
-	int qmp;			/* our QMP monitor */
+	int listener;			/* the seccomp filter's notifications */
 	char exe[PATH_MAX];		/* vtisctl itself, for attach and reset */
 	char acpi_dir[PATH_MAX];	/* temporary tables, "" when none */
 	const struct vq_opts *o;
-	const struct vq_intent *in;
 	uint64_t id;			/* the device */
 	char ctrl[108];			/* swtpm's control socket, "" for the host TPM */
-	bool running;			/* the VM's run state, from QMP */
-	char rbuf[QMP_LINE_MAX];
-	size_t rlen;
-	char *queue[QMP_QUEUE];
-	unsigned int nqueue;
+	unsigned long resets;		/* vCPU 0 reset states seen */
 };
 
 static void vq_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -105,11 +105,14 @@ static void vq_log(const char *fmt, ...)
 }
 
 static int vq_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Where the settings being read come from: "" (the command line) or "FILE:LINE: ". */
+static char vq_where[PATH_MAX + 32];
+
 static int vq_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("vtis-qemu: ", stderr);
+	fprintf(stderr, "vtis-qemu: %s", vq_where);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -134,8 +137,10 @@ static void vq_help(void)
 	       "  --vtis-tpm-index N   ... /dev/tpmN (default 0)\n"
 	       "  --vtis-help, --vtis-version\n"
 	       "\n"
-	       "Every other argument goes to QEMU unchanged; without a --vtis- option\n"
-	       "QEMU runs untouched.  Exit status: QEMU's; 2 for a bad --vtis- option.\n"
+	       "Every other argument goes to QEMU unchanged.  The guest that '-name'\n"
+	       "names may have its settings in /etc/kvm-vtis/qemu.d/NAME.conf (KEY = VALUE\n"
+	       "lines, the keys the option names without --vtis-); with neither options\n"
+	       "nor a file QEMU runs untouched.  Exit status: QEMU's; 2 for bad settings.\n"
 	       "See vtis-qemu(8).\n");
 }
 
@@ -174,18 +179,26 @@ static int vq_option(struct vq_opts *o, const char *name, const char *val)
 	return 0;
 }
 
+/* One --vtis- option of the command line: its name (vq_options') and value. */
+struct vq_arg {
+	const char *name;
+	const char *val;
+};
+
 /*
- * Split argv into our options (out of it) and QEMU's (left in qargv, with
- * room for what we add).  0, EXIT_USAGE, or -1 after --vtis-help/version.
+ * Split argv into our options (into args, checked for their form only)
+ * and QEMU's (left in qargv, with room for what we add).  0, EXIT_USAGE,
+ * or -1 after --vtis-help/version.
  */
-static int vq_parse(int argc, char **argv, struct vq_opts *o, char **qargv, int *qargc)
+static int vq_parse(int argc, char **argv, struct vq_arg *args, int *nargs,
+		    char **qargv, int *qargc)
 {
-	int i, rc;
+	int i;
 	size_t k;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *eq, *val = NULL;
-		char name[32];
+		size_t len;
 
 		if (strncmp(a, "--vtis-", 7)) {
 			qargv[(*qargc)++] = argv[i];
@@ -193,11 +206,10 @@ static int vq_parse(int argc, char **argv, struct vq_opts *o, char **qargv, int 
 		}
 		a += 7;
 		eq = strchr(a, '=');
-		if ((size_t)(eq ? eq - a : (ptrdiff_t)strlen(a)) >= sizeof(name))
-			return vq_usage("unknown option '%s'", argv[i]);
-		snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - a : (ptrdiff_t)strlen(a)), a);
+		len = eq ? (size_t)(eq - a) : strlen(a);
 		for (k = 0; k < ARRAY_SIZE(vq_options); k++)
-			if (!strcmp(name, vq_options[k].name))
+			if (strlen(vq_options[k].name) == len &&
+			    !strncmp(a, vq_options[k].name, len))
 				break;
 		if (k == ARRAY_SIZE(vq_options))
 			return vq_usage("unknown option '%s'", argv[i]);
@@ -207,25 +219,27 @@ static int vq_parse(int argc, char **argv, struct vq_opts *o, char **qargv, int 
 			else if (i + 1 < argc)
 				val = argv[++i];
 			else
-				return vq_usage("option '--vtis-%s' needs a value", name);
+				return vq_usage("option '--vtis-%s' needs a value",
+						vq_options[k].name);
 		} else if (eq) {
-			return vq_usage("option '--vtis-%s' takes no value", name);
+			return vq_usage("option '--vtis-%s' takes no value", vq_options[k].name);
 		}
-		if (!strcmp(name, "help")) {
+		if (!strcmp(vq_options[k].name, "help")) {
 			vq_help();
 			return -1;
 		}
-		if (!strcmp(name, "version")) {
+		if (!strcmp(vq_options[k].name, "version")) {
 			printf("vtis-qemu %s\n", VTIS_VERSION);
 			return -1;
 		}
-		o->any = true;
-		rc = vq_option(o, name, val);
-		if (rc)
-			return rc;
+		args[(*nargs)++] = (struct vq_arg){ vq_options[k].name, val };
 	}
-	if (!o->any)
-		return 0;
+	return 0;
+}
+
+/* The settings together: 0 or EXIT_USAGE. */
+static int vq_check(const struct vq_opts *o)
+{
 	if (o->host_tpm && o->state)
 		return vq_usage("--vtis-state is swtpm's state: not with --vtis-host-tpm");
 	if (!o->host_tpm && !o->state)
@@ -233,6 +247,150 @@ static int vq_parse(int argc, char **argv, struct vq_opts *o, char **qargv, int 
 	if (o->tpm_index && !o->host_tpm)
 		return vq_usage("--vtis-tpm-index goes with --vtis-host-tpm");
 	return 0;
+}
+
+/*
+ * The guest name of a -name value ("guest=NAME,..." or "NAME,...", ",,"
+ * for a comma in NAME) into out; -1 when there is none or it cannot be a
+ * file name (empty, ".", "..", a '/', longer than len).
+ */
+static int guest_name(const char *v, char *out, size_t len)
+{
+	const char *p = v, *g;
+	size_t n = 0;
+
+	/* guest= among the elements, else a first element without '=' */
+	for (g = NULL; p && !g; p = strchr(p, ','), p = p ? p + 1 : NULL)
+		if (!strncmp(p, "guest=", 6))
+			g = p + 6;
+	if (!g && !memchr(v, '=', strcspn(v, ",")))
+		g = v;
+	if (!g)
+		return -1;
+	for (p = g; *p; p++) {
+		if (*p == ',' && p[1] != ',')
+			break;
+		if (*p == ',')
+			p++;
+		if (*p == '/' || n + 1 >= len)
+			return -1;
+		out[n++] = *p;
+	}
+	out[n] = 0;
+	return n == 0 || !strcmp(out, ".") || !strcmp(out, "..") ? -1 : 0;
+}
+
+/*
+ * The per-guest settings: DIR/NAME.conf (DIR: VTIS_QEMU_CONF_DIR, default
+ * /etc/kvm-vtis/qemu.d; NAME from QEMU-ARGS' -name), "KEY = VALUE" lines
+ * with the --vtis- option names as keys (host-tpm = yes|no), '#' comments.
+ * The file decides a guest's TPM, so it must be a regular file of root's
+ * or the caller's that no one else may write.  0 (also when there is no
+ * such file), EXIT_USAGE or EXIT_FAIL after a message; *found tells.
+ */
+static int vq_config(char **qargv, int qargc, struct vq_opts *o, bool *found)
+{
+	const char *dir = getenv("VTIS_QEMU_CONF_DIR");
+	char name[256], path[PATH_MAX], *text = NULL, *line, *next;
+	const char *nv = NULL;
+	struct stat st;
+	unsigned int lineno = 0;
+	ssize_t n;
+	int i, fd, rc = 0;
+
+	*found = false;
+	for (i = 1; i + 1 < qargc; i++)
+		if (!strcmp(qargv[i], "-name") || !strcmp(qargv[i], "--name"))
+			nv = qargv[i + 1];
+	if (!nv || guest_name(nv, name, sizeof(name)))
+		return 0;
+	if (!dir || !dir[0])
+		dir = "/etc/kvm-vtis/qemu.d";
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.conf", dir, name) >= sizeof(path))
+		return 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0) {
+		vq_log("cannot read %s: %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != getuid()) || (st.st_mode & 022) ||
+	    st.st_size > 65536) {
+		vq_log("%s: must be a regular file (at most 64 KiB) of root's or yours that no one else may write",
+		       path);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	text = calloc(1, (size_t)st.st_size + 1);
+	if (!text) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	n = read(fd, text, (size_t)st.st_size);
+	if (n < 0) {
+		vq_log("cannot read %s: %s", path, strerror(errno));
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	text[n] = 0;
+	*found = true;
+	for (line = text; line && !rc; line = next) {
+		char *key, *val, *eq, *e;
+		size_t k;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		lineno++;
+		snprintf(vq_where, sizeof(vq_where), "%s:%u: ", path, lineno);
+		e = strchr(line, '#');
+		if (e)
+			*e = 0;
+		key = line + strspn(line, " \t");
+		for (e = key + strlen(key); e > key && strchr(" \t\r", e[-1]); e--)
+			;
+		*e = 0;
+		if (!*key)
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			rc = vq_usage("'%s' is not KEY = VALUE", key);
+			break;
+		}
+		val = eq + 1 + strspn(eq + 1, " \t");
+		for (e = eq; e > key && strchr(" \t", e[-1]); e--)
+			;
+		*e = 0;
+		for (k = 0; k < ARRAY_SIZE(vq_options); k++)
+			if (!strcmp(key, vq_options[k].name) && strcmp(key, "help") &&
+			    strcmp(key, "version"))
+				break;
+		if (k == ARRAY_SIZE(vq_options)) {
+			rc = vq_usage("unknown setting '%s'", key);
+			break;
+		}
+		if (!strcmp(key, "host-tpm")) {
+			if (strcmp(val, "yes") && strcmp(val, "no")) {
+				rc = vq_usage("host-tpm = '%s' must be yes or no", val);
+				break;
+			}
+			o->host_tpm = !strcmp(val, "yes");
+			continue;
+		}
+		/* the value stays in text, which lives as long as o */
+		rc = vq_option(o, key, val);
+	}
+	vq_where[0] = 0;
+	if (rc)
+		goto out;
+	vq_log("settings from %s", path);
+	text = NULL;	/* o points into it */
+out:
+	free(text);
+	close(fd);
+	return rc;
 }
 
 /* Does a comma list hold key=val? */
@@ -251,6 +409,25 @@ static bool list_has(const char *list, const char *kv)
 	return false;
 }
 
+/*
+ * The machine type of a -machine value (its first element when that has
+ * no '=', else type=): 1 for q35 (q35, pc-q35-*), 0 for another, -1 when
+ * the value names none.
+ */
+static int machine_q35(const char *v)
+{
+	const char *t = NULL, *p;
+
+	if (!memchr(v, '=', strcspn(v, ",")))
+		t = v;
+	for (p = v; !t && p; p = strchr(p, ','), p = p ? p + 1 : NULL)
+		if (!strncmp(p, "type=", 5))
+			t = p + 5;
+	if (!t)
+		return -1;
+	return !strncmp(t, "q35", 3) || !strncmp(t, "pc-q35", 6);
+}
+
 /* What QEMU-ARGS ask for (later options win, as in QEMU). */
 static void vq_intent_of(char **qargv, int qargc, struct vq_intent *in)
 {
@@ -263,24 +440,15 @@ static void vq_intent_of(char **qargv, int qargc, struct vq_intent *in)
 			continue;
 		if (a[1] == '-')
 			a++;
-		if (!strcmp(a, "-no-reboot")) {
-			in->reboot_shutdown = true;
-		} else if (!strcmp(a, "-no-shutdown")) {
-			in->shutdown_pause = true;
-		} else if (!strcmp(a, "-action")) {
-			if (list_has(v, "reboot=shutdown"))
-				in->reboot_shutdown = true;
-			if (list_has(v, "reboot=reset"))
-				in->reboot_shutdown = false;
-			if (list_has(v, "shutdown=pause"))
-				in->shutdown_pause = true;
-			if (list_has(v, "shutdown=poweroff"))
-				in->shutdown_pause = false;
-		} else if (!strcmp(a, "-no-acpi")) {
+		if (!strcmp(a, "-no-acpi")) {
 			in->no_acpi = true;
 		} else if (!strcmp(a, "-machine") || !strcmp(a, "-M")) {
+			int q35 = machine_q35(v);
+
 			if (list_has(v, "acpi=off"))
 				in->no_acpi = true;
+			if (q35 >= 0)
+				in->q35 = q35;
 		} else if (!strcmp(a, "-tpmdev")) {
 			in->tpm_arg = "-tpmdev";
 		} else if (!strcmp(a, "-device") &&
@@ -548,164 +716,52 @@ static void remove_acpi_dir(struct vq_helper *h)
 	h->acpi_dir[0] = 0;
 }
 
-/* ---- QMP ---- */
-
-/* Read what QEMU has sent; -1 on EOF, an error or an overlong message. */
-static int qmp_fill(struct vq_helper *h)
-{
-	ssize_t n;
-
-	if (h->rlen == sizeof(h->rbuf)) {
-		vq_log("QMP: a message longer than %zu bytes", sizeof(h->rbuf));
-		return -1;
-	}
-	do
-		n = read(h->qmp, h->rbuf + h->rlen, sizeof(h->rbuf) - h->rlen);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return -1;
-	h->rlen += (size_t)n;
-	return 0;
-}
-
-/* A whole line already read, or NULL. */
-static char *qmp_take(struct vq_helper *h)
-{
-	char *nl = memchr(h->rbuf, '\n', h->rlen), *line;
-	size_t len;
-
-	if (!nl)
-		return NULL;
-	len = (size_t)(nl - h->rbuf) + 1;
-	line = strndup(h->rbuf, len - 1);
-	memmove(h->rbuf, h->rbuf + len, h->rlen - len);
-	h->rlen -= len;
-	return line;
-}
-
-/* The next line within timeout_ms (-1: no bound); NULL on EOF or timeout. */
-static char *qmp_line(struct vq_helper *h, int timeout_ms)
-{
-	uint64_t end = timeout_ms < 0 ? 0 : now_ms() + (uint64_t)timeout_ms;
-	char *line;
-
-	while (!(line = qmp_take(h))) {
-		struct pollfd pfd = { .fd = h->qmp, .events = POLLIN };
-		int wait = -1, r;
-
-		if (timeout_ms >= 0) {
-			uint64_t now = now_ms();
-
-			if (now >= end)
-				return NULL;
-			wait = (int)(end - now);
-		}
-		r = poll(&pfd, 1, wait);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || qmp_fill(h))
-			return NULL;
-	}
-	return line;
-}
-
-static bool is_event(const char *line)
-{
-	return json_has(line, (const char *const[]){ "event", NULL });
-}
-
-static void queue_event(struct vq_helper *h, char *line)
-{
-	if (h->nqueue == QMP_QUEUE) {
-		vq_log("QMP: too many events at once; dropped one");
-		free(line);
-		return;
-	}
-	h->queue[h->nqueue++] = line;
-}
-
-static char *unqueue(struct vq_helper *h, unsigned int i)
-{
-	char *line = h->queue[i];
-
-	memmove(h->queue + i, h->queue + i + 1, (h->nqueue - i - 1) * sizeof(char *));
-	h->nqueue--;
-	return line;
-}
-
-/* Send one command (a JSON text) and wait for its answer; events queue. */
-static int qmp_cmd(struct vq_helper *h, const char *cmd)
-{
-	uint64_t end = now_ms() + QMP_TIMEOUT_MS;
-	char desc[256];
-
-	if (full_write(h->qmp, cmd, strlen(cmd)) || full_write(h->qmp, "\n", 1))
-		return -1;
-	for (;;) {
-		uint64_t now = now_ms();
-		char *line = now < end ? qmp_line(h, (int)(end - now)) : NULL;
-
-		if (!line) {
-			vq_log("QMP: no answer to %s", cmd);
-			return -1;
-		}
-		if (is_event(line)) {
-			queue_event(h, line);
-			continue;
-		}
-		if (json_has(line, (const char *const[]){ "return", NULL })) {
-			if (strstr(cmd, "query-status"))
-				json_get_bool(line, (const char *const[]){ "return", "running", NULL },
-					      &h->running);
-			free(line);
-			return 0;
-		}
-		if (json_get_str(line, (const char *const[]){ "error", "desc", NULL },
-				 desc, sizeof(desc)))
-			snprintf(desc, sizeof(desc), "%s", line);
-		vq_log("QMP: %s: %s", cmd, desc);
-		free(line);
-		return -1;
-	}
-}
-
-/* Wait for event name (queued or new); 0, or -1 at the bound. */
-static int qmp_wait_event(struct vq_helper *h, const char *name)
-{
-	uint64_t end = now_ms() + QMP_TIMEOUT_MS;
-	char ev[64];
-	unsigned int i;
-
-	for (i = 0; i < h->nqueue; i++) {
-		if (!json_get_str(h->queue[i], (const char *const[]){ "event", NULL },
-				  ev, sizeof(ev)) && !strcmp(ev, name)) {
-			free(unqueue(h, i));
-			return 0;
-		}
-	}
-	for (;;) {
-		uint64_t now = now_ms();
-		char *line = now < end ? qmp_line(h, (int)(end - now)) : NULL;
-
-		if (!line)
-			return -1;
-		if (!json_get_str(line, (const char *const[]){ "event", NULL }, ev, sizeof(ev)) &&
-		    !strcmp(ev, name)) {
-			free(line);
-			return 0;
-		}
-		if (is_event(line))
-			queue_event(h, line);
-		else
-			free(line);
-	}
-}
+/* ---- resets ---- */
 
 /*
- * The VM stopped for a reset: reset the device while no vCPU runs, then
- * let QEMU reset the machine (for this one request) and go on as it was.
+ * The filter QEMU runs under: KVM_SET_MP_STATE goes to the helper, every
+ * other system call on as before.  QEMU issues it for each vCPU when it
+ * resets the machine (and once more at its start), never while the VM
+ * runs.  Without CAP_SYS_ADMIN a filter needs no_new_privs (QEMU's own
+ * -sandbox sets it too).  The listener fd, or -1 after a message.
  */
-static void reset_vm(struct vq_helper *h, const char *reason, bool was_running)
+static int install_reset_hook(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* args[1], the request: low word, then high word (little endian) */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, VQ_KVM_SET_MP_STATE, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1]) + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(f), .filter = f };
+	long fd;
+
+	fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
+		     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (fd < 0 && errno == EACCES) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
+			fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
+				     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	}
+	if (fd < 0) {
+		vq_log("cannot install the seccomp filter that carries resets: %s",
+		       strerror(errno));
+		return -1;
+	}
+	return (int)fd;
+}
+
+static void reset_device(struct vq_helper *h)
 {
 	char id[24];
 	char *argv[] = { "vtisctl", "reset", id, "--ctrl", h->ctrl, NULL };
@@ -715,95 +771,81 @@ static void reset_vm(struct vq_helper *h, const char *reason, bool was_running)
 		argv[3] = NULL;
 	if (run_vtisctl(h, argv, NULL, 0))
 		vq_log("device %" PRIu64 ": reset failed; the guest goes on", h->id);
-	if (qmp_cmd(h, "{\"execute\":\"set-action\",\"arguments\":{\"reboot\":\"reset\"}}") ||
-	    qmp_cmd(h, "{\"execute\":\"system_reset\"}") ||
-	    qmp_wait_event(h, "RESET") ||
-	    qmp_cmd(h, "{\"execute\":\"set-action\",\"arguments\":{\"reboot\":\"shutdown\"}}")) {
-		vq_log("QMP: the reset (%s) did not complete; the VM stays stopped", reason);
-		return;
-	}
-	if (was_running && qmp_cmd(h, "{\"execute\":\"cont\"}")) {
-		vq_log("QMP: cont after the reset (%s) failed", reason);
-		return;
-	}
-	vq_log("%s: device %" PRIu64 " reset, VM reset%s", reason, h->id,
-	       was_running ? " and running" : " (stays paused)");
+	else
+		vq_log("reset of the VM: device %" PRIu64 " reset", h->id);
 }
 
-static void on_event(struct vq_helper *h, const char *line)
+/*
+ * One KVM_SET_MP_STATE of QEMU's, stopped until we answer.  vCPU 0's (QEMU
+ * puts the vCPUs in order) resets the device first.  The answer lets the
+ * ioctl go on as QEMU made it; the filter is an ordering point, not a
+ * security check.  -1 when the listener is gone.
+ */
+static int on_reset_state(struct vq_helper *h, struct seccomp_notif *req,
+			  struct seccomp_notif_resp *resp)
 {
-	char ev[64], reason[64];
-	bool reset;
+	char path[64], target[64];
+	ssize_t n;
 
-	if (json_get_str(line, (const char *const[]){ "event", NULL }, ev, sizeof(ev)))
-		return;
-	if (!strcmp(ev, "RESUME")) {
-		h->running = true;
-		return;
+	if (ioctl(h->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+		return errno == EINTR || errno == ENOENT ? 0 : -1;
+	snprintf(path, sizeof(path), "/proc/%u/fd/%llu", req->pid,
+		 (unsigned long long)req->data.args[0]);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = 0;
+		if (!strcmp(target, "anon_inode:kvm-vcpu:0") && h->resets++)
+			reset_device(h);
 	}
-	if (!strcmp(ev, "STOP")) {
-		h->running = false;
-		return;
-	}
-	if (strcmp(ev, "SHUTDOWN"))
-		return;
-	if (json_get_str(line, (const char *const[]){ "data", "reason", NULL },
-			 reason, sizeof(reason)))
-		snprintf(reason, sizeof(reason), "unknown");
-	/* QEMU quits by itself after these */
-	if (!strcmp(reason, "host-qmp-quit") || !strcmp(reason, "host-signal") ||
-	    !strcmp(reason, "host-error"))
-		return;
-	reset = !strcmp(reason, "guest-reset") || !strcmp(reason, "host-qmp-system-reset");
-	if (reset && !h->in->reboot_shutdown) {
-		reset_vm(h, reason, h->running);
-		return;
-	}
-	if (h->in->shutdown_pause) {
-		vq_log("%s: the VM stays stopped (as QEMU-ARGS ask)", reason);
-		return;
-	}
-	vq_log("%s: quitting QEMU", reason);
-	qmp_cmd(h, "{\"execute\":\"quit\"}");
+	resp->id = req->id;
+	resp->error = 0;
+	resp->val = 0;
+	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	if (ioctl(h->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
 }
 
-/* Until QEMU ends: its control channel and our QMP monitor. */
+/* Until QEMU ends: its control channel and its reset states. */
 static void helper_loop(struct vq_helper *h)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = h->gate, .events = POLLIN },
-		{ .fd = h->qmp, .events = POLLIN },
+		{ .fd = h->listener, .events = POLLIN },
 	};
+	struct seccomp_notif_sizes sz;
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
 	uint32_t cmd;
-	char *line;
 
+	if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return;
+	req = calloc(1, sz.seccomp_notif > sizeof(*req) ? sz.seccomp_notif : sizeof(*req));
+	resp = calloc(1, sz.seccomp_notif_resp > sizeof(*resp) ?
+			 sz.seccomp_notif_resp : sizeof(*resp));
+	if (!req || !resp)
+		goto out;
 	for (;;) {
-		while (h->nqueue) {
-			line = unqueue(h, 0);
-			on_event(h, line);
-			free(line);
-		}
-		line = qmp_take(h);
-		if (line) {
-			if (is_event(line))
-				on_event(h, line);
-			free(line);
-			continue;
-		}
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			return;
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			memset(req, 0, sz.seccomp_notif);
+			if (on_reset_state(h, req, resp))
+				break;
 		}
 		if (pfd[0].revents) {
 			if (gate_read(h, &cmd))
-				return;
+				break;
 			/* QEMU's last word when it quits: CMD_SHUTDOWN */
 			gate_result(h, cmd == CMD_SHUTDOWN ? 0 : TPM_FAIL);
 		}
-		if (pfd[1].revents && qmp_fill(h))
-			return;
 	}
+out:
+	free(req);
+	free(resp);
 }
 
 /* Keep stdout, stderr and our two channels: no fd of QEMU's stays open here. */
@@ -820,14 +862,13 @@ static void keep_only_ours(struct vq_helper *h)
 	if (max < 0 || max > 65536)
 		max = 65536;
 	for (fd = 3; fd < max; fd++)
-		if (fd != h->gate && fd != h->qmp)
+		if (fd != h->gate && fd != h->listener)
 			close(fd);
 }
 
 static void __attribute__((noreturn)) helper_main(struct vq_helper *h)
 {
 	uint32_t cmd;
-	char *line;
 	int rc = EXIT_FAIL;
 
 	keep_only_ours(h);
@@ -857,13 +898,6 @@ static void __attribute__((noreturn)) helper_main(struct vq_helper *h)
 	vq_log("device %" PRIu64 " attached to QEMU pid %d%s%s", h->id, (int)h->qemu,
 	       h->ctrl[0] ? ", swtpm control " : "", h->ctrl);
 
-	line = qmp_line(h, -1);		/* the greeting, once QEMU's main loop runs */
-	if (!line)
-		goto out;
-	free(line);
-	if (qmp_cmd(h, "{\"execute\":\"qmp_capabilities\"}") ||
-	    qmp_cmd(h, "{\"execute\":\"query-status\"}"))
-		goto out;
 	helper_loop(h);
 	rc = EXIT_OK;
 out:
@@ -874,12 +908,12 @@ out:
 /* ---- before the exec ------------------------------------------------- */
 
 /* vtisctl acpi into a new temporary directory; 0 or -1 after a message. */
-static int write_tables(const struct vq_opts *o, char *dir, size_t len)
+static int write_tables(const struct vq_opts *o, bool q35, char *dir, size_t len)
 {
 	const char *tmp = getenv("TMPDIR");
 	char irq[8];
 	char *argv[] = { "acpi", "--tpm", (char *)family_name(o->family), "--out", dir,
-			 "--irq", irq, NULL };
+			 "--machine", q35 ? "q35" : "pc", "--irq", irq, NULL };
 	int status, null;
 	pid_t pid;
 
@@ -892,7 +926,7 @@ static int write_tables(const struct vq_opts *o, char *dir, size_t len)
 	}
 	snprintf(irq, sizeof(irq), "%" PRIu64, o->irq);
 	if (!o->irq)
-		argv[5] = NULL;
+		argv[7] = NULL;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -901,7 +935,7 @@ static int write_tables(const struct vq_opts *o, char *dir, size_t len)
 		null = open("/dev/null", O_WRONLY);
 		if (null < 0 || dup2(null, 1) < 0)
 			_exit(EXIT_FAIL);
-		_exit(cmd_acpi(o->irq ? 7 : 5, argv));
+		_exit(cmd_acpi(o->irq ? 9 : 7, argv));
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -980,7 +1014,9 @@ int vtis_qemu_main(int argc, char **argv)
 	struct vq_intent in = { 0 };
 	static struct vq_helper h;
 	const char *qemu = getenv("VTIS_QEMU");
-	int g[2], q[2], qargc = 1, rc;
+	int g[2], qargc = 1, nargs = 0, rc, i;
+	struct vq_arg *args;
+	pid_t helper;
 	char **qargv;
 	ssize_t n;
 
@@ -992,9 +1028,24 @@ int vtis_qemu_main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	qargv[0] = (char *)qemu;
-	rc = vq_parse(argc, argv, &o, qargv, &qargc);
+	args = calloc((size_t)argc, sizeof(*args));
+	if (!args) {
+		vq_log("out of memory");
+		return EXIT_FAIL;
+	}
+	rc = vq_parse(argc, argv, args, &nargs, qargv, &qargc);
 	if (rc)
 		return rc < 0 ? finish_output() : rc;
+	/* the guest's file first; the command line's options then win */
+	rc = vq_config(qargv, qargc, &o, &o.any);
+	for (i = 0; !rc && i < nargs; i++) {
+		o.any = true;
+		rc = vq_option(&o, args[i].name, args[i].val);
+	}
+	if (!rc && o.any)
+		rc = vq_check(&o);
+	if (rc)
+		return rc;
 	if (!o.any) {
 		execvp(qemu, qargv);
 		vq_log("cannot run %s: %s", qemu, strerror(errno));
@@ -1008,7 +1059,6 @@ int vtis_qemu_main(int argc, char **argv)
 	memset(&h, 0, sizeof(h));
 	h.qemu = getpid();
 	h.o = &o;
-	h.in = &in;
 	h.data = -1;
 	n = readlink("/proc/self/exe", h.exe, sizeof(h.exe) - 1);
 	if (n <= 0 || (size_t)n >= sizeof(h.exe) - 1) {
@@ -1016,25 +1066,18 @@ int vtis_qemu_main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	h.exe[n] = 0;
-	if (!in.no_acpi && write_tables(&o, h.acpi_dir, sizeof(h.acpi_dir)))
+	if (in.q35 && o.irq > 23)
+		return vq_usage("--vtis-irq %" PRIu64 ": a q35 machine has GSIs up to 23", o.irq);
+	if (!in.no_acpi && write_tables(&o, in.q35, h.acpi_dir, sizeof(h.acpi_dir)))
 		goto err_tables;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g))
 		goto err_tables;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, q))
-		goto err_gate;
 	h.gate = g[0];
-	h.qmp = q[0];
 
 	qargv[qargc++] = "-chardev";
 	qargv[qargc++] = xasprintf("socket,id=vtis-gate,fd=%d", g[1]);
 	qargv[qargc++] = "-tpmdev";
 	qargv[qargc++] = "emulator,id=vtis-gate,chardev=vtis-gate";
-	qargv[qargc++] = "-chardev";
-	qargv[qargc++] = xasprintf("socket,id=vtis-qmp,fd=%d", q[1]);
-	qargv[qargc++] = "-mon";
-	qargv[qargc++] = "chardev=vtis-qmp,mode=control";
-	qargv[qargc++] = "-action";
-	qargv[qargc++] = "reboot=shutdown,shutdown=pause";
 	if (h.acpi_dir[0]) {
 		qargv[qargc++] = "-acpitable";
 		qargv[qargc++] = xasprintf("file=%s/ssdt-tpm.aml", h.acpi_dir);
@@ -1043,31 +1086,26 @@ int vtis_qemu_main(int argc, char **argv)
 					   o.family == FAMILY_2_0 ? "tpm2.aml" : "tcpa.aml");
 	}
 	qargv[qargc] = NULL;
-	if (!qargv[qargc - 1] || keep_on_exec(g[1]) || keep_on_exec(q[1]))
-		goto err_qmp;
-
-	{
-		struct vq_helper *hp = &h;
-		pid_t helper;
-
-		/* the helper closes QEMU's ends; QEMU closes the helper's */
-		helper = start_helper(hp);
-		if (helper < 0) {
-			vq_log("cannot start the helper: %s", strerror(errno));
-			goto err_qmp;
-		}
-		/* with Yama's ptrace_scope 1, let it (and its vtisctl) take our VM fd */
-		prctl(PR_SET_PTRACER, helper, 0, 0, 0);
+	if (!qargv[qargc - 1] || keep_on_exec(g[1]))
+		goto err_gate;
+	/* the filter stays on this process through the exec: QEMU's */
+	h.listener = install_reset_hook();
+	if (h.listener < 0)
+		goto err_gate;
+	/* the helper closes QEMU's end of the gate; the exec closes its ones */
+	helper = start_helper(&h);
+	if (helper < 0) {
+		vq_log("cannot start the helper: %s", strerror(errno));
+		goto err_listener;
 	}
-	close(g[0]);
-	close(q[0]);
+	/* with Yama's ptrace_scope 1, let it (and its vtisctl) take our VM fd */
+	prctl(PR_SET_PTRACER, helper, 0, 0, 0);
 	execvp(qemu, qargv);
 	vq_log("cannot run %s: %s", qemu, strerror(errno));
-	return EXIT_FAIL;	/* the helper sees its channels close and cleans up */
+	return EXIT_FAIL;	/* the helper sees the gate close and cleans up */
 
-err_qmp:
-	close(q[0]);
-	close(q[1]);
+err_listener:
+	close(h.listener);
 err_gate:
 	close(g[0]);
 	close(g[1]);

@@ -68,10 +68,8 @@ void json_null(struct json_obj *o, const char *key);
 void json_u64_array(struct json_obj *o, const char *key, const uint64_t *vals,
 		    size_t n);
 /* ... and a reader: one member, found by a NULL-ended path of keys */
-bool json_has(const char *js, const char *const *path);
 int json_get_str(const char *js, const char *const *path, char *out, size_t len);
 int json_get_u64(const char *js, const char *const *path, uint64_t *out);
-int json_get_bool(const char *js, const char *const *path, bool *out);
 
 /* attach.c: commands that talk to the kernel */
 int cmd_attach(int argc, char **argv);
