@@ -21,6 +21,9 @@ cat >"$fake" <<'EOF'
 # one argument per line; then what the fds and tables named in them are
 echo "pid $$"
 echo "$(grep -E '^(Seccomp|Seccomp_filters|NoNewPrivs):' /proc/$$/status | tr -d '\t' | tr '\n' ' ')"
+for h in $(pgrep -x vtis-qemu-gate); do
+	echo "helper $h $(grep -E '^(Seccomp_filters|NoNewPrivs):' /proc/$h/status | tr -d '\t' | tr '\n' ' ')"
+done
 for a in "$@"; do echo "arg $a"; done
 for a in "$@"; do
 	case $a in
@@ -66,6 +69,10 @@ usage "a QEMU TPM in QEMU-ARGS (-tpmdev)" "give the guest a QEMU TPM \(-tpmdev\)
 	--vtis-state "$tmp/s" -tpmdev emulator,id=t,chardev=c
 usage "a QEMU TPM in QEMU-ARGS (-device tpm-tis)" "QEMU TPM" -- \
 	--vtis-state "$tmp/s" -device tpm-tis,tpmdev=t
+usage "a QEMU TPM in QEMU-ARGS (-device JSON)" "QEMU TPM" -- \
+	--vtis-state "$tmp/s" -device '{"driver":"tpm-crb","tpmdev":"t"}'
+usage "-daemonize" "-daemonize: QEMU would make its VM in another process" -- \
+	--vtis-state "$tmp/s" -daemonize
 VTIS_QEMU=$tmp/none expect 1 "a QEMU that is not there" "cannot run $tmp/none" -- -M pc
 ktap_check "vtis-qemu: --vtis-help prints the usage, exit 0" \
 	sh -c "'$VQ' --vtis-help | grep -q '^Usage: vtis-qemu \[--vtis-state DIR\]'"
@@ -95,9 +102,13 @@ ktap_check "vtis-qemu: the gate: a tpm-emulator backend with no TPM device, on a
 	       [ \$(grep -c '^socket fd' '$tmp/w') -eq 1 ]"
 ktap_check "vtis-qemu: nothing else: no monitor, no -action (QEMU's own reboots and shutdowns)" \
 	sh -c "[ \$(grep -c '^arg' '$tmp/w') -eq 13 ] && ! grep -Eq '^arg (-mon|-action|-qmp)\$' '$tmp/w'"
-grep Seccomp "$tmp/w" | ktap_diag
+grep '^NoNewPrivs' "$tmp/w" | ktap_diag
 ktap_check "vtis-qemu: QEMU runs under one seccomp filter more than its caller" \
-	sh -c "[ \$(sed -n 's/.*Seccomp_filters:\([0-9]*\).*/\1/p' '$tmp/w') -eq \$((\$(sed -n 's/^Seccomp_filters:\t*//p' /proc/\$\$/status) + 1)) ]"
+	sh -c "[ \$(sed -n 's/^NoNewPrivs.*Seccomp_filters:\([0-9]*\).*/\1/p' '$tmp/w') -eq \$((\$(sed -n 's/^Seccomp_filters:\t*//p' /proc/\$\$/status) + 1)) ]"
+mine=$(sed -n 's/^Seccomp_filters:\t*//p' /proc/$$/status)
+grep '^helper' "$tmp/w" | ktap_diag
+ktap_check "vtis-qemu: its helper (vtis-qemu-gate) runs beside QEMU, without the filter or no_new_privs" \
+	sh -c "[ \$(grep -c '^helper' '$tmp/w') -eq 1 ] && grep -q '^helper [0-9]* NoNewPrivs:0 Seccomp_filters:$mine ' '$tmp/w'"
 ktap_check "vtis-qemu: -acpitable ssdt-tpm.aml and tpm2.aml, written before QEMU starts" \
 	sh -c "grep -q '^table $TMPDIR/vtis-qemu\..*/ssdt-tpm.aml ' '$tmp/w' &&
 	       grep -q '^table $TMPDIR/vtis-qemu\..*/tpm2.aml ' '$tmp/w'"
@@ -144,6 +155,14 @@ ktap_check "vtis-qemu: -name vm1 --vtis-tpm 2.0: the command line wins over the 
 bash -c 'echo "shell $$"; exec "$0" -name other -M pc' "$VQ" >"$tmp/u" 2>&1
 ktap_check "vtis-qemu: a guest without a file runs QEMU untouched" \
 	test "$(sed -n 's/^arg //p' "$tmp/u" | tr '\n' '|')" = "-name|other|-M|pc|"
+printf 'state = %s\n' "$tmp/s" >"$conf/evil.conf"
+"$VQ" -name 'a,,guest=evil' -M pc >"$tmp/u" 2>&1
+ktap_check "vtis-qemu: -name 'a,,guest=evil' names guest 'a,guest=evil', not evil" \
+	test "$(sed -n 's/^arg //p' "$tmp/u" | tr '\n' '|')" = "-name|a,,guest=evil|-M|pc|"
+printf 'host-tpm = yes\n' >"$conf/h.conf"
+"$VQ" -name h --vtis-state "$tmp/s" >"$tmp/c" 2>&1
+ktap_check "vtis-qemu: --vtis-state on the command line replaces the file's host-tpm" \
+	grep -q '^table .*/ssdt-tpm.aml ' "$tmp/c"
 printf 'bogus = 1\n' >"$conf/b1.conf"
 usage "an unknown setting" "b1.conf:1: unknown setting 'bogus'" -- -name b1
 printf '\n# x\nstate\n' >"$conf/b2.conf"

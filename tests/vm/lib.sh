@@ -172,6 +172,20 @@ vm_fd_of() {
 	return 1
 }
 
+# reboot_at_stage FILE VALUE: in a guest, wait (up to 120 s) until the
+# test host writes VALUE to FILE, then reboot at once (sysrq b: the reset a
+# crashed kernel does, no TPM shutdown) and never return.
+reboot_at_stage() {
+	for _ in $(seq 600); do
+		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && break
+		sleep 0.2
+	done
+	echo "vtis-guest: rebooting"
+	echo b >/proc/sysrq-trigger
+	sleep 60
+	exit 1
+}
+
 # guest_results [FROM TO]: the KTAP document the guest's script printed on
 # its console (lines FROM to TO, sed addresses; default all) becomes
 # results of this file, "guest: " before each; one more result says

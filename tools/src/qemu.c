@@ -61,6 +61,11 @@
 #define CMD_SHUTDOWN		3
 #define CMD_SET_DATAFD		16
 #define GATE_CAPS	(0x1 | 0x2 | 0x4 | 0x8 | 0x80 | 0x400 | 0x1000 | 0x2000)
+/* vtis-qemu to its helper, before the exec: the seccomp listener */
+#define VQ_CMD_LISTENER	0xffffffffU
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
 #define TPM_FAIL	9
 
 struct vq_opts {
@@ -75,6 +80,7 @@ struct vq_opts {
 /* What QEMU-ARGS ask of QEMU themselves. */
 struct vq_intent {
 	bool q35;			/* -machine q35 (or pc-q35-*) */
+	bool daemonize;			/* -daemonize */
 	bool no_acpi;			/* -no-acpi, -machine acpi=off */
 	const char *tpm_arg;		/* a QEMU TPM of their own */
 };
@@ -84,7 +90,7 @@ struct vq_helper {
 	int gate;			/* QEMU's tpm-emulator control channel */
 	int data;			/* its data channel, once passed */
 	int listener;			/* the seccomp filter's notifications */
-	char exe[PATH_MAX];		/* vtisctl itself, for attach and reset */
+	int exe_fd;			/* vtisctl itself (O_PATH), for attach and reset */
 	char acpi_dir[PATH_MAX];	/* temporary tables, "" when none */
 	const struct vq_opts *o;
 	uint64_t id;			/* the device */
@@ -250,34 +256,46 @@ static int vq_check(const struct vq_opts *o)
 }
 
 /*
- * The guest name of a -name value ("guest=NAME,..." or "NAME,...", ",,"
- * for a comma in NAME) into out; -1 when there is none or it cannot be a
- * file name (empty, ".", "..", a '/', longer than len).
+ * The guest name of a -name value into out: its guest= element, or a first
+ * element without '=' (elements end at a single ','; ",," is a comma in
+ * one).  -1 when there is none or it cannot be a file name (empty, ".",
+ * "..", a '/', longer than len).
  */
 static int guest_name(const char *v, char *out, size_t len)
 {
-	const char *p = v, *g;
-	size_t n = 0;
+	const char *p = v;
+	bool first = true, found = false;
 
-	/* guest= among the elements, else a first element without '=' */
-	for (g = NULL; p && !g; p = strchr(p, ','), p = p ? p + 1 : NULL)
-		if (!strncmp(p, "guest=", 6))
-			g = p + 6;
-	if (!g && !memchr(v, '=', strcspn(v, ",")))
-		g = v;
-	if (!g)
-		return -1;
-	for (p = g; *p; p++) {
-		if (*p == ',' && p[1] != ',')
-			break;
+	while (*p) {
+		char el[512];
+		size_t n = 0;
+		bool fits = true;
+
+		while (*p && !(*p == ',' && p[1] != ',')) {
+			if (*p == ',')
+				p++;		/* ",," */
+			if (n + 1 < sizeof(el))
+				el[n++] = *p;
+			else
+				fits = false;
+			p++;
+		}
+		el[n] = 0;
 		if (*p == ',')
 			p++;
-		if (*p == '/' || n + 1 >= len)
-			return -1;
-		out[n++] = *p;
+		if (!strncmp(el, "guest=", 6) || (first && !strchr(el, '='))) {
+			const char *name = strncmp(el, "guest=", 6) ? el : el + 6;
+
+			if (!fits || strlen(name) >= len)
+				return -1;
+			strcpy(out, name);
+			found = true;
+		}
+		first = false;
 	}
-	out[n] = 0;
-	return n == 0 || !strcmp(out, ".") || !strcmp(out, "..") ? -1 : 0;
+	if (!found || !out[0] || strchr(out, '/') || !strcmp(out, ".") || !strcmp(out, ".."))
+		return -1;
+	return 0;
 }
 
 /*
@@ -451,48 +469,17 @@ static void vq_intent_of(char **qargv, int qargc, struct vq_intent *in)
 				in->q35 = q35;
 		} else if (!strcmp(a, "-tpmdev")) {
 			in->tpm_arg = "-tpmdev";
+		} else if (!strcmp(a, "-daemonize")) {
+			in->daemonize = true;
 		} else if (!strcmp(a, "-device") &&
-			   (!strncmp(v, "tpm-", 4) || strstr(v, "driver=tpm-"))) {
+			   (!strncmp(v, "tpm-", 4) || strstr(v, "driver=tpm-") ||
+			    strstr(v, "tpm-tis") || strstr(v, "tpm-crb"))) {
 			in->tpm_arg = "-device tpm-...";
 		}
 	}
 }
 
 /* ---- the helper ------------------------------------------------------ */
-
-static int full_write(int fd, const void *p, size_t n)
-{
-	const char *b = p;
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int full_read(int fd, void *p, size_t n)
-{
-	char *b = p;
-	ssize_t r;
-
-	while (n) {
-		r = read(fd, b, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
@@ -503,18 +490,20 @@ static void put_be32(uint8_t *p, uint32_t v)
 }
 
 /*
- * One control command from QEMU (4 bytes, big-endian), and the fd QEMU
- * passes beside CMD_SET_DATAFD.  0, or -1 when QEMU closed the channel.
+ * One control command on the gate (4 bytes, big-endian) and the first fd
+ * passed beside it (-1 if none; any more are closed).  0, or -1 when the
+ * other end closed the channel.
  */
-static int gate_read(struct vq_helper *h, uint32_t *cmd)
+static int gate_read(struct vq_helper *h, uint32_t *cmd, int *fd)
 {
 	union {
 		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
+		char b[CMSG_SPACE(4 * sizeof(int))];
 	} u;
 	uint8_t c[4];
 	size_t got = 0;
 
+	*fd = -1;
 	while (got < sizeof(c)) {
 		struct iovec iov = { c + got, sizeof(c) - got };
 		struct msghdr m = {
@@ -529,14 +518,19 @@ static int gate_read(struct vq_helper *h, uint32_t *cmd)
 		if (n <= 0)
 			return -1;
 		for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
-			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-			    cm->cmsg_len == CMSG_LEN(sizeof(int))) {
-				int fd;
+			size_t i, nfd;
 
-				memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-				if (h->data >= 0)
-					close(h->data);
-				h->data = fd;
+			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+				continue;
+			nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (i = 0; i < nfd; i++) {
+				int f;
+
+				memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(f));
+				if (*fd < 0)
+					*fd = f;
+				else
+					close(f);
 			}
 		}
 		got += (size_t)n;
@@ -583,6 +577,7 @@ static int gate_probe(struct vq_helper *h)
 {
 	uint8_t caps[8] = { 0 };
 	uint32_t cmd;
+	int fd;
 
 	put_be32(caps + 4, GATE_CAPS);
 	for (;;) {
@@ -600,8 +595,10 @@ static int gate_probe(struct vq_helper *h)
 			return -1;
 		if (!pfd[1].revents)
 			continue;
-		if (gate_read(h, &cmd))
+		if (gate_read(h, &cmd, &fd))
 			return -1;
+		if (fd >= 0)
+			close(fd);
 		if (cmd == CMD_GET_CAPABILITY)
 			return full_write(h->gate, caps, sizeof(caps));
 		if (gate_result(h, TPM_FAIL))
@@ -633,7 +630,7 @@ static int run_vtisctl(struct vq_helper *h, char **argv, char *out, size_t len)
 	if (pid == 0) {
 		if (out && dup2(p[1], 1) < 0)
 			_exit(126);
-		execv(h->exe, argv);
+		fexecve(h->exe_fd, argv, environ);
 		_exit(127);
 	}
 	if (out) {
@@ -718,6 +715,29 @@ static void remove_acpi_dir(struct vq_helper *h)
 
 /* ---- resets ---- */
 
+/* A gate command with an fd beside it (vtis-qemu to its helper). */
+static int gate_send_fd(int sock, uint32_t cmd, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	uint8_t c[4];
+	struct iovec iov = { c, sizeof(c) };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.b, .msg_controllen = sizeof(u.b),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	put_be32(c, cmd);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)sizeof(c) ? 0 : -1;
+}
+
 /*
  * The filter QEMU runs under: KVM_SET_MP_STATE goes to the helper, every
  * other system call on as before.  QEMU issues it for each vCPU when it
@@ -746,12 +766,22 @@ static int install_reset_hook(void)
 	struct sock_fprog prog = { .len = ARRAY_SIZE(f), .filter = f };
 	long fd;
 
-	fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
-		     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	/*
+	 * Once the helper has the notification, wait for its answer whatever
+	 * signal comes (QEMU would take an EINTR for a failed reset); Linux
+	 * before 5.19 lacks the flag.
+	 */
+	unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER |
+			      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+
+	fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	if (fd < 0 && errno == EINVAL) {
+		flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+		fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	}
 	if (fd < 0 && errno == EACCES) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
-			fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
-				     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+			fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
 	}
 	if (fd < 0) {
 		vq_log("cannot install the seccomp filter that carries resets: %s",
@@ -817,6 +847,7 @@ static void helper_loop(struct vq_helper *h)
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	uint32_t cmd;
+	int fd;
 
 	if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
 		return;
@@ -837,9 +868,13 @@ static void helper_loop(struct vq_helper *h)
 				break;
 		}
 		if (pfd[0].revents) {
-			if (gate_read(h, &cmd))
+			if (gate_read(h, &cmd, &fd))
 				break;
+			if (fd >= 0)
+				close(fd);
 			/* QEMU's last word when it quits: CMD_SHUTDOWN */
+			if (cmd != CMD_SHUTDOWN)
+				vq_log("QEMU's tpm-emulator sent command %" PRIu32 ": refused", cmd);
 			gate_result(h, cmd == CMD_SHUTDOWN ? 0 : TPM_FAIL);
 		}
 	}
@@ -862,30 +897,40 @@ static void keep_only_ours(struct vq_helper *h)
 	if (max < 0 || max > 65536)
 		max = 65536;
 	for (fd = 3; fd < max; fd++)
-		if (fd != h->gate && fd != h->listener)
+		if (fd != h->gate && fd != h->exe_fd)
 			close(fd);
 }
 
 static void __attribute__((noreturn)) helper_main(struct vq_helper *h)
 {
 	uint32_t cmd;
-	int rc = EXIT_FAIL;
+	int rc = EXIT_FAIL, fd;
 
+	/* resets run vtisctl from this very binary, even if the file changes */
+	h->exe_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	keep_only_ours(h);
 	setsid();
+	prctl(PR_SET_NAME, "vtis-qemu-gate", 0, 0, 0);
+	/* it must live as long as QEMU: only QEMU's end ends it */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
 
-	/* QEMU has made the VM; machine and vCPUs wait for our answer */
-	if (gate_read(h, &cmd))
+	/* first the filter's listener, from vtis-qemu before its exec */
+	if (gate_read(h, &cmd, &fd) || cmd != VQ_CMD_LISTENER || fd < 0)
+		goto out;
+	h->listener = fd;
+	/* then QEMU has made the VM; machine and vCPUs wait for our answer */
+	if (gate_read(h, &cmd, &fd))
 		goto out;	/* QEMU ended before it got here */
+	h->data = fd;
 	if (cmd != CMD_SET_DATAFD || h->data < 0) {
 		vq_log("QEMU's tpm-emulator sent command %" PRIu32 " first", cmd);
 		goto out;
 	}
-	if (attach_device(h)) {
+	if (h->exe_fd < 0 || attach_device(h)) {
 		vq_log("could not attach the TPM: QEMU stops");
 		gate_result(h, TPM_FAIL);
 		goto out;
@@ -897,7 +942,6 @@ static void __attribute__((noreturn)) helper_main(struct vq_helper *h)
 	remove_acpi_dir(h);
 	vq_log("device %" PRIu64 " attached to QEMU pid %d%s%s", h->id, (int)h->qemu,
 	       h->ctrl[0] ? ", swtpm control " : "", h->ctrl);
-
 	helper_loop(h);
 	rc = EXIT_OK;
 out:
@@ -1014,11 +1058,11 @@ int vtis_qemu_main(int argc, char **argv)
 	struct vq_intent in = { 0 };
 	static struct vq_helper h;
 	const char *qemu = getenv("VTIS_QEMU");
-	int g[2], qargc = 1, nargs = 0, rc, i;
+	int g[2], qargc = 1, nargs = 0, rc, i, first;
+	struct sigaction oldchld;
 	struct vq_arg *args;
 	pid_t helper;
 	char **qargv;
-	ssize_t n;
 
 	if (!qemu || !qemu[0])
 		qemu = QEMU_DEFAULT;
@@ -1039,6 +1083,14 @@ int vtis_qemu_main(int argc, char **argv)
 	/* the guest's file first; the command line's options then win */
 	rc = vq_config(qargv, qargc, &o, &o.any);
 	for (i = 0; !rc && i < nargs; i++) {
+		/* a backend on the command line replaces the file's */
+		if (!strcmp(args[i].name, "state") || !strcmp(args[i].name, "host-tpm")) {
+			o.state = NULL;
+			o.host_tpm = false;
+			o.tpm_index = NULL;
+		}
+	}
+	for (i = 0; !rc && i < nargs; i++) {
 		o.any = true;
 		rc = vq_option(&o, args[i].name, args[i].val);
 	}
@@ -1055,25 +1107,26 @@ int vtis_qemu_main(int argc, char **argv)
 	if (in.tpm_arg)
 		return vq_usage("QEMU-ARGS give the guest a QEMU TPM (%s): the TPM is kvm_vtis's",
 				in.tpm_arg);
+	if (in.daemonize)
+		return vq_usage("-daemonize: QEMU would make its VM in another process; run it in the foreground");
+	if (in.q35 && o.irq > 23)
+		return vq_usage("--vtis-irq %" PRIu64 ": a q35 machine has GSIs up to 23", o.irq);
 
 	memset(&h, 0, sizeof(h));
 	h.qemu = getpid();
 	h.o = &o;
 	h.data = -1;
-	n = readlink("/proc/self/exe", h.exe, sizeof(h.exe) - 1);
-	if (n <= 0 || (size_t)n >= sizeof(h.exe) - 1) {
-		vq_log("cannot find my own binary: %s", strerror(errno));
-		return EXIT_FAIL;
-	}
-	h.exe[n] = 0;
-	if (in.q35 && o.irq > 23)
-		return vq_usage("--vtis-irq %" PRIu64 ": a q35 machine has GSIs up to 23", o.irq);
+	h.listener = -1;
+	h.exe_fd = -1;
+	/* a caller that ignores SIGCHLD would have our children reaped away */
+	sigaction(SIGCHLD, &(struct sigaction){ .sa_handler = SIG_DFL }, &oldchld);
 	if (!in.no_acpi && write_tables(&o, in.q35, h.acpi_dir, sizeof(h.acpi_dir)))
 		goto err_tables;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g))
 		goto err_tables;
 	h.gate = g[0];
 
+	first = qargc;
 	qargv[qargc++] = "-chardev";
 	qargv[qargc++] = xasprintf("socket,id=vtis-gate,fd=%d", g[1]);
 	qargv[qargc++] = "-tpmdev";
@@ -1086,26 +1139,37 @@ int vtis_qemu_main(int argc, char **argv)
 					   o.family == FAMILY_2_0 ? "tpm2.aml" : "tcpa.aml");
 	}
 	qargv[qargc] = NULL;
-	if (!qargv[qargc - 1] || keep_on_exec(g[1]))
+	for (i = first; i < qargc; i++)
+		if (!qargv[i])
+			goto err_gate;
+	if (keep_on_exec(g[1]))
 		goto err_gate;
-	/* the filter stays on this process through the exec: QEMU's */
-	h.listener = install_reset_hook();
-	if (h.listener < 0)
-		goto err_gate;
-	/* the helper closes QEMU's end of the gate; the exec closes its ones */
+	/* the helper closes QEMU's end of the gate; the exec closes its own */
 	helper = start_helper(&h);
 	if (helper < 0) {
 		vq_log("cannot start the helper: %s", strerror(errno));
-		goto err_listener;
+		goto err_gate;
 	}
+	close(g[0]);
 	/* with Yama's ptrace_scope 1, let it (and its vtisctl) take our VM fd */
 	prctl(PR_SET_PTRACER, helper, 0, 0, 0);
+	/*
+	 * The filter goes on this process alone, through the exec: QEMU's.
+	 * Its listener goes to the helper over the gate, before QEMU's first
+	 * word there; the helper and what it runs stay unfiltered.
+	 */
+	h.listener = install_reset_hook();
+	if (h.listener < 0 || gate_send_fd(g[1], VQ_CMD_LISTENER, h.listener)) {
+		vq_log("cannot hand the reset hook to the helper");
+		close(g[1]);	/* the helper sees the gate close and cleans up */
+		return EXIT_FAIL;
+	}
+	close(h.listener);
+	sigaction(SIGCHLD, &oldchld, NULL);
 	execvp(qemu, qargv);
 	vq_log("cannot run %s: %s", qemu, strerror(errno));
 	return EXIT_FAIL;	/* the helper sees the gate close and cleans up */
 
-err_listener:
-	close(h.listener);
 err_gate:
 	close(g[0]);
 	close(g[1]);

@@ -116,23 +116,6 @@ static void reset_help(void)
 	       "                Without it, restart the TPM yourself.\n");
 }
 
-static int full_write(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* CMD_INIT on swtpm's control socket; 0, or -1 after a message. */
 static int swtpm_init(const char *path)
 {

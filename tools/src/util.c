@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vtisctl: diagnostics and strict parsing of command-line values.
+ * vtisctl: diagnostics, strict parsing of command-line values, and small
+ * helpers every command shares (directories, time, whole reads and writes).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vtisctl.h"
 
@@ -207,4 +209,46 @@ void sleep_ms(unsigned int ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+/* write(2) all n bytes, or -1 (errno set; EIO for a short write of 0). */
+int full_write(int fd, const void *p, size_t n)
+{
+	const char *b = p;
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (!w)
+				errno = EIO;
+			return -1;
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* read(2) all n bytes, or -1 (errno set; EIO at end of file). */
+int full_read(int fd, void *p, size_t n)
+{
+	char *b = p;
+	ssize_t r;
+
+	while (n) {
+		r = read(fd, b, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (!r)
+				errno = EIO;
+			return -1;
+		}
+		b += r;
+		n -= (size_t)r;
+	}
+	return 0;
 }

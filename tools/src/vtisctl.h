@@ -50,6 +50,8 @@ int finish_output(void);
 int make_dirs(const char *dir, unsigned int mode);
 uint64_t now_ms(void);
 void sleep_ms(unsigned int ms);
+int full_write(int fd, const void *p, size_t n);
+int full_read(int fd, void *p, size_t n);
 
 /* json.c: a minimal JSON writer for flat objects */
 struct json_obj {

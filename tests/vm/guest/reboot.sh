@@ -44,14 +44,7 @@ boot1() {
 if [ "$(cat "$marker" 2>/dev/null)" != 2 ]; then
 	(boot1)
 	echo "vtis-guest: boot 1 done"
-	for _ in $(seq 600); do
-		[ "$(cat "$marker" 2>/dev/null)" = 2 ] && break
-		sleep 0.2
-	done
-	echo "vtis-guest: rebooting"
-	echo b >/proc/sysrq-trigger
-	sleep 60
-	exit 1
+	reboot_at_stage "$marker" 2
 fi
 
 echo "# boot 2: $(dmesg | grep -E 'tpm' | tr '\n' ' ')"

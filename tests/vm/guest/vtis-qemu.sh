@@ -54,14 +54,7 @@ case $stage in
 		echo "# boot 1: ek-cert-sha256 $(sha256sum <ek.der | cut -d' ' -f1)"
 	)
 	echo "vtis-guest: boot 1 done"
-	for _ in $(seq 600); do
-		[ "$(cat $dir/stage)" = 2 ] && break
-		sleep 0.2
-	done
-	echo "vtis-guest: rebooting"
-	echo b >/proc/sysrq-trigger
-	sleep 60
-	exit 1
+	reboot_at_stage $dir/stage 2
 	;;
 2)
 	(

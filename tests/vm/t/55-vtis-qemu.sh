@@ -33,7 +33,7 @@ echo 1 >/var/tmp/vtis-vq/stage
 no_device() { [ "$("$v" list --json)" = "[]" ]; }
 no_leftovers() {	# QEMU is gone: so is all that vtis-qemu started
 	no_device && ! pgrep -x swtpm >/dev/null && ! pgrep -x vtis-swtpm-sup >/dev/null &&
-		! pgrep -x vtis-qemu >/dev/null && ! ls -d /tmp/vtis-qemu.* >/dev/null 2>&1
+		! pgrep -x vtis-qemu-gate >/dev/null && ! ls -d /tmp/vtis-qemu.* >/dev/null 2>&1
 }
 # qemu_checks NAME: the started process is QEMU; the device was attached
 # before QEMU made its vCPU; sets id.
@@ -50,6 +50,14 @@ qemu_checks() {
 		       [ -n \"\$a\" ] && [ -n \"\$c\" ] && [ \"\$a\" -lt \"\$c\" ]"
 	ktap_check "$1: the temporary ACPI tables are gone once QEMU has read them" \
 		sh -c "! ls -d /tmp/vtis-qemu.* 2>/dev/null"
+	filters() { sed -n 's/^Seccomp_filters:\t*//p' "/proc/$1/status" 2>/dev/null; }
+	# (swtpm installs a seccomp filter of its own: its supervisor tells)
+	local sup helper
+	sup=$(pgrep -x vtis-swtpm-sup) helper=$(pgrep -x vtis-qemu-gate)
+	echo "# seccomp filters: QEMU $(filters $GUEST_PID), helper $(filters $helper), swtpm's supervisor $(filters $sup), this shell $(filters $$)"
+	ktap_check "$1: QEMU runs under vtis-qemu's seccomp filter; its helper and swtpm's supervisor do not" \
+		sh -c "[ -n '$sup' ] && [ -n '$helper' ] && [ '$(filters $GUEST_PID)' -gt '$(filters $$)' ] &&
+		       [ '$(filters $helper)' = '$(filters $$)' ] && [ '$(filters $sup)' = '$(filters $$)' ]"
 	grep '^vtis-qemu' "$log" | ktap_diag
 }
 # resets NAME: how many resets of the VM vtis-qemu has carried to the device.
@@ -139,6 +147,12 @@ for sig in TERM KILL; do
 		guest_start "$n" "$VTIS_ROOT/tests/vm/guest/tpm12.sh" -trace kvm_init_vcpu
 	qemu_checks "$n"
 	ktap_check "$sig: swtpm is connected" sh -c "'$v' info '$id' | grep -qx 'emulator_connected yes'"
+	if [ $sig = TERM ]; then
+		helper=$(pgrep -x vtis-qemu-gate)
+		kill -TERM $helper
+		sleep 1
+		ktap_check "TERM: the helper ignores SIGTERM (it ends with QEMU)" kill -0 $helper
+	fi
 	kill -$sig "$GUEST_PID"
 	wait_qemu
 	echo "# QEMU's exit status after SIG$sig: $rc"
