@@ -207,7 +207,7 @@ man=$VTIS_ROOT/tools/vtisctl.8
 ktap_check "cli: vtisctl.8 renders without groff warnings" \
 	sh -c "groff -man -Tutf8 -ww -z '$man' 2>&1 | grep -q . && exit 1; exit 0"
 for w in attach detach list info stats --watch --interval --count acpi --vm-fd --pid --base --tpm --emulator --host-tpm --tpm-index \
-	--json --out --irq --log-area --version ssdt-tpm.aml tpm2.aml tcpa.aml "EXIT STATUS" EXAMPLES; do
+	--json --out --irq --machine --log-area --version ssdt-tpm.aml tpm2.aml tcpa.aml "EXIT STATUS" EXAMPLES; do
 	ktap_check "cli: vtisctl.8 documents $w" grep -q -- "$(printf '%s' "$w" | sed 's/-/\\\\-/g')" "$man"
 done
 

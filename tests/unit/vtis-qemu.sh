@@ -180,3 +180,12 @@ expect 1 "a file of another user's" "must be a regular file .* that no one else 
 rm "$conf/w.conf"
 ln -s "$conf/vm1.conf" "$conf/l.conf"
 expect 1 "a symlink" "cannot read $conf/l.conf" -- -name l
+
+# The man page renders cleanly and documents every option and file.
+man=$VTIS_ROOT/tools/vtis-qemu.8
+ktap_check "vtis-qemu: vtis-qemu.8 renders without groff warnings" \
+	sh -c "groff -man -Tutf8 -ww -z '$man' 2>&1 | grep -q . && exit 1; exit 0"
+for w in --vtis-state --vtis-tpm --vtis-irq --vtis-host-tpm --vtis-tpm-index --vtis-help \
+	VTIS_QEMU VTIS_QEMU_CONF_DIR /etc/kvm-vtis/qemu.d KVM_SET_MP_STATE "EXIT STATUS" FILES; do
+	ktap_check "vtis-qemu: vtis-qemu.8 documents $w" grep -q -- "$(printf '%s' "$w" | sed 's/-/\\\\-/g')" "$man"
+done
