@@ -10,7 +10,8 @@ build_pkgs=(build-essential bc flex bison libelf-dev libssl-dev kmod
 test_pkgs=(linux-image-amd64 qemu-system-x86 qemu-utils swtpm swtpm-tools
 	   tpm2-tools acpica-tools busybox-static cpio linux-source-6.1
 	   gcc-multilib debootstrap clang llvm libclang-rt-14-dev gnuplot-nox
-	   debhelper dh-dkms dpkg-dev lintian socat)
+	   debhelper dh-dkms dpkg-dev lintian socat libvirt-daemon-system
+	   libvirt-clients ovmf)
 
 want=("${build_pkgs[@]}")
 [ "${1:-test}" = test ] && want+=("${test_pkgs[@]}")
@@ -42,5 +43,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Packages with daemons (libvirt's) are installed, not started: a
+# policy-rc.d that says no, unless the machine has one of its own.
+policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

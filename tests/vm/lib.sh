@@ -75,6 +75,14 @@ ktap_replay() {
 	ktap_run "$1" sh -c 'cat "$1"; exit "$2"' ktap-replay "$2" "$3"
 }
 
+# readme_recipe NAME: the README's block between its "recipe: NAME"
+# markers, as the shell commands it shows (the indent of a code block
+# removed).
+readme_recipe() {
+	sed -n "/^<!-- recipe: $1 /,/^<!-- \/recipe -->/p" "$VTIS_ROOT/README.md" |
+		sed -n 's/^    //p'
+}
+
 # --- The Linux guest (L2) under unmodified QEMU -------------------------
 
 # guest_start NAME SCRIPT [QEMU ARGS...]: start unmodified QEMU, paused
@@ -170,6 +178,26 @@ vm_fd_of() {
 		fi
 	done
 	return 1
+}
+
+# In a guest: PCR_ZERO is a reset sha256 PCR; pcr16 prints PCR 16 of the
+# sha256 bank (lower-case hex).
+PCR_ZERO=0000000000000000000000000000000000000000000000000000000000000000
+pcr16() { tpm2_pcrread sha256:16 | sed -n 's/.*16 *: *0x//p' | tr 'A-F' 'a-f'; }
+
+# fresh_tpm_works LABEL: in a guest, the TPM was started anew for this boot
+# (PCR 16 reads zero), gives random bytes and extends PCR 16.
+fresh_tpm_works() {
+	local p
+	p=$(pcr16)
+	echo "# $1: PCR16 at start $p"
+	ktap_check "$1: PCR 16 reads zero (a fresh TPM2_Startup(CLEAR))" test "$p" = "$PCR_ZERO"
+	ktap_check "$1: tpm2_getrandom 16" \
+		sh -c 'tpm2_getrandom --hex 16 >rand && [ $(wc -c <rand) -eq 32 ]'
+	ktap_check "$1: tpm2_pcrextend 16" \
+		tpm2_pcrextend "16:sha256=$(sha256sum rand | cut -d' ' -f1)"
+	p=$(pcr16)
+	ktap_check "$1: PCR 16 is no longer zero" test -n "$p" -a "$p" != "$PCR_ZERO"
 }
 
 # reboot_at_stage FILE VALUE: in a guest, wait (up to 120 s) until the

@@ -23,8 +23,7 @@ GUEST_LOG=/tmp/readme.console
 # /tmp/NAME.body, and as a script, /tmp/NAME.sh, that runs it with its
 # "..." replaced by the test guest's arguments (console in GUEST_LOG).
 recipe() {
-	sed -n "/^<!-- recipe: $1 /,/^<!-- \/recipe -->/p" "$VTIS_ROOT/README.md" |
-		sed -n 's/^    //p' >"/tmp/$1.body"
+	readme_recipe "$1" >"/tmp/$1.body"
 	sed 's/^/# recipe: /' "/tmp/$1.body"
 	{
 		echo 'set -e'

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside a Linux guest that booted through UEFI firmware (OVMF) with
+# kvm_vtis attached before the firmware's first instruction: the firmware
+# found the TPM 2.0, measured the boot into it and handed its event log to
+# Linux (through EFI).  In every boot the log, replayed with tpm2_eventlog,
+# must give exactly the sha256 PCRs 0-7 that the TPM reports, with the
+# loaded kernel measured into PCR 4.  The test host names the boot in
+# /var/tmp/vtis-mb/stage:
+#   1: a secret is sealed to PCRs 0-7 (sha256); the sealed object is printed
+#      (base64) for the test host, which hands it back in /var/tmp/vtis-mb;
+#      at stage 2 the guest reboots.
+#   2: after the reboot (the TIS reset, the firmware's TPM2_Startup and
+#      measurements anew): the same boot, so unsealing works.
+#   3: another QEMU with one measured change (another kernel image, which
+#      the firmware measures into PCR 4): unsealing must fail.
+set -u
+dir=/var/tmp/vtis-mb
+stage=$(cat $dir/stage)
+echo "vtis-guest: boot $stage begins"
+. "$(dirname "$0")/../lib.sh"
+export TPM2TOOLS_TCTI=device:/dev/tpmrm0
+cd /tmp || exit 1
+log=/sys/kernel/security/tpm0/binary_bios_measurements
+pcrs=sha256:0,1,2,3,4,5,6,7
+
+# sha256_pcrs: "N HEX" lines (PCRs 0-7, lower case) of the sha256 bank in
+# tpm2_pcrread's output, or in the "pcrs:" section of tpm2_eventlog's.
+sha256_pcrs() {
+	awk '/^ *sha[0-9]+:$/ { bank = $1 }
+	     bank == "sha256:" && $2 == ":" && $1 ~ /^[0-7]$/ { print $1, tolower(substr($3, 3)) }'
+}
+# unseal: the secret sealed in boot 1, with the PCRs of this boot.
+unseal() {
+	tpm2_createprimary -Q -C o -G ecc -c prim.ctx &&
+		tpm2_load -Q -C prim.ctx -u $dir/seal.pub -r $dir/seal.priv -c seal.ctx &&
+		tpm2_unseal -c seal.ctx -p "pcr:$pcrs" >unsealed &&
+		[ "$(cat unsealed)" = "kvm_vtis measured boot" ]
+}
+sealed_away() { ! unseal; }
+
+(
+	trap ktap_finish EXIT
+	ktap_check "boot $stage: tpm_tis finds a 2.0 TPM (started by the firmware)" \
+		sh -c "dmesg | grep -q 'tpm_tis MSFT0101:00: 2.0 TPM'"
+	ktap_check "boot $stage: the firmware's event log is there (securityfs)" cp "$log" eventlog.bin
+	echo "# boot $stage: event log of $(wc -c <eventlog.bin) bytes"
+	ktap_check "boot $stage: the event log is not empty" test -s eventlog.bin
+	ktap_check "boot $stage: tpm2_eventlog parses it" sh -c 'tpm2_eventlog eventlog.bin >events.yaml'
+	echo "# boot $stage: $(grep -c 'EventNum:' events.yaml) events"
+	sed -n '/^pcrs:/,$p' events.yaml | sha256_pcrs >replayed
+	tpm2_pcrread $pcrs | sha256_pcrs >tpm
+	sed "s/^/# boot $stage: pcr /" tpm
+	ktap_check "boot $stage: the replay gives PCRs 0-7" test "$(wc -l <replayed)" -eq 8
+	ktap_check "boot $stage: the event log replays to the TPM's sha256 PCRs 0-7" cmp replayed tpm
+	ktap_check "boot $stage: PCR 0 was measured (not zero)" \
+		sh -c "grep -q '^0 ' tpm && ! grep -q '^0 0*\$' tpm"
+	ktap_check "boot $stage: the kernel was measured into PCR 4 (EV_EFI_BOOT_SERVICES_APPLICATION)" \
+		sh -c "grep -B1 'EventType: EV_EFI_BOOT_SERVICES_APPLICATION' events.yaml | grep -q 'PCRIndex: 4'"
+	case $stage in
+	1)
+		ktap_check "boot 1: a secret sealed to PCRs 0-7" sh -c "
+			tpm2_createprimary -Q -C o -G ecc -c prim.ctx &&
+			tpm2_pcrread -Q -o pcrs.bin $pcrs &&
+			tpm2_createpolicy -Q --policy-pcr -l $pcrs -f pcrs.bin -L pcr.policy &&
+			echo -n 'kvm_vtis measured boot' |
+				tpm2_create -Q -C prim.ctx -L pcr.policy -i- -u seal.pub -r seal.priv"
+		echo "vtis-guest: sealed-pub $(base64 -w0 <seal.pub)"
+		echo "vtis-guest: sealed-priv $(base64 -w0 <seal.priv)" ;;
+	2)
+		ktap_check "boot 2: the secret unseals (the same measured boot)" unseal ;;
+	3)
+		ktap_check "boot 3: the secret does not unseal (a measured change)" sealed_away ;;
+	esac
+	ktap_check "boot $stage: guest kernel log is clean" no_splat
+)
+echo "vtis-guest: boot $stage done"
+[ "$stage" = 1 ] && reboot_at_stage $dir/stage 2
+exit 0

@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# UEFI measured boot through kvm_vtis: Debian's OVMF, unmodified, under
+# unmodified QEMU started by vtis-qemu (the device is there before the
+# firmware's first instruction; no -S), boots the test's Linux kernel
+# directly (-kernel through the firmware's loader).  The firmware finds the
+# TPM 2.0, starts it and measures the boot; the guest (guest/eventlog.sh)
+# replays the event log Linux took from EFI to the TPM's PCRs 0-7, in each
+# of three boots:
+#   1: seals a secret to PCRs 0-7, then reboots itself;
+#   2: (the device reset, the firmware starts and measures anew) the same
+#      PCRs, and the secret unseals;
+#   3: another QEMU on the same TPM state and firmware variables, booting
+#      another kernel image (the same kernel with one reserved byte of its
+#      DOS header changed, so it boots the same but hashes differently):
+#      the firmware measures it into PCR 4, and the secret does not unseal.
+# The L2 QEMU runs with a userspace irqchip and kvm=off: under the outer
+# TCG QEMU, OVMF otherwise aborts it (the testbed's notes), so the TPM has
+# no interrupt here (polling, as firmware does anyway).
+set -u
+. "$VTIS_ROOT/tests/vm/lib.sh"
+v=$VTIS_ROOT/tools/vtisctl
+vq=$VTIS_ROOT/tools/vtis-qemu
+code=/usr/share/OVMF/OVMF_CODE_4M.fd
+vars=/usr/share/OVMF/OVMF_VARS_4M.fd
+dir=/var/tmp/vtis-mb
+
+ktap_check "modprobe kvm_vtis" vtis_load
+trap 'st=$?; kill -9 $(jobs -p) 2>/dev/null; vtis_exit $st' EXIT
+export TMPDIR=/tmp
+rm -rf $dir /tmp/mb-tpm
+mkdir -p $dir
+ktap_check "Debian's OVMF is installed (ovmf: $code)" test -r "$code" -a -r "$vars"
+cp "$vars" /tmp/mb-vars.fd
+
+# ovmf NAME [QEMU ARGS...]: vtis-qemu runs QEMU with OVMF and the guest.
+ovmf() {
+	local name=$1
+	shift
+	GUEST_QEMU="$vq --vtis-state /tmp/mb-tpm" GUEST_PAUSE= GUEST_NO_REBOOT= \
+		ktap_check "$name: vtis-qemu starts QEMU with OVMF (no -S)" \
+		guest_start "$name" "$VTIS_ROOT/tests/vm/guest/eventlog.sh" \
+		-machine kernel-irqchip=off -cpu host,kvm=off,-xsave -m 512 \
+		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
+		-drive if=pflash,format=raw,unit=1,file=/tmp/mb-vars.fd "$@"
+	id=$(sed -n 's/^vtis-qemu: device \([0-9]*\) attached.*/\1/p' "/tmp/$name.qemu.log")
+	ktap_check "$name: the device (${id:-?}) is attached to QEMU and swtpm serves it" \
+		sh -c "[ -n '$id' ] && '$v' info '$id' | grep -qx 'owner_pid $GUEST_PID' &&
+		       '$v' info '$id' | grep -qx 'emulator_connected yes'"
+}
+# pcrs N: boot N's PCRs 0-7 as the guest printed them ("N HEX" lines).
+pcrs() { cat /tmp/mb.console /tmp/mb3.console 2>/dev/null | tr -d '\r' | sed -n "s/^# boot $1: pcr //p"; }
+resets() { grep -c "^vtis-qemu: reset of the VM: device $id reset" /tmp/mb.qemu.log; }
+done_boot() {
+	ktap_check "boot $1: the guest booted through OVMF and ran its checks" \
+		guest_says "$2" "^vtis-guest: boot $1 done" ||
+		tail -n 40 "$GUEST_LOG" | tr -d '\r' | ktap_diag
+	guest_results "/^vtis-guest: boot $1 begins/" "/^vtis-guest: boot $1 done/"
+}
+nothing_left() {	# QEMU (this shell's child) ended: so did the rest
+	wait "$GUEST_PID"
+	echo "# $1: QEMU exited $?"
+	ktap_check "$1: nothing is left (device, swtpm)" wait_for 30 sh -c \
+		"[ \"\$('$v' list --json)\" = '[]' ] && ! pgrep -x swtpm"
+}
+
+# --- boots 1 and 2: one QEMU, the guest's reboot between them -----------------
+echo 1 >$dir/stage
+ovmf mb
+t0=$SECONDS
+done_boot 1 900
+echo "# boot 1 took $((SECONDS - t0)) s"
+tr -d '\r' <"$GUEST_LOG" | sed -n 's/^vtis-guest: sealed-pub //p' | base64 -d >$dir/seal.pub
+tr -d '\r' <"$GUEST_LOG" | sed -n 's/^vtis-guest: sealed-priv //p' | base64 -d >$dir/seal.priv
+ktap_check "boot 1: the guest printed its sealed object" test -s $dir/seal.pub -a -s $dir/seal.priv
+r=$(resets)
+echo 2 >$dir/stage
+done_boot 2 900
+ktap_check "boot 2: the guest's reboot reset the device ($r -> $(resets) resets)" test "$(resets)" -gt "$r"
+p1=$(pcrs 1) p2=$(pcrs 2)
+ktap_check "boot 2: the firmware measured the same PCRs 0-7 as in boot 1" \
+	test -n "$p1" -a "$p1" = "$p2"
+ktap_check "boot 2: the guest powered off" guest_wait 120
+nothing_left "boots 1-2"
+echo "# boots 1 and 2 took $((SECONDS - t0)) s"
+
+# --- boot 3: the same state, one measured change -------------------------------
+cp "${VTIS_VMLINUZ:-/boot/vmlinuz-$VTIS_KVER}" /tmp/mb-vmlinuz
+printf '\001' | dd of=/tmp/mb-vmlinuz bs=1 seek=48 conv=notrunc status=none
+ktap_check "boot 3: its kernel image differs from the first in one byte" \
+	test "$(cmp -l "${VTIS_VMLINUZ:-/boot/vmlinuz-$VTIS_KVER}" /tmp/mb-vmlinuz | wc -l)" -eq 1
+echo 3 >$dir/stage
+VTIS_VMLINUZ=/tmp/mb-vmlinuz ovmf mb3
+done_boot 3 900
+p1=$(pcrs 1) p3=$(pcrs 3)
+ktap_check "boot 3: PCR 4 (the kernel) differs from boot 1's; PCRs 0-3 and 5-7 do not" \
+	sh -c "[ \"\$(echo '$p3' | grep '^4 ')\" != \"\$(echo '$p1' | grep '^4 ')\" ] &&
+	       [ \"\$(echo '$p3' | grep -v '^4 ')\" = \"\$(echo '$p1' | grep -v '^4 ')\" ] &&
+	       [ -n '$p1' ]"
+ktap_check "boot 3: the guest powered off" guest_wait 120
+nothing_left "boot 3"
+grep -h '^vtis-qemu' /tmp/mb.qemu.log /tmp/mb3.qemu.log | ktap_diag
+rm -rf $dir /tmp/mb-tpm /tmp/mb-vars.fd /tmp/mb-vmlinuz
+ktap_check "host log clean" no_splat
