@@ -83,6 +83,15 @@ readme_recipe() {
 		sed -n 's/^    //p'
 }
 
+# vtis_qemu_left_nothing: a VMM that vtis-qemu ran has ended, and so has
+# everything it started: no device, no swtpm or supervisor, no helper, no
+# temporary ACPI directory (in /tmp).
+vtis_qemu_left_nothing() {
+	[ "$("$VTIS_ROOT/tools/vtisctl" list --json)" = "[]" ] &&
+		! pgrep -x swtpm >/dev/null && ! pgrep -x vtis-swtpm-sup >/dev/null &&
+		! pgrep -x vtis-qemu-gate >/dev/null && ! ls -d /tmp/vtis-qemu.* >/dev/null 2>&1
+}
+
 # --- The Linux guest (L2) under unmodified QEMU -------------------------
 
 # guest_start NAME SCRIPT [QEMU ARGS...]: start unmodified QEMU, paused

@@ -30,11 +30,6 @@ mkdir -p /var/tmp/vtis-vq
 echo 20 >/var/tmp/vtis-vq/irq
 echo 1 >/var/tmp/vtis-vq/stage
 
-no_device() { [ "$("$v" list --json)" = "[]" ]; }
-no_leftovers() {	# QEMU is gone: so is all that vtis-qemu started
-	no_device && ! pgrep -x swtpm >/dev/null && ! pgrep -x vtis-swtpm-sup >/dev/null &&
-		! pgrep -x vtis-qemu-gate >/dev/null && ! ls -d /tmp/vtis-qemu.* >/dev/null 2>&1
-}
 # qemu_checks NAME: the started process is QEMU; the device was attached
 # before QEMU made its vCPU; sets id.
 qemu_checks() {
@@ -110,7 +105,7 @@ ktap_check "A: the host's system_reset reset the device (${r2:-?} -> $(resets vq
 	test "$(resets vqa)" -gt "${r2:-999}"
 wait_qemu
 ktap_check "A: QEMU exited 0" test "$rc" = 0
-ktap_check "A: nothing is left (device, swtpm, supervisor, helper)" wait_for 10 no_leftovers
+ktap_check "A: nothing is left (device, swtpm, supervisor, helper)" wait_for 10 vtis_qemu_left_nothing
 
 # --- B: TPM 1.2, no interrupt, no -S ------------------------------------------
 GUEST_QEMU="$vq --vtis-tpm 1.2 --vtis-state /tmp/vq-b" GUEST_PAUSE= \
@@ -123,7 +118,7 @@ ktap_check "B: the guest ran its TPM 1.2 checks and powered off" guest_wait 300
 guest_results
 wait_qemu
 ktap_check "B: QEMU exited 0" test "$rc" = 0
-ktap_check "B: nothing is left" wait_for 10 no_leftovers
+ktap_check "B: nothing is left" wait_for 10 vtis_qemu_left_nothing
 
 # --- Q: q35, interrupt 20 --------------------------------------------------------
 echo q35 >/var/tmp/vtis-vq/stage
@@ -137,7 +132,7 @@ ktap_check "Q: the guest used the TPM and its interrupt, and powered off" guest_
 guest_results
 wait_qemu
 ktap_check "Q: QEMU exited 0" test "$rc" = 0
-ktap_check "Q: nothing is left" wait_for 10 no_leftovers
+ktap_check "Q: nothing is left" wait_for 10 vtis_qemu_left_nothing
 
 # --- C, D: SIGTERM and SIGKILL of QEMU ------------------------------------------
 for sig in TERM KILL; do
@@ -156,7 +151,7 @@ for sig in TERM KILL; do
 	kill -$sig "$GUEST_PID"
 	wait_qemu
 	echo "# QEMU's exit status after SIG$sig: $rc"
-	ktap_check "$sig: nothing is left" wait_for 10 no_leftovers
+	ktap_check "$sig: nothing is left" wait_for 10 vtis_qemu_left_nothing
 done
 
 rm -rf /var/tmp/vtis-vq /tmp/vq-*

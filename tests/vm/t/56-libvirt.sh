@@ -125,11 +125,6 @@ ktap_check "the recipe runs to its end (exit 0)" timeout 300 bash -e /tmp/libvir
 echo "# the recipe took $((SECONDS - t0)) s"
 [ -s "$log" ] && grep 'vtis-qemu' "$log" | ktap_diag
 
-no_leftovers() {	# no device, swtpm, supervisor, helper or temporary tables
-	[ "$(vtisctl list --json)" = "[]" ] && ! pgrep -x swtpm >/dev/null &&
-		! pgrep -x vtis-swtpm-sup >/dev/null && ! pgrep -x vtis-qemu-gate >/dev/null &&
-		! ls -d /tmp/vtis-qemu.* >/dev/null 2>&1
-}
 # started: libvirt's QEMU for vm1 runs vtis-qemu's device; sets GUEST_PID, id.
 started() {
 	GUEST_PID=$(cat /run/libvirt/qemu/vm1.pid 2>/dev/null)
@@ -185,7 +180,7 @@ ktap_check "reset: the device was reset ($r -> $(resets) resets)" test "$(resets
 ktap_check "shutdown: the guest waits for the power button" waiting 3
 ktap_check "virsh shutdown vm1" timeout 60 virsh shutdown vm1
 ktap_check "shutdown: QEMU ended, vm1 is shut off" wait_for 120 gone
-ktap_check "shutdown: nothing is left" wait_for 15 no_leftovers
+ktap_check "shutdown: nothing is left" wait_for 15 vtis_qemu_left_nothing
 echo "# four boots and a shutdown took $((SECONDS - t0)) s"
 
 # Again on the kept state, then virsh destroy.
@@ -197,7 +192,7 @@ ktap_check "boot 4: the same EK certificate (the state was kept)" \
 	grep -q "^# boot 4: ek-cert-sha256 $ek" "$GUEST_LOG"
 ktap_check "virsh destroy vm1" timeout 60 virsh destroy vm1
 ktap_check "destroy: QEMU ended, vm1 is shut off" wait_for 60 gone
-ktap_check "destroy: nothing is left" wait_for 15 no_leftovers
+ktap_check "destroy: nothing is left" wait_for 15 vtis_qemu_left_nothing
 ktap_check "virsh undefine vm1" virsh undefine vm1
 ktap_check "undefine: no domain, no device, no swtpm" \
 	sh -c "[ -z \"\$(virsh list --all --name | tr -d '[:space:]')\" ] && [ \"\$(vtisctl list --json)\" = '[]' ] && ! pgrep -x swtpm"
