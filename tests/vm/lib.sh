@@ -209,12 +209,22 @@ fresh_tpm_works() {
 	ktap_check "$1: PCR 16 is no longer zero" test -n "$p" -a "$p" != "$PCR_ZERO"
 }
 
+# stage_next FILE VALUE: in the test host, tell a running guest its next
+# stage: VALUE goes into FILE (which the guest's next boot reads) and
+# FILE.VALUE is created (what reboot_at_stage waits for: the guest caches
+# its root, so it sees a new file at once but a rewritten one only after
+# its next boot; tests/vm/guest/init).
+stage_next() {
+	echo "$2" >"$1" && : >"$1.$2"
+}
+
 # reboot_at_stage FILE VALUE: in a guest, wait (up to 120 s) until the
-# test host writes VALUE to FILE, then reboot at once (sysrq b: the reset a
-# crashed kernel does, no TPM shutdown) and never return.
+# test host sets the stage to VALUE (stage_next FILE VALUE), then reboot at
+# once (sysrq b: the reset a crashed kernel does, no TPM shutdown) and
+# never return.
 reboot_at_stage() {
 	for _ in $(seq 600); do
-		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && break
+		[ -e "$1.$2" ] && break
 		sleep 0.2
 	done
 	echo "vtis-guest: rebooting"

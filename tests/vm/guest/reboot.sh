@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside a Linux guest that reboots once (booted with tpm_tis.force=1
 # tpm_tis.interrupts=0, no ACPI).  Boot 1 uses the TPM, prints
-# "vtis-guest: boot 1 done", waits until the test host's marker
-# /var/tmp/vtis-reboot/stage reads 2 and reboots.  Boot 2: the kernel
+# "vtis-guest: boot 1 done", waits until the test host sets stage 2 of
+# /var/tmp/vtis-reboot/stage (stage_next) and reboots.  Boot 2: the kernel
 # found the TPM again, restarted (TPM_RC_INITIALIZE), and started it, PCR 16 is
 # zero again (the TPM was restarted and TPM2_Startup(CLEAR) ran), and
 # commands work.  Both boots read the EK certificate from NV.

@@ -47,7 +47,7 @@ if ktap_check "the guest's first boot used the TPM" guest_says 300 '^vtis-guest:
 	restarted() { n=$(pgrep -P "$sup" -x swtpm) && [ "$n" != "$sw" ] &&
 		"$vtisctl" info "$id" | grep -qx 'emulator_connected yes'; }
 	ktap_check "swtpm killed -9 between the boots: its supervisor runs another" wait_for 20 restarted
-	echo 2 >/var/tmp/vtis-reboot/stage
+	stage_next /var/tmp/vtis-reboot/stage 2
 fi
 ktap_check "the guest rebooted, its TPM reset, and finished its checks" guest_wait 400 ||
 	tail -n 60 "$GUEST_LOG" | tr -d '\r' | ktap_diag

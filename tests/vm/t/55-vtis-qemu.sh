@@ -82,7 +82,7 @@ if ktap_check "A: boot 1 used the TPM" guest_says 300 '^vtis-guest: boot 1 done'
 	restarted() { n=$(pgrep -P "$sup" -x swtpm) && [ "$n" != "$sw" ] &&
 		"$v" info "$id" | grep -qx 'emulator_connected yes'; }
 	ktap_check "A: swtpm killed -9: its supervisor runs another" wait_for 20 restarted
-	echo 2 >/var/tmp/vtis-vq/stage
+	stage_next /var/tmp/vtis-vq/stage 2
 fi
 if ktap_check "A: boot 2 (after the guest's reboot) used the TPM" \
 	guest_says 400 '^vtis-guest: boot 2 done'; then

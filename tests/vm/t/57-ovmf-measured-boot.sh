@@ -79,7 +79,7 @@ tr -d '\r' <"$GUEST_LOG" | sed -n 's/^vtis-guest: sealed-pub //p' | base64 -d >$
 tr -d '\r' <"$GUEST_LOG" | sed -n 's/^vtis-guest: sealed-priv //p' | base64 -d >$dir/seal.priv
 ktap_check "boot 1: the guest printed its sealed object" test -s $dir/seal.pub -a -s $dir/seal.priv
 r=$(resets)
-echo 2 >$dir/stage
+stage_next $dir/stage 2
 done_boot 2 900
 ktap_check "boot 2: the guest's reboot reset the device ($r -> $(resets) resets)" test "$(resets)" -gt "$r"
 p1=$(pcrs 1) p2=$(pcrs 2)
