@@ -48,12 +48,9 @@ MODDIR := $(DESTDIR)/lib/modules/$(KVER)/extra
 UDEVRULESDIR ?= /etc/udev/rules.d
 MODULESLOADDIR ?= /etc/modules-load.d
 # The module is loaded at boot (systemd-modules-load reads this file), so
-# /dev/kvm-vtis exists without a modprobe.  Its misc minor is dynamic: a
-# fixed one would let a devname alias and kmod's static nodes load it on
-# the first open instead, but the unassigned minors are contested, and a
-# clash would keep the module from loading.  A "devname:kvm-vtis" alias
-# alone is no use: depmod writes modules.devname lines only for modules
-# that also carry a char-major-10-N alias, and complains of the others.
+# /dev/kvm-vtis exists without a modprobe.  Unloaded, it comes back on the
+# first open of /dev/kvm-vtis: a fixed misc minor and a devname alias
+# (kmod/ctl.h) make kmod create the node at boot.
 TOOLS_INSTALLED := $(BINDIR)/vtisctl $(BINDIR)/vtis-qemu $(BINDIR)/vtis-qemu-reset \
 	$(MAN8DIR)/vtisctl.8 $(MAN8DIR)/vtis-qemu.8 $(MAN8DIR)/vtis-qemu-reset.8 \
 	$(COMPLDIR)/vtisctl $(INCDIR)/kvm_vtis.h \

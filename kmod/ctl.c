@@ -361,15 +361,22 @@ static const struct file_operations vtis_ctl_fops = {
 };
 
 static struct miscdevice vtis_ctl_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
+	.minor = VTIS_CTL_MINOR,
 	.name = "kvm-vtis",
 	.fops = &vtis_ctl_fops,
 	.mode = 0660,
 };
+MODULE_ALIAS_MISCDEV(VTIS_CTL_MINOR);
+MODULE_ALIAS("devname:kvm-vtis");
 
 int vtis_ctl_init(void)
 {
-	return misc_register(&vtis_ctl_misc);
+	int ret = misc_register(&vtis_ctl_misc);
+
+	if (ret == -EBUSY)
+		pr_err("misc minor %d (/dev/kvm-vtis) is taken by another driver\n",
+		       VTIS_CTL_MINOR);
+	return ret;
 }
 
 void vtis_ctl_exit(void)

@@ -11,7 +11,7 @@ test_pkgs=(linux-image-amd64 qemu-system-x86 qemu-utils swtpm swtpm-tools
 	   tpm2-tools acpica-tools busybox-static cpio linux-source-6.1
 	   gcc-multilib debootstrap clang llvm libclang-rt-14-dev gnuplot-nox
 	   debhelper dh-dkms dpkg-dev lintian socat libvirt-daemon-system
-	   libvirt-clients ovmf)
+	   libvirt-clients ovmf grub-efi-amd64-signed mtools fdisk)
 
 want=("${build_pkgs[@]}")
 [ "${1:-test}" = test ] && want+=("${test_pkgs[@]}")

@@ -85,11 +85,17 @@ readme_recipe() {
 
 # vtis_qemu_left_nothing: a VMM that vtis-qemu ran has ended, and so has
 # everything it started: no device, no swtpm or supervisor, no helper, no
-# temporary ACPI directory (in /tmp).
+# temporary ACPI directory (a /tmp/vtis-qemu.* directory).  Prints what is
+# left.
 vtis_qemu_left_nothing() {
-	[ "$("$VTIS_ROOT/tools/vtisctl" list --json)" = "[]" ] &&
-		! pgrep -x swtpm >/dev/null && ! pgrep -x vtis-swtpm-sup >/dev/null &&
-		! pgrep -x vtis-qemu-gate >/dev/null && ! ls -d /tmp/vtis-qemu.* >/dev/null 2>&1
+	local left p
+	left=$("$VTIS_ROOT/tools/vtisctl" list --json)
+	[ "$left" = "[]" ] || { echo "devices: $left"; return 1; }
+	for p in swtpm vtis-swtpm-sup vtis-qemu-gate; do
+		pgrep -a -x $p && return 1
+	done
+	left=$(find /tmp -maxdepth 1 -type d -name 'vtis-qemu.*')
+	[ -z "$left" ] || { echo "directories: $left"; return 1; }
 }
 
 # --- The Linux guest (L2) under unmodified QEMU -------------------------
@@ -97,11 +103,19 @@ vtis_qemu_left_nothing() {
 # guest_start NAME SCRIPT [QEMU ARGS...]: start unmodified QEMU, paused
 # (-S) with a QMP socket, booting Debian's kernel with the guest initramfs;
 # inside, the guest runs SCRIPT (a path on the shared root).  Words in
-# GUEST_APPEND are added to the guest kernel's command line.  Sets
-# GUEST_PID, GUEST_LOG (its console) and GUEST_QMP.
+# GUEST_APPEND are added to the guest kernel's command line.  With
+# GUEST_DISK set, QEMU gets no kernel: the firmware boots that disk image
+# (virtio), whose boot loader loads the kernel with guest_cmdline's words.
+# Sets GUEST_PID, GUEST_LOG (its console) and GUEST_QMP.
 guest_start() {
-	local name=$1 script=$2
+	local name=$1 script=$2 boot
 	shift 2
+	if [ -n "${GUEST_DISK:-}" ]; then
+		boot=(-drive "if=virtio,format=raw,file=$GUEST_DISK")
+	else
+		boot=(-kernel "${VTIS_VMLINUZ:-/boot/vmlinuz-$VTIS_KVER}" -initrd "$VTIS_GUEST_INITRD"
+		      -append "$(guest_cmdline "$script")")
+	fi
 	GUEST_LOG=/tmp/$name.console
 	GUEST_QMP=/tmp/$name.qmp
 	: >"$GUEST_LOG"
@@ -113,9 +127,7 @@ guest_start() {
 	${GUEST_QEMU:-qemu-system-x86_64} -enable-kvm -cpu host,-xsave -m 384 -smp 1 \
 		-display none ${GUEST_NO_REBOOT--no-reboot} -nodefaults ${GUEST_PAUSE--S} \
 		-serial "file:$GUEST_LOG" -qmp "unix:$GUEST_QMP,server=on,wait=off" \
-		-kernel "${VTIS_VMLINUZ:-/boot/vmlinuz-$VTIS_KVER}" -initrd "$VTIS_GUEST_INITRD" \
-		-append "console=ttyS0 quiet panic=-1 vtis.root=$VTIS_ROOT vtis.script=$script ${GUEST_APPEND:-}" \
-		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		"${boot[@]}" -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		"$@" >"/tmp/$name.qemu.log" 2>&1 &
 	GUEST_PID=$!
 	if ! wait_for 20 test -S "$GUEST_QMP"; then
@@ -131,6 +143,11 @@ guest_start() {
 		ktap_diag "/tmp/$name.qemu.log"
 		return 1
 	fi
+}
+
+# guest_cmdline SCRIPT: the guest kernel's command line that runs SCRIPT.
+guest_cmdline() {
+	echo "console=ttyS0 quiet panic=-1 vtis.root=$VTIS_ROOT vtis.script=$1 ${GUEST_APPEND:-}"
 }
 
 # guest_ready: QEMU answers on QMP and holds its KVM VM fd.

@@ -14,6 +14,11 @@
 #      measurements anew): the same boot, so unsealing works.
 #   3: another QEMU with one measured change (another kernel image, which
 #      the firmware measures into PCR 4): unsealing must fail.
+#   sb: Secure Boot on; the firmware booted Debian's signed shim from a
+#      disk, shim GRUB and GRUB the kernel: the log replays to PCRs 0-9 and
+#      14, with the Secure Boot policy in PCR 7, GRUB's own measurements
+#      (PCR 8: its commands and the kernel command line; PCR 9: the files
+#      it read) and shim's (PCR 14); the secret does not unseal.
 set -u
 dir=/var/tmp/vtis-mb
 stage=$(cat $dir/stage)
@@ -23,13 +28,35 @@ export TPM2TOOLS_TCTI=device:/dev/tpmrm0
 cd /tmp || exit 1
 log=/sys/kernel/security/tpm0/binary_bios_measurements
 pcrs=sha256:0,1,2,3,4,5,6,7
+# The PCRs the replay must give at least: the firmware's, and the boot
+# loaders' (GRUB: 8 and 9, shim: 14).
+want="0 1 2 3 4 5 6 7" range=0-7
+[ "$stage" = sb ] && want="$want 8 9 14" range="0-9 and 14"
 
-# sha256_pcrs: "N HEX" lines (PCRs 0-7, lower case) of the sha256 bank in
-# tpm2_pcrread's output, or in the "pcrs:" section of tpm2_eventlog's.
+# sha256_pcrs: "N HEX" lines (lower case) of the sha256 bank in
+# tpm2_pcrread's output ("N : 0xHEX", "14: 0xHEX"), or in the "pcrs:"
+# section of tpm2_eventlog's.
 sha256_pcrs() {
-	awk '/^ *sha[0-9]+:$/ { bank = $1 }
-	     bank == "sha256:" && $2 == ":" && $1 ~ /^[0-7]$/ { print $1, tolower(substr($3, 3)) }'
+	awk '/^ *sha[0-9]+:$/ { bank = $1; next }
+	     { l = $0; gsub(":", " ", l) }
+	     bank == "sha256:" && split(l, f, " ") == 2 && f[1] ~ /^[0-9]+$/ { print f[1], tolower(substr(f[2], 3)) }'
 }
+# has_all WANTED GOT: every word of WANTED is in GOT.
+has_all() {
+	local w
+	for w in $1; do
+		[[ " $2 " == *" $w "* ]] || return 1
+	done
+}
+# sb_policy_logged: the Secure Boot variables' events are in the log.
+sb_policy_logged() {
+	local v
+	for v in SecureBoot PK KEK db dbx; do
+		grep -q "UnicodeName: $v\$" events.yaml || return 1
+	done
+}
+# logged TEXT: an event of the log holds TEXT (GRUB's events are text).
+logged() { grep -aqF "$1" eventlog.bin; }
 # unseal: the secret sealed in boot 1, with the PCRs of this boot.
 unseal() {
 	tpm2_createprimary -Q -C o -G ecc -c prim.ctx &&
@@ -48,14 +75,18 @@ sealed_away() { ! unseal; }
 	ktap_check "boot $stage: the event log is not empty" test -s eventlog.bin
 	ktap_check "boot $stage: tpm2_eventlog parses it" sh -c 'tpm2_eventlog eventlog.bin >events.yaml'
 	echo "# boot $stage: $(grep -c 'EventNum:' events.yaml) events"
-	sed -n '/^pcrs:/,$p' events.yaml | sha256_pcrs >replayed
-	tpm2_pcrread $pcrs | sha256_pcrs >tpm
+	sed -n '/^pcrs:/,$p' events.yaml | sha256_pcrs | sort -n >replayed
+	got=$(cut -d' ' -f1 replayed | paste -sd' ')
+	tpm2_pcrread "sha256:$(cut -d' ' -f1 replayed | paste -sd,)" | sha256_pcrs | sort -n >tpm
 	sed "s/^/# boot $stage: pcr /" tpm
-	ktap_check "boot $stage: the replay gives PCRs 0-7" test "$(wc -l <replayed)" -eq 8
-	ktap_check "boot $stage: the event log replays to the TPM's sha256 PCRs 0-7" cmp replayed tpm
+	ktap_check "boot $stage: the replay gives PCRs $range (it gives: $got)" has_all "$want" "$got"
+	ktap_check "boot $stage: the event log replays to the TPM's sha256 PCRs" \
+		eval '[ -s replayed ] && cmp replayed tpm'
 	ktap_check "boot $stage: PCR 0 was measured (not zero)" \
 		sh -c "grep -q '^0 ' tpm && ! grep -q '^0 0*\$' tpm"
-	ktap_check "boot $stage: the kernel was measured into PCR 4 (EV_EFI_BOOT_SERVICES_APPLICATION)" \
+	what="the kernel"
+	[ "$stage" = sb ] && what="the boot loader"
+	ktap_check "boot $stage: $what was measured into PCR 4 (EV_EFI_BOOT_SERVICES_APPLICATION)" \
 		sh -c "grep -B1 'EventType: EV_EFI_BOOT_SERVICES_APPLICATION' events.yaml | grep -q 'PCRIndex: 4'"
 	case $stage in
 	1)
@@ -71,6 +102,28 @@ sealed_away() { ! unseal; }
 		ktap_check "boot 2: the secret unseals (the same measured boot)" unseal ;;
 	3)
 		ktap_check "boot 3: the secret does not unseal (a measured change)" sealed_away ;;
+	sb)
+		grep -a -o -E '(grub_cmd|kernel_cmdline): [ -~]{0,60}' eventlog.bin | sed 's/^/# boot sb: /'
+		ktap_check "boot sb: Secure Boot is on (the kernel: 'secureboot: Secure boot enabled')" \
+			sh -c "dmesg | grep -q 'secureboot: Secure boot enabled'"
+		ktap_check "boot sb: PCR 7 holds the Secure Boot policy (SecureBoot, PK, KEK, db, dbx)" \
+			sb_policy_logged
+		n=$(grep -B1 'EventType: EV_EFI_VARIABLE_AUTHORITY' events.yaml | grep -c 'PCRIndex: 7')
+		ktap_check "boot sb: PCR 7 holds the authorities (db, shim's) that passed the images ($n, 3 or more)" \
+			test "$n" -ge 3
+		ktap_check "boot sb: GRUB measured its commands (grub_cmd: linux /vmlinuz ...)" \
+			logged "grub_cmd: linux /vmlinuz"
+		# GRUB hands the kernel "BOOT_IMAGE=" and the line it measured.
+		ktap_check "boot sb: GRUB measured this kernel's command line" \
+			logged "kernel_cmdline: $(sed 's/^BOOT_IMAGE=//' /proc/cmdline)"
+		ktap_check "boot sb: GRUB measured the files it read (grub.cfg, /vmlinuz, /initrd.gz)" \
+			sh -c "grep -aq 'grub.cfg' eventlog.bin && grep -aq '/vmlinuz' eventlog.bin &&
+			       grep -aq '/initrd.gz' eventlog.bin"
+		ktap_check "boot sb: the firmware measured the disk's GPT into PCR 5 (EV_EFI_GPT_EVENT)" \
+			sh -c "grep -B1 'EventType: EV_EFI_GPT_EVENT' events.yaml | grep -q 'PCRIndex: 5'"
+		ktap_check "boot sb: PCRs 8 and 9 were extended (not zero)" \
+			sh -c "grep -Eq '^8 [0-9a-f]*[1-9a-f]' tpm && grep -Eq '^9 [0-9a-f]*[1-9a-f]' tpm"
+		ktap_check "boot sb: the secret of boot 1 does not unseal (another boot path)" sealed_away ;;
 	esac
 	ktap_check "boot $stage: guest kernel log is clean" no_splat
 )
