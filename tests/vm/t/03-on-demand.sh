@@ -20,9 +20,15 @@ v=$VTIS_ROOT/tools/vtisctl
 kdir=$VTIS_MODROOT/lib/modules/$VTIS_KVER
 kvm_gid=$(getent group kvm | cut -d: -f3)
 old_modprobe=$(cat /proc/sys/kernel/modprobe)
+# Leave the test host as the other files expect it: the kernel's modprobe,
+# no udevd of ours, and the node devtmpfs makes for the loaded module
+# (which, unlike the static node, goes with the module).
 cleanup() {
 	pkill -x systemd-udevd
 	echo "$old_modprobe" >/proc/sys/kernel/modprobe
+	rm -f /dev/kvm-vtis
+	modprobe -r -d "$VTIS_MODROOT" kvm_vtis 2>/dev/null
+	vtis_load
 }
 trap 'st=$?; cleanup; vtis_exit $st' EXIT
 loaded() { grep -q '^kvm_vtis ' /proc/modules; }

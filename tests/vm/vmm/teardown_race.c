@@ -66,9 +66,10 @@ static void reload(void)
 		diag("modprobe -d %s kvm_vtis failed", modroot);
 }
 
+/* The node may outlive the module (a static node from boot): ask sysfs. */
 static void reload_if_gone(void)
 {
-	if (access(VTIS_CTL_PATH, F_OK))
+	if (access("/sys/module/kvm_vtis", F_OK))
 		reload();
 }
 
