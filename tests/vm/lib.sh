@@ -38,12 +38,22 @@ vtis_load() {
 		modprobe -d "$VTIS_MODROOT" kvm_vtis
 }
 
-# udev_start: a real systemd-udevd with the shipped rule (udev/), and
-# kvm_vtis loaded anew under it; results for both.
-udev_start() {
+# udevd_run: start a real systemd-udevd with the shipped rule (udev/).
+udevd_run() {
 	mkdir -p /run/udev/rules.d
 	cp "$VTIS_ROOT/udev/60-kvm-vtis.rules" /run/udev/rules.d/
 	/lib/systemd/systemd-udevd --daemon >/tmp/udevd.log 2>&1
+}
+
+# mode_is PATH "USER:GROUP MODE": PATH has that owner and mode (octal).
+mode_is() {
+	[ "$(stat -c '%U:%G %a' "$1" 2>/dev/null)" = "$2" ]
+}
+
+# udev_start: a real systemd-udevd with the shipped rule (udev/), and
+# kvm_vtis loaded anew under it; results for both.
+udev_start() {
+	udevd_run
 	ktap_check "systemd-udevd runs" wait_for 20 pgrep -x systemd-udevd
 	modprobe -r -d "$VTIS_MODROOT" kvm_vtis 2>/dev/null
 	ktap_check "modprobe kvm_vtis" modprobe -d "$VTIS_MODROOT" kvm_vtis

@@ -12,9 +12,6 @@ v=$VTIS_ROOT/tools/vtisctl
 
 udev_start
 # udevadm settle does nothing in a chroot: wait for udevd's work instead.
-mode_is() {
-	[ "$(stat -c '%U:%G %a' "$1" 2>/dev/null)" = "$2" ]
-}
 ktap_check "/dev/kvm-vtis is root:kvm 0660" wait_for 30 mode_is /dev/kvm-vtis "root:kvm 660"
 echo "# $(stat -c '%n %U:%G %a' /dev/kvm-vtis)"
 

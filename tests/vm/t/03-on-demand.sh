@@ -56,10 +56,7 @@ ktap_check "kmod static-nodes writes a tmpfiles line for /dev/kvm-vtis (char 10:
 systemd-tmpfiles --create --boot /tmp/static-nodes.conf 2>/tmp/tmpfiles.err
 ktap_check "systemd-tmpfiles --boot makes /dev/kvm-vtis (char 10:$minor), no module loaded" \
 	eval '[ -c /dev/kvm-vtis ] && [ "$(stat -c %t:%T /dev/kvm-vtis)" = a:$(printf %x "$minor") ] && ! loaded'
-mkdir -p /run/udev/rules.d
-cp "$VTIS_ROOT/udev/60-kvm-vtis.rules" /run/udev/rules.d/
-/lib/systemd/systemd-udevd --daemon >/tmp/udevd.log 2>&1
-mode_is() { [ "$(stat -c '%U:%G %a' "$1" 2>/dev/null)" = "$2" ]; }
+udevd_run
 ktap_check "systemd-udevd gives the node root:kvm 0660 (static_node), no module loaded" \
 	eval 'wait_for 30 mode_is /dev/kvm-vtis "root:kvm 660" && ! loaded'
 echo "# $(stat -c '%n %U:%G %a' /dev/kvm-vtis)"

@@ -29,7 +29,7 @@ recipe() {
 		echo 'set -e'
 		printf 'GUEST_ARGS=(-cpu host,-xsave -m 384 -smp 1 -display none -no-reboot -nodefaults -serial file:%s -kernel %q -initrd %q -append %q -virtfs %q)\n' \
 			"$GUEST_LOG" "${VTIS_VMLINUZ:-/boot/vmlinuz-$VTIS_KVER}" "$VTIS_GUEST_INITRD" \
-			"console=ttyS0 quiet panic=-1 vtis.root=$VTIS_ROOT vtis.script=$VTIS_ROOT/tests/vm/guest/readme.sh" \
+			"$(guest_cmdline "$VTIS_ROOT/tests/vm/guest/readme.sh")" \
 			"local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 		sed 's/\.\.\./"${GUEST_ARGS[@]}"/' "/tmp/$1.body"
 	} >"/tmp/$1.sh"
