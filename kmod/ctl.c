@@ -63,7 +63,9 @@ static int vtis_check_attach(struct kvm_vtis_attach *a,
 {
 	u32 backend;
 
-	if (a->flags || a->reserved0)
+	if (a->flags || a->reserved0 || a->reserved1)
+		return -EINVAL;
+	if (a->log_size > KVM_VTIS_LOG_MAX || !IS_ALIGNED(a->log_size, 4096))
 		return -EINVAL;
 	switch (a->family) {
 	case KVM_VTIS_TPM_DEFAULT:	/* the host TPM's own, else 2.0 */
@@ -76,7 +78,7 @@ static int vtis_check_attach(struct kvm_vtis_attach *a,
 	if (!a->base)
 		a->base = KVM_VTIS_DEFAULT_BASE;
 	if (!IS_ALIGNED(a->base, 4096) ||
-	    a->base > VTIS_GPA_LIMIT - KVM_VTIS_WINDOW_SIZE)
+	    a->base > VTIS_GPA_LIMIT - KVM_VTIS_LOG_OFFSET - a->log_size)
 		return -EINVAL;
 	if (a->backend >= ARRAY_SIZE(vtis_backends))
 		return -EINVAL;

@@ -42,6 +42,7 @@ static void vtis_dev_release(struct kref *ref)
 	if (dev->be.ops->release)
 		dev->be.ops->release(&dev->be);
 	mutex_destroy(&dev->lock);
+	kvfree(dev->log);
 	kfree(dev->buf);
 	kfree(dev);
 }
@@ -184,6 +185,14 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm,
 		goto err_free_dev;
 	}
 	dev->buf = buf;
+	if (a->log_size) {
+		dev->log = kvzalloc(a->log_size, GFP_KERNEL_ACCOUNT);
+		if (!dev->log) {
+			ret = -ENOMEM;
+			goto err_free_buf;
+		}
+		dev->log_size = a->log_size;
+	}
 	/* Before create(): a backend may take the lock or a reference. */
 	kref_init(&dev->ref);
 	mutex_init(&dev->lock);
@@ -193,7 +202,7 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm,
 	/* The host TPM's claim: its errors come before the registry's. */
 	ret = ops->create(&dev->be, a);
 	if (ret)
-		goto err_free_buf;
+		goto err_destroy_lock;
 
 	/* From here on vtis_dev_put() frees it all (after destroy()). */
 	dev->family = a->family;
@@ -228,8 +237,10 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm,
 	}
 	return dev;
 
-err_free_buf:
+err_destroy_lock:
 	mutex_destroy(&dev->lock);
+	kvfree(dev->log);
+err_free_buf:
 	kfree(buf);
 err_free_dev:
 	kfree(dev);
@@ -265,7 +276,8 @@ int vtis_dev_activate(struct vtis_dev *dev)
 	ret = vtis_obs_dev_add(dev);
 	if (ret)
 		goto err_abort;
-	ret = vtis_kvm_bus_register(dev->kvm, dev->base, KVM_VTIS_WINDOW_SIZE,
+	ret = vtis_kvm_bus_register(dev->kvm, dev->base,
+				    KVM_VTIS_LOG_OFFSET + dev->log_size,
 				    &dev->iodev);
 	if (ret)
 		goto err_obs_del;

@@ -75,9 +75,10 @@ struct vtis_dev {
 	bool dead;
 
 	/*
-	 * Serialises the frontend, the backend state, the counters (obs)
-	 * and done_seq/dead.  A mutex: vCPU accesses and emulator I/O may
-	 * sleep briefly around it, and nothing takes it in atomic context.
+	 * Serialises the frontend, the backend state, the counters (obs),
+	 * the log window's bytes and done_seq/dead.  A mutex: vCPU accesses
+	 * and emulator I/O may sleep briefly around it, and nothing takes it
+	 * in atomic context.
 	 */
 	struct mutex lock;
 	unsigned long done_seq;		/* bumped on every command completion */
@@ -88,6 +89,13 @@ struct vtis_dev {
 	};
 	/* The frontend's command and response buffer, VTIS_BUFFER_SIZE bytes. */
 	u8 *buf;
+	/*
+	 * The firmware event log window (KVM_VTIS_LOG_OFFSET on): log_size
+	 * bytes, none when 0.  The pointer and size are fixed at creation;
+	 * the bytes are protected by lock.
+	 */
+	u8 *log;
+	u32 log_size;
 	/* The backend: ops fixed at creation, its state its own (backend.h). */
 	struct vtis_backend be;
 

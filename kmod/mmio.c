@@ -2,7 +2,8 @@
 /*
  * The device's window as a KVM MMIO-bus device.  vCPUs call in
  * concurrently, inside KVM's SRCU read side; every access is checked, then
- * handed to the frontend under the device lock.
+ * handed to the frontend, or to the firmware event log's bytes, under the
+ * device lock.
  */
 
 #include <linux/kstrtox.h>
@@ -52,30 +53,48 @@ static struct vtis_dev *vtis_mmio_dev(struct kvm_io_device *this)
 }
 
 /*
- * 1 to 8 bytes wholly inside the window; else not ours.  Besides the
- * 1-, 2-, 4- and 8-byte accesses of instructions, KVM hands over one
- * piece per 4 KiB page of an access that crosses into the next locality:
- * those of 3, 5, 6 or 7 bytes must not exit to userspace either.
+ * 1 to 8 bytes wholly inside the registers or wholly inside the log
+ * window; else not ours.  Besides the 1-, 2-, 4- and 8-byte accesses of
+ * instructions, KVM hands over one piece per 4 KiB page of an access that
+ * crosses into the next locality: those of 3, 5, 6 or 7 bytes must not
+ * exit to userspace either.  (For the same reason no access reaches both
+ * the registers and the log: the log starts on a page.)
  */
 static bool vtis_mmio_ok(const struct vtis_dev *dev, gpa_t addr, int len)
 {
-	if (len < 1 || len > 8)
+	u64 off;
+
+	if (len < 1 || len > 8 || addr < dev->base)
 		return false;
-	return addr >= dev->base &&
-	       addr - dev->base <= KVM_VTIS_WINDOW_SIZE - len;
+	off = addr - dev->base;
+	if (off < KVM_VTIS_LOG_OFFSET)
+		return off <= KVM_VTIS_LOG_OFFSET - len;
+	off -= KVM_VTIS_LOG_OFFSET;
+	return len <= dev->log_size && off <= dev->log_size - len;
+}
+
+/* The log window holds what was written, and nothing else happens. */
+static bool vtis_mmio_is_log(u32 off)
+{
+	return off >= KVM_VTIS_LOG_OFFSET;
 }
 
 static int vtis_mmio_read(struct kvm_vcpu *vcpu, struct kvm_io_device *this,
 			  gpa_t addr, int len, void *val)
 {
 	struct vtis_dev *dev = vtis_mmio_dev(this);
+	u32 off;
 
 	if (!vtis_mmio_ok(dev, addr, len))
 		return -EOPNOTSUPP;
+	off = addr - dev->base;
 	mutex_lock(&dev->lock);
 	if (likely(!dev->dead)) {
-		dev->fe->read(dev, addr - dev->base, len, val);
-		vtis_obs_mmio(dev, addr - dev->base, len, val, false);
+		if (vtis_mmio_is_log(off))
+			memcpy(val, dev->log + off - KVM_VTIS_LOG_OFFSET, len);
+		else
+			dev->fe->read(dev, off, len, val);
+		vtis_obs_mmio(dev, off, len, val, false);
 	} else {
 		memset(val, 0xff, len);
 	}
@@ -107,18 +126,25 @@ static int vtis_mmio_write(struct kvm_vcpu *vcpu, struct kvm_io_device *this,
 	struct vtis_dev *dev = vtis_mmio_dev(this);
 	unsigned long seq;
 	bool submitted;
+	u32 off;
 
 	if (!vtis_mmio_ok(dev, addr, len))
 		return -EOPNOTSUPP;
+	off = addr - dev->base;
 	mutex_lock(&dev->lock);
 	if (unlikely(dev->dead)) {
 		mutex_unlock(&dev->lock);
 		return 0;
 	}
+	vtis_obs_mmio(dev, off, len, val, true);
+	if (vtis_mmio_is_log(off)) {
+		memcpy(dev->log + off - KVM_VTIS_LOG_OFFSET, val, len);
+		mutex_unlock(&dev->lock);
+		return 0;
+	}
 	seq = dev->done_seq;
-	vtis_obs_mmio(dev, addr - dev->base, len, val, true);
 	/* Submitted now and not already answered from inside the call. */
-	submitted = dev->fe->write(dev, addr - dev->base, len, val) &&
+	submitted = dev->fe->write(dev, off, len, val) &&
 		    dev->done_seq == seq;
 	mutex_unlock(&dev->lock);
 

@@ -126,7 +126,8 @@ void vtis_obs_mmio(struct vtis_dev *dev, u32 offset, u32 len,
 		   const void *val, bool write)
 {
 	struct vtis_stats *st = &dev->obs.stats;
-	unsigned int cls = dev->fe->reg_class(offset);
+	unsigned int cls = offset >= KVM_VTIS_LOG_OFFSET ? KVM_VTIS_REG_LOG :
+			   dev->fe->reg_class(offset);
 
 	lockdep_assert_held(&dev->lock);
 	if (write) {
@@ -138,7 +139,9 @@ void vtis_obs_mmio(struct vtis_dev *dev, u32 offset, u32 len,
 		if (cls == KVM_VTIS_REG_STS && dev->fe->busy(dev))
 			st->status_polls++;
 	}
-	trace_kvm_vtis_mmio(dev->id, offset, len, val, write);
+	/* The log window is memory, not registers: counted, not traced. */
+	if (cls != KVM_VTIS_REG_LOG)
+		trace_kvm_vtis_mmio(dev->id, offset, len, val, write);
 }
 
 void vtis_obs_submit(struct vtis_dev *dev, const u8 *cmd, u32 len,
@@ -293,12 +296,14 @@ VTIS_STAT_CLASS(reads, sts, KVM_VTIS_REG_STS);
 VTIS_STAT_CLASS(reads, fifo, KVM_VTIS_REG_FIFO);
 VTIS_STAT_CLASS(reads, id, KVM_VTIS_REG_ID);
 VTIS_STAT_CLASS(reads, other, KVM_VTIS_REG_OTHER);
+VTIS_STAT_CLASS(reads, log, KVM_VTIS_REG_LOG);
 VTIS_STAT_CLASS(writes, access, KVM_VTIS_REG_ACCESS);
 VTIS_STAT_CLASS(writes, int, KVM_VTIS_REG_INT);
 VTIS_STAT_CLASS(writes, sts, KVM_VTIS_REG_STS);
 VTIS_STAT_CLASS(writes, fifo, KVM_VTIS_REG_FIFO);
 VTIS_STAT_CLASS(writes, id, KVM_VTIS_REG_ID);
 VTIS_STAT_CLASS(writes, other, KVM_VTIS_REG_OTHER);
+VTIS_STAT_CLASS(writes, log, KVM_VTIS_REG_LOG);
 VTIS_STAT_ATTR(status_polls, status_polls);
 VTIS_STAT_ATTR(locality_changes, locality_changes);
 VTIS_STAT_ATTR(rejected_commands, rejected_commands);
@@ -324,12 +329,14 @@ static struct attribute *vtis_stat_attrs[] = {
 	&vtis_stat_mmio_reads_fifo.attr.attr,
 	&vtis_stat_mmio_reads_id.attr.attr,
 	&vtis_stat_mmio_reads_other.attr.attr,
+	&vtis_stat_mmio_reads_log.attr.attr,
 	&vtis_stat_mmio_writes_access.attr.attr,
 	&vtis_stat_mmio_writes_int.attr.attr,
 	&vtis_stat_mmio_writes_sts.attr.attr,
 	&vtis_stat_mmio_writes_fifo.attr.attr,
 	&vtis_stat_mmio_writes_id.attr.attr,
 	&vtis_stat_mmio_writes_other.attr.attr,
+	&vtis_stat_mmio_writes_log.attr.attr,
 	&vtis_stat_status_polls.attr.attr,
 	&vtis_stat_locality_changes.attr.attr,
 	&vtis_stat_rejected_commands.attr.attr,

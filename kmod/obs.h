@@ -103,9 +103,11 @@ void vtis_obs_dev_del(struct vtis_dev *dev);
 void vtis_obs_event(struct vtis_dev *dev, const struct vtis_tis_event *ev);
 
 /**
- * vtis_obs_mmio() - count and trace a guest access the frontend handled
+ * vtis_obs_mmio() - count and trace a guest access the frontend handled,
+ * or count one to the firmware event log window
  * @dev: the device; its lock is held
- * @offset: the access's offset in the window
+ * @offset: the access's offset in the window (the log from
+ *	KVM_VTIS_LOG_OFFSET on)
  * @len: its bytes
  * @val: the bytes read or written
  * @write: a write

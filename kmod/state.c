@@ -181,6 +181,8 @@ int vtis_dev_reset(struct vtis_dev *dev)
 	/* The backend forgets the command first: the frontend then has none. */
 	dev->be.ops->reset(&dev->be);
 	dev->fe->reset(dev);
+	if (dev->log)
+		memset(dev->log, 0, dev->log_size);
 	/* A vCPU waiting after GO returns to the guest now. */
 	vtis_dev_done(dev);
 	mutex_unlock(&dev->lock);

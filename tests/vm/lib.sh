@@ -221,6 +221,41 @@ vm_fd_of() {
 PCR_ZERO=0000000000000000000000000000000000000000000000000000000000000000
 pcr16() { tpm2_pcrread sha256:16 | sed -n 's/.*16 *: *0x//p' | tr 'A-F' 'a-f'; }
 
+# In a guest, sha256_pcrs: "N HEX" lines (lower case) of the sha256 bank in
+# tpm2_pcrread's output ("N : 0xHEX", "14: 0xHEX"), or in the "pcrs:"
+# section of tpm2_eventlog's.
+sha256_pcrs() {
+	awk '/^ *sha[0-9]+:$/ { bank = $1; next }
+	     { l = $0; gsub(":", " ", l) }
+	     bank == "sha256:" && split(l, f, " ") == 2 && f[1] ~ /^[0-9]+$/ { print f[1], tolower(substr(f[2], 3)) }'
+}
+
+# has_all WANTED GOT: every word of WANTED is in GOT.
+has_all() {
+	local w
+	for w in $1; do
+		[[ " $2 " == *" $w "* ]] || return 1
+	done
+}
+
+# In a guest, eventlog_replay LABEL WANTED RANGE: eventlog.bin, a TCG2
+# (crypto-agile) event log, parses with tpm2_eventlog (into events.yaml),
+# its replay gives at least the PCRs WANTED (words; RANGE says them) and
+# every sha256 PCR it gives equals the TPM's.  Leaves the replay's and the
+# TPM's "N HEX" lines in replayed and tpm.
+eventlog_replay() {
+	local got
+	ktap_check "$1: tpm2_eventlog parses it" sh -c 'tpm2_eventlog eventlog.bin >events.yaml'
+	echo "# $1: $(grep -c 'EventNum:' events.yaml) events"
+	sed -n '/^pcrs:/,$p' events.yaml | sha256_pcrs | sort -n >replayed
+	got=$(cut -d' ' -f1 replayed | paste -sd' ')
+	tpm2_pcrread "sha256:$(cut -d' ' -f1 replayed | paste -sd,)" | sha256_pcrs | sort -n >tpm
+	sed "s/^/# $1: pcr /" tpm
+	ktap_check "$1: the replay gives PCRs $3 (it gives: $got)" has_all "$2" "$got"
+	ktap_check "$1: the event log replays to the TPM's sha256 PCRs" \
+		eval '[ -s replayed ] && cmp replayed tpm'
+}
+
 # fresh_tpm_works LABEL: in a guest, the TPM was started anew for this boot
 # (PCR 16 reads zero), gives random bytes and extends PCR 16.
 fresh_tpm_works() {

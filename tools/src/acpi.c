@@ -2,7 +2,9 @@
 /*
  * vtisctl acpi: write the ACPI tables that let a guest find a TIS TPM.
  *
- *   ssdt-tpm.aml  SSDT with Device (\_SB.TPM): _HID, _CRS, _STA
+ *   ssdt-tpm.aml  SSDT with Device (\_SB.TPM): _HID, _CRS, _STA; with
+ *                 --log-size also Device (\_SB.TPML), a motherboard
+ *                 resource (PNP0C02) that reserves the log window
  *   tpm2.aml      TPM 2.0: TPM2 table, start method 6 (FIFO/TIS, no CRB)
  *   tcpa.aml      TPM 1.2: TCPA client table
  *
@@ -19,6 +21,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <linux/kvm_vtis.h>
 
 #include "vtisctl.h"
 
@@ -56,6 +60,7 @@ struct acpi_opts {
 	uint64_t irq;		/* 0: none */
 	bool q35;		/* --machine q35 */
 	bool log;
+	bool log_window;	/* --log-size: the area is the device's log window */
 	uint64_t log_addr;
 	uint64_t log_size;
 };
@@ -110,13 +115,18 @@ static void table_finish(struct buf *b)
  * guest could not program one pin two ways.  KVM takes kvm_vtis' level
  * as asserted whatever the polarity, so the device is the same.
  */
-static void build_crs(struct buf *crs, const struct acpi_opts *o)
+static void crs_memory32(struct buf *crs, uint64_t base, uint64_t len)
 {
 	buf_u8(crs, RES_MEMORY32_FIXED);
 	buf_u16(crs, 9);
 	buf_u8(crs, 1);				/* read/write */
-	buf_u32(crs, (uint32_t)o->base);
-	buf_u32(crs, (uint32_t)TIS_WINDOW_SIZE);
+	buf_u32(crs, (uint32_t)base);
+	buf_u32(crs, (uint32_t)len);
+}
+
+static void build_crs(struct buf *crs, const struct acpi_opts *o)
+{
+	crs_memory32(crs, o->base, TIS_WINDOW_SIZE);
 	if (o->irq && o->irq <= ISA_IRQ_MAX) {
 		buf_u8(crs, RES_IRQ);
 		buf_u16(crs, (uint16_t)(1U << o->irq));
@@ -133,6 +143,29 @@ static void build_crs(struct buf *crs, const struct acpi_opts *o)
 	buf_u8(crs, 0);				/* checksum 0: treated as valid */
 }
 
+/*
+ * Device (TPML): the log window, a motherboard resource (PNP0C02), so the
+ * OS keeps it out of what it hands to PCI BARs.  Not in the TPM's own
+ * _CRS: Linux's tpm_tis takes a memory resource there for its registers.
+ */
+static void build_log_dev(struct buf *sb, const struct acpi_opts *o)
+{
+	struct buf dev = { 0 }, crs = { 0 };
+
+	aml_name_int(&dev, "_HID", aml_eisaid("PNP0C02"));
+	aml_name_str(&dev, "_UID", "VTISLOG");
+	crs_memory32(&crs, o->log_addr, o->log_size);
+	buf_u8(&crs, RES_END_TAG);
+	buf_u8(&crs, 0);
+	aml_name_buffer(&dev, "_CRS", &crs);
+	aml_method_return_int(&dev, "_STA", 0x0F);
+	aml_device(sb, "TPML", &dev);
+	if (crs.oom || dev.oom)
+		sb->oom = true;
+	buf_free(&crs);
+	buf_free(&dev);
+}
+
 static void build_ssdt(struct buf *t, const struct acpi_opts *o)
 {
 	struct buf dev = { 0 }, crs = { 0 }, sb = { 0 };
@@ -147,6 +180,8 @@ static void build_ssdt(struct buf *t, const struct acpi_opts *o)
 	aml_name_buffer(&dev, "_CRS", &crs);
 	aml_method_return_int(&dev, "_STA", 0x0F);
 	aml_device(&sb, "TPM", &dev);
+	if (o->log_window)
+		build_log_dev(&sb, o);
 	aml_scope(t, "_SB", &sb);
 	if (crs.oom || dev.oom || sb.oom)
 		t->oom = true;
@@ -237,7 +272,7 @@ static int write_file(const char *dir, const char *name, const struct buf *b)
 static void acpi_help(void)
 {
 	printf("Usage: vtisctl acpi --tpm 2.0|1.2 --out DIR [--base ADDR] [--irq N]\n"
-	       "                    [--machine pc|q35] [--log-area ADDR:SIZE]\n"
+	       "                    [--machine pc|q35] [--log-size SIZE | --log-area ADDR:SIZE]\n"
 	       "\n"
 	       "Write the ACPI tables a guest needs to find the TPM, each a complete\n"
 	       "table for 'qemu-system-x86_64 -acpitable file=...':\n"
@@ -258,7 +293,14 @@ static void acpi_help(void)
 	       "  --machine pc|q35       the QEMU machine (default pc); q35: N is 1..23,\n"
 	       "                         and 16-23 (the ICH9 PIRQs) are declared\n"
 	       "                         level, active high, shared\n"
-	       "  --log-area ADDR:SIZE   event log area (LASA:LAML), SIZE 1..0xffffffff;\n"
+	       "  --log-size SIZE        the device's firmware event log window (vtisctl\n"
+	       "                         attach --log-size SIZE) as the log area: LASA\n"
+	       "                         base + 0x5000, LAML SIZE, and Device (\\_SB.TPML)\n"
+	       "                         (PNP0C02) reserving it; SIZE a multiple of 4096\n"
+	       "                         up to 1048576 (0: none).  SeaBIOS measures the\n"
+	       "                         boot into it, the guest's OS reads it\n"
+	       "  --log-area ADDR:SIZE   event log area (LASA:LAML) in memory the VMM\n"
+	       "                         provides, SIZE 1..0xffffffff;\n"
 	       "                         default: none (LAML and LASA 0)\n"
 	       "  -h, --help             this help\n"
 	       "Numbers are decimal or 0x-prefixed hexadecimal.\n");
@@ -293,13 +335,15 @@ int cmd_acpi(int argc, char **argv)
 		{ "base", required_argument, NULL, 'b' },
 		{ "irq", required_argument, NULL, 'i' },
 		{ "log-area", required_argument, NULL, 'l' },
+		{ "log-size", required_argument, NULL, 's' },
 		{ "machine", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct acpi_opts o = { .base = TIS_DEFAULT_BASE };
 	struct buf ssdt = { 0 }, tbl = { 0 };
-	bool have_tpm = false;
+	bool have_tpm = false, have_log_size = false;
+	uint64_t log_size = 0;
 	struct stat st;
 	int c, rc;
 
@@ -329,6 +373,12 @@ int cmd_acpi(int argc, char **argv)
 			if (rc)
 				return rc;
 			break;
+		case 's':
+			rc = parse_log_size("acpi", "--log-size", optarg, &log_size);
+			if (rc)
+				return rc;
+			have_log_size = true;
+			break;
 		case 'm':
 			if (strcmp(optarg, "pc") && strcmp(optarg, "q35"))
 				return usage_err("acpi", "--machine '%s' must be pc or q35", optarg);
@@ -349,6 +399,16 @@ int cmd_acpi(int argc, char **argv)
 		return usage_err("acpi", "--tpm 2.0|1.2 is required");
 	if (!o.out)
 		return usage_err("acpi", "--out DIR is required");
+	if (have_log_size && o.log)
+		return usage_err("acpi", "give --log-size (the device's log window) or --log-area, not both");
+	if (log_size) {
+		rc = check_log_window("acpi", o.base, log_size);
+		if (rc)
+			return rc;
+		o.log = o.log_window = true;
+		o.log_addr = o.base + KVM_VTIS_LOG_OFFSET;
+		o.log_size = log_size;
+	}
 	if (o.q35 && o.irq > Q35_GSI_MAX)
 		return usage_err("acpi", "--irq %llu: q35's IOAPIC has GSIs up to %d",
 				 (unsigned long long)o.irq, Q35_GSI_MAX);

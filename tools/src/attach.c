@@ -241,7 +241,7 @@ static bool valid_name(const char *s, size_t len)
 static void attach_help(void)
 {
 	printf("Usage: vtisctl attach (--vm-fd N [--pid PID] | --pid PID [--wait-vm SECS])\n"
-	       "                      [--base ADDR]\n"
+	       "                      [--base ADDR] [--log-size SIZE]\n"
 	       "                      [--tpm 2.0|1.2] [--irq N] [--json]\n"
 	       "                      (--emulator [--swtpm DIR] | --host-tpm [--tpm-index N])\n"
 	       "\n"
@@ -258,6 +258,11 @@ static void attach_help(void)
 	       "                   its VM (a VMM just started)\n"
 	       "  --base ADDR      TIS window base (default 0xfed40000): a non-zero\n"
 	       "                   multiple of 4 KiB, window below 4 GiB\n"
+	       "  --log-size SIZE  a firmware event log window of SIZE bytes (a multiple\n"
+	       "                   of 4096 up to 1048576) right after the TIS window, at\n"
+	       "                   base + 0x5000: where SeaBIOS writes its measurements\n"
+	       "                   (give the guest vtisctl acpi --log-size SIZE); default\n"
+	       "                   0, none\n"
 	       "  --tpm 2.0|1.2    TPM family (default 2.0; with --host-tpm the chip's,\n"
 	       "                   and it must match)\n"
 	       "  --emulator       commands go to an emulator (swtpm) on /dev/vtis-emuN\n"
@@ -277,10 +282,12 @@ static void attach_help(void)
 	       "\n"
 	       "Output: \"id N\" and, for --emulator, \"emulator /dev/vtis-emuN\", then\n"
 	       "\"base 0x...\", \"tpm 2.0|1.2\", \"backend emulator|host-tpm\", with --irq\n"
-	       "\"irq N\", with --swtpm \"swtpm DIR\", \"swtpm_ctrl DIR/swtpm-ctrl.sock\",\n"
+	       "\"irq N\", with --log-size \"log_base 0x...\" and \"log_size N\", with --swtpm\n"
+	       "\"swtpm DIR\", \"swtpm_ctrl DIR/swtpm-ctrl.sock\",\n"
 	       "\"swtpm_pid N\" and \"supervisor_pid N\", one a line; with --json one object:\n"
 	       "{\"id\":N,\"emulator\":\"/dev/vtis-emuN\"|null,\"base\":N,\"tpm\":\"2.0\",\n"
-	       "\"backend\":\"emulator\",\"irq\":N|null,\"swtpm\":\"DIR\"|null[,\"swtpm_ctrl\":...,\n"
+	       "\"backend\":\"emulator\",\"irq\":N|null,\"log_base\":N|null,\"log_size\":N,\n"
+	       "\"swtpm\":\"DIR\"|null[,\"swtpm_ctrl\":...,\n"
 	       "\"swtpm_pid\":N,\"supervisor_pid\":N]}.  With --swtpm, attach returns once\n"
 	       "swtpm serves the device (at most 10 s), else detaches it and fails.\n");
 }
@@ -294,7 +301,11 @@ static void attach_error(int err, const struct kvm_vtis_attach *a, int vmfd_arg)
 		err_msg("attach: fd %d is not open", vmfd_arg);
 		break;
 	case EINVAL:
-		if (host)
+		if (a->log_size)
+			err_msg("attach: the kernel refused the attach (EINVAL): fd %d is not a KVM VM, or it rejected base 0x%llx, TPM %s or log size %u (a kvm_vtis older than the log window)",
+				vmfd_arg, (unsigned long long)a->base, family_name(a->family),
+				a->log_size);
+		else if (host)
 			err_msg("attach: the kernel refused the attach (EINVAL): fd %d is not a KVM VM, or it rejected base 0x%llx",
 				vmfd_arg, (unsigned long long)a->base);
 		else
@@ -304,7 +315,7 @@ static void attach_error(int err, const struct kvm_vtis_attach *a, int vmfd_arg)
 	case EEXIST:
 		err_msg("attach: the window 0x%llx-0x%llx overlaps another device of this VM",
 			(unsigned long long)a->base,
-			(unsigned long long)(a->base + KVM_VTIS_WINDOW_SIZE - 1));
+			(unsigned long long)(a->base + KVM_VTIS_LOG_OFFSET + a->log_size - 1));
 		break;
 	case EOPNOTSUPP:
 		err_msg("attach: the %s backend is not supported by this kvm_vtis build",
@@ -440,6 +451,7 @@ int cmd_attach(int argc, char **argv)
 		{ "vm-fd", required_argument, NULL, 'f' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "base", required_argument, NULL, 'b' },
+		{ "log-size", required_argument, NULL, 'l' },
 		{ "tpm", required_argument, NULL, 't' },
 		{ "emulator", no_argument, NULL, 'e' },
 		{ "host-tpm", no_argument, NULL, 'H' },
@@ -456,7 +468,7 @@ int cmd_attach(int argc, char **argv)
 	int sup_pid = 0, swtpm_pid = 0;
 	uint64_t wait_vm = 0;
 	struct kvm_vtis_attach a;
-	uint64_t irq = 0;
+	uint64_t irq = 0, log_size = 0;
 	enum tpm_family family = FAMILY_2_0;
 	uint64_t vmfd_arg = 0, pid = 0, base = KVM_VTIS_DEFAULT_BASE, index = 0;
 	bool have_fd = false, emu = false, host = false, json = false, owned;
@@ -480,6 +492,11 @@ int cmd_attach(int argc, char **argv)
 			break;
 		case 'b':
 			rc = parse_base("attach", optarg, &base);
+			if (rc)
+				return rc;
+			break;
+		case 'l':
+			rc = parse_log_size("attach", "--log-size", optarg, &log_size);
 			if (rc)
 				return rc;
 			break;
@@ -539,6 +556,9 @@ int cmd_attach(int argc, char **argv)
 		return usage_err("attach", "give exactly one of --emulator and --host-tpm");
 	if (have_index && !host)
 		return usage_err("attach", "--tpm-index needs --host-tpm");
+	rc = check_log_window("attach", base, log_size);
+	if (rc)
+		return rc;
 
 	if (!have_fd) {
 		rc = find_vm_fd((int)pid, (unsigned int)wait_vm * 1000);
@@ -567,6 +587,7 @@ int cmd_attach(int argc, char **argv)
 	a.base = base;
 	a.backend = emu ? KVM_VTIS_BACKEND_EMULATOR : KVM_VTIS_BACKEND_HOST_TPM;
 	a.tpm_index = (uint32_t)index;
+	a.log_size = (uint32_t)log_size;
 	rc = ioctl(vfd, KVM_VTIS_ATTACH, &a);
 	if (owned)
 		close(vmfd);
@@ -623,6 +644,11 @@ int cmd_attach(int argc, char **argv)
 			json_u64(&o, "irq", irq);
 		else
 			json_null(&o, "irq");
+		if (log_size)
+			json_u64(&o, "log_base", a.base + KVM_VTIS_LOG_OFFSET);
+		else
+			json_null(&o, "log_base");
+		json_u64(&o, "log_size", log_size);
 		if (swtpm_dir) {
 			json_str(&o, "swtpm", sw.dir);
 			json_str(&o, "swtpm_ctrl", sw.ctrl);
@@ -642,6 +668,11 @@ int cmd_attach(int argc, char **argv)
 		printf("backend %s\n", emu ? "emulator" : "host-tpm");
 		if (irq)
 			printf("irq %llu\n", (unsigned long long)irq);
+		if (log_size) {
+			printf("log_base 0x%llx\n",
+			       (unsigned long long)(a.base + KVM_VTIS_LOG_OFFSET));
+			printf("log_size %llu\n", (unsigned long long)log_size);
+		}
 		if (swtpm_dir) {
 			printf("swtpm %s\n", sw.dir);
 			printf("swtpm_ctrl %s\n", sw.ctrl);

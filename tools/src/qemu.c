@@ -3,6 +3,7 @@
  * vtis-qemu: qemu-system-x86_64 with a kvm_vtis TPM, in one command.
  *
  *   vtis-qemu [--vtis-state DIR] [--vtis-tpm 2.0|1.2] [--vtis-irq N]
+ *             [--vtis-log-size SIZE]
  *             [--vtis-host-tpm [--vtis-tpm-index N]] QEMU-ARGS...
  *
  * The process the caller starts becomes QEMU (exec: same PID, fds and
@@ -40,6 +41,7 @@
 #include <string.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/kvm_vtis.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
@@ -67,11 +69,14 @@
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
 #define TPM_FAIL	9
+/* The log window SeaBIOS gets unless told otherwise: QEMU's own size. */
+#define VQ_LOG_SIZE_DEFAULT	"65536"
 
 struct vq_opts {
 	const char *state;		/* --vtis-state DIR */
 	enum tpm_family family;		/* --vtis-tpm */
 	uint64_t irq;			/* --vtis-irq, 0: none */
+	const char *log_size;		/* --vtis-log-size, checked */
 	bool host_tpm;			/* --vtis-host-tpm */
 	const char *tpm_index;		/* --vtis-tpm-index */
 	bool any;			/* some --vtis- option was given */
@@ -129,6 +134,7 @@ static int vq_usage(const char *fmt, ...)
 static void vq_help(void)
 {
 	printf("Usage: vtis-qemu [--vtis-state DIR] [--vtis-tpm 2.0|1.2] [--vtis-irq N]\n"
+	       "                 [--vtis-log-size SIZE]\n"
 	       "                 [--vtis-host-tpm [--vtis-tpm-index N]] QEMU-ARGS...\n"
 	       "\n"
 	       "Run QEMU (VTIS_QEMU, default " QEMU_DEFAULT ") with a kvm_vtis TPM:\n"
@@ -139,6 +145,10 @@ static void vq_help(void)
 	       "  --vtis-state DIR     swtpm's state directory (vtisctl attach --swtpm DIR)\n"
 	       "  --vtis-tpm 2.0|1.2   the TPM family (default 2.0)\n"
 	       "  --vtis-irq N         the TPM's interrupt (vtisctl attach/acpi --irq N)\n"
+	       "  --vtis-log-size SIZE the firmware event log window (vtisctl attach/acpi\n"
+	       "                       --log-size SIZE): SeaBIOS measures the boot into\n"
+	       "                       it; default " VQ_LOG_SIZE_DEFAULT " (0, none, with\n"
+	       "                       --vtis-host-tpm)\n"
 	       "  --vtis-host-tpm      the host's TPM chip instead of swtpm\n"
 	       "  --vtis-tpm-index N   ... /dev/tpmN (default 0)\n"
 	       "  --vtis-help, --vtis-version\n"
@@ -155,7 +165,7 @@ static const struct {
 	const char *name;
 	bool value;
 } vq_options[] = {
-	{ "state", true }, { "tpm", true }, { "irq", true },
+	{ "state", true }, { "tpm", true }, { "irq", true }, { "log-size", true },
 	{ "host-tpm", false }, { "tpm-index", true },
 	{ "help", false }, { "version", false },
 };
@@ -172,6 +182,13 @@ static int vq_option(struct vq_opts *o, const char *name, const char *val)
 	} else if (!strcmp(name, "irq")) {
 		if (parse_uint_range(val, 1, 255, &o->irq) || o->irq == 2)
 			return vq_usage("--vtis-irq '%s' must be 1..255 and not 2", val);
+	} else if (!strcmp(name, "log-size")) {
+		uint64_t n;
+
+		if (parse_uint_range(val, 0, KVM_VTIS_LOG_MAX, &n) || n % 4096)
+			return vq_usage("--vtis-log-size '%s' must be 0 or a multiple of 4096 up to %u",
+					val, KVM_VTIS_LOG_MAX);
+		o->log_size = val;
 	} else if (!strcmp(name, "host-tpm")) {
 		o->host_tpm = true;
 	} else if (!strcmp(name, "tpm-index")) {
@@ -683,6 +700,8 @@ static int attach_device(struct vq_helper *h)
 		argv[n++] = "--irq";
 		argv[n++] = irq;
 	}
+	argv[n++] = "--log-size";
+	argv[n++] = (char *)o->log_size;
 	argv[n++] = "--json";
 	argv[n] = NULL;
 	if (run_vtisctl(h, argv, out, sizeof(out)))
@@ -957,7 +976,8 @@ static int write_tables(const struct vq_opts *o, bool q35, char *dir, size_t len
 	const char *tmp = getenv("TMPDIR");
 	char irq[8];
 	char *argv[] = { "acpi", "--tpm", (char *)family_name(o->family), "--out", dir,
-			 "--machine", q35 ? "q35" : "pc", "--irq", irq, NULL };
+			 "--machine", q35 ? "q35" : "pc", "--log-size", (char *)o->log_size,
+			 "--irq", irq, NULL };
 	int status, null;
 	pid_t pid;
 
@@ -970,7 +990,7 @@ static int write_tables(const struct vq_opts *o, bool q35, char *dir, size_t len
 	}
 	snprintf(irq, sizeof(irq), "%" PRIu64, o->irq);
 	if (!o->irq)
-		argv[7] = NULL;
+		argv[9] = NULL;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -979,7 +999,7 @@ static int write_tables(const struct vq_opts *o, bool q35, char *dir, size_t len
 		null = open("/dev/null", O_WRONLY);
 		if (null < 0 || dup2(null, 1) < 0)
 			_exit(EXIT_FAIL);
-		_exit(cmd_acpi(o->irq ? 9 : 7, argv));
+		_exit(cmd_acpi(o->irq ? 11 : 9, argv));
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -1098,6 +1118,13 @@ int vtis_qemu_main(int argc, char **argv)
 		rc = vq_check(&o);
 	if (rc)
 		return rc;
+	/*
+	 * No log window for the host's chip unless asked: SeaBIOS would send
+	 * it TPM2_Startup, which it refuses, and then try to disable its
+	 * hierarchies (docs/usage.md, "The host's TPM").
+	 */
+	if (!o.log_size)
+		o.log_size = o.host_tpm ? "0" : VQ_LOG_SIZE_DEFAULT;
 	if (!o.any) {
 		execvp(qemu, qargv);
 		vq_log("cannot run %s: %s", qemu, strerror(errno));

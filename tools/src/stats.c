@@ -25,6 +25,7 @@ static const char *const reg_class[] = {
 	[KVM_VTIS_REG_FIFO] = "fifo",
 	[KVM_VTIS_REG_ID] = "id",
 	[KVM_VTIS_REG_OTHER] = "other",
+	[KVM_VTIS_REG_LOG] = "log",
 };
 
 static void stats_help(void)

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/kvm_vtis.h>
+
 #include "vtisctl.h"
 
 /* Every diagnostic is one line on stderr starting with "vtisctl: ". */
@@ -144,6 +146,38 @@ int parse_base(const char *cmd, const char *s, uint64_t *out)
 		return usage_err(cmd, "--base 0x%llx: the 0x5000-byte window must end below 4 GiB",
 				 (unsigned long long)v);
 	*out = v;
+	return 0;
+}
+
+/*
+ * The firmware event log window's size (after the TIS window, see
+ * KVM_VTIS_LOG_OFFSET): 0 (none) or a multiple of 4 KiB up to
+ * KVM_VTIS_LOG_MAX.  Returns 0, or the usage exit code after reporting.
+ */
+int parse_log_size(const char *cmd, const char *opt, const char *s, uint64_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v))
+		return usage_err(cmd, "%s '%s' is not a number", opt, s);
+	if (v % TIS_BASE_ALIGN || v > KVM_VTIS_LOG_MAX)
+		return usage_err(cmd, "%s %s must be 0 or a multiple of 4096 up to %u (1 MiB)",
+				 opt, s, KVM_VTIS_LOG_MAX);
+	*out = v;
+	return 0;
+}
+
+/*
+ * The registers and the log window after them, together, end below 4 GiB
+ * (an ACPI Memory32Fixed describes each).  Returns 0, or the usage exit
+ * code after reporting.
+ */
+int check_log_window(const char *cmd, uint64_t base, uint64_t log_size)
+{
+	if (base + KVM_VTIS_LOG_OFFSET + log_size > TIS_BASE_LIMIT)
+		return usage_err(cmd, "the log window 0x%llx-0x%llx (after the TIS window at --base) must end below 4 GiB",
+				 (unsigned long long)(base + KVM_VTIS_LOG_OFFSET),
+				 (unsigned long long)(base + KVM_VTIS_LOG_OFFSET + log_size - 1));
 	return 0;
 }
 

@@ -46,6 +46,8 @@ int parse_uint_range(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int parse_family(const char *s, enum tpm_family *out);
 const char *family_name(uint32_t family);
 int parse_base(const char *cmd, const char *s, uint64_t *out);
+int parse_log_size(const char *cmd, const char *opt, const char *s, uint64_t *out);
+int check_log_window(const char *cmd, uint64_t base, uint64_t log_size);
 int finish_output(void);
 int make_dirs(const char *dir, unsigned int mode);
 uint64_t now_ms(void);

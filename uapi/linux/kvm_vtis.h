@@ -27,6 +27,18 @@
 #define KVM_VTIS_DEFAULT_BASE	0xFED40000ULL
 #define KVM_VTIS_WINDOW_SIZE	0x5000U
 
+/*
+ * The firmware event log window (kvm_vtis_attach.log_size): plain bytes
+ * that read back what was written, right after the register window, at
+ * base + KVM_VTIS_LOG_OFFSET.  It is where a BIOS (SeaBIOS) writes its TCG
+ * event log when the TCPA or TPM2 ACPI table's log area (LASA, LAML) points
+ * at it, and where the guest's OS reads that log: memory the VMM need not
+ * allocate, outside the guest's RAM.  It reads zero when attached and after
+ * KVM_VTIS_RESET.
+ */
+#define KVM_VTIS_LOG_OFFSET	KVM_VTIS_WINDOW_SIZE
+#define KVM_VTIS_LOG_MAX	0x100000U
+
 /* TPM families (kvm_vtis_attach.family). 0 means the default, 2.0. */
 #define KVM_VTIS_TPM_DEFAULT	0
 #define KVM_VTIS_TPM_1_2	1
@@ -51,6 +63,11 @@
  *      /dev, e.g. "vtis-emu3"; empty otherwise).  They are written before
  *      the device becomes visible; if writing them fails the attach is
  *      undone (EFAULT), and after any other error they mean nothing.
+ * in, from KVM_VTIS_ATTACH_SIZE_VER1 on (a smaller size means 0): log_size,
+ *      the firmware event log window's size: 0 for none, else a multiple
+ *      of 4 KiB up to KVM_VTIS_LOG_MAX; the window then spans base to
+ *      base + KVM_VTIS_LOG_OFFSET + log_size, which must end within the
+ *      52-bit guest-physical space; reserved1 (0).
  *
  * KVM_VTIS_BACKEND_HOST_TPM: the guest's commands go to the host's TPM chip
  * /dev/tpm<tpm_index> through the kernel's TPM API, run by a kernel worker.
@@ -72,7 +89,8 @@
  *
  * Errors: EBADF (vm_fd not open); EINVAL when vm_fd is not a KVM VM fd,
  * base misaligned or out of range, family or backend unknown, tpm_index
- * non-zero for the emulator; EEXIST when the window overlaps another device
+ * non-zero for the emulator, log_size not a multiple of 4 KiB or above
+ * KVM_VTIS_LOG_MAX; EEXIST when the window overlaps another device
  * on the VM's MMIO bus; EOPNOTSUPP for a backend this build does not
  * provide; EBUSY when the host TPM is held by another VM; EPERM for the
  * host TPM without CAP_SYS_ADMIN; ENXIO when there is no host TPM
@@ -95,8 +113,12 @@ struct kvm_vtis_attach {
 	__u32 id;
 	__u32 reserved0;		/* must be 0 */
 	char emu_name[KVM_VTIS_NAME_LEN];
+	/* From KVM_VTIS_ATTACH_SIZE_VER1 on: */
+	__u32 log_size;
+	__u32 reserved1;		/* must be 0 */
 };
 #define KVM_VTIS_ATTACH_SIZE_VER0	72
+#define KVM_VTIS_ATTACH_SIZE_VER1	80
 
 /*
  * KVM_VTIS_DETACH: remove device id from its VM.  A command in flight is
@@ -175,7 +197,9 @@ struct kvm_vtis_info {
 
 /* Returns KVM_VTIS_API_VERSION. */
 #define KVM_VTIS_GET_API_VERSION	_IO(KVM_VTIS_MAGIC, 0x00)
-#define KVM_VTIS_ATTACH		_IOWR(KVM_VTIS_MAGIC, 0x01, struct kvm_vtis_attach)
+/* Grown since (VER1), as KVM_VTIS_INFO below: the number keeps VER0. */
+#define KVM_VTIS_ATTACH		_IOC(_IOC_READ | _IOC_WRITE, KVM_VTIS_MAGIC, 0x01, \
+				     KVM_VTIS_ATTACH_SIZE_VER0)
 #define KVM_VTIS_DETACH		_IOW(KVM_VTIS_MAGIC, 0x02, struct kvm_vtis_detach)
 #define KVM_VTIS_LIST		_IOWR(KVM_VTIS_MAGIC, 0x03, struct kvm_vtis_list)
 /* The struct has grown since (VER1): the number keeps its first size. */
@@ -189,6 +213,7 @@ struct kvm_vtis_info {
 #define KVM_VTIS_REG_FIFO	3	/* DATA_FIFO, XDATA_FIFO */
 #define KVM_VTIS_REG_ID		4	/* INTF_CAPABILITY, INTERFACE_ID, DID_VID, RID */
 #define KVM_VTIS_REG_OTHER	5	/* offsets with no register */
+#define KVM_VTIS_REG_LOG	6	/* the firmware event log window */
 #define KVM_VTIS_REG_CLASSES	8	/* array length; unused entries read 0 */
 
 /*
@@ -340,8 +365,11 @@ struct kvm_vtis_reset {
  * it, a command in flight) as an opaque, versioned, self-checking blob of
  * at most KVM_VTIS_STATE_MAX bytes, for migration.  The TPM's own state is
  * not in it: move it with the emulator (swtpm's GET/SET_STATEBLOB on its
- * control channel, or its state directory while it is stopped).  Take and
- * load it while the VM's vCPUs are stopped.
+ * control channel, or its state directory while it is stopped).  Nor is
+ * the firmware event log window's content: firmware writes the log anew
+ * at every boot and the guest's OS copies it when its TPM driver starts,
+ * so only a guest migrated between the two loses it (the destination's
+ * window reads zero).  Take and load it while the VM's vCPUs are stopped.
  *
  * Blob layout (all fields little-endian): magic "VTIS" (0x53495456),
  * u16 format version (1), u16 header size (32), u32 total length, u32

@@ -107,7 +107,7 @@ assert not bad, "differ from sysfs: " + ", ".join(
 assert d["id"] == int(sys.argv[3]), d["id"]
 h = d["service_hist"]
 assert len(h) == 32 and sum(h) == d["service_count"], h
-assert d["mmio_reads"] == sum(d["mmio_reads_" + c] for c in ("access", "int", "sts", "fifo", "id", "other"))
+assert d["mmio_reads"] == sum(d["mmio_reads_" + c] for c in ("access", "int", "sts", "fifo", "id", "other", "log"))
 assert d["service_max_ns"] > 0 and d["service_total_ns"] >= d["service_max_ns"]
 print("%d keys agree with %d sysfs files; histogram %s" % (len(d), len(files), h))
 PY

@@ -83,9 +83,18 @@ static void bad_attaches(struct kvm_vm *vm)
 	attach_fails("attach with wrapping base", -EINVAL);
 	args(vm->fd)->base = 1ULL << 52;
 	attach_fails("attach with base beyond 52 bits", -EINVAL);
-	args(vm->fd)->size = 80;
-	arg.b[79] = 1;
+	args(vm->fd)->size = sizeof(arg.a) + 8;
+	arg.b[sizeof(arg.a) + 7] = 1;
 	attach_fails("attach with non-zero bytes past the known struct", -E2BIG);
+	args(vm->fd)->reserved1 = 1;
+	attach_fails("attach with reserved1 set", -EINVAL);
+	args(vm->fd)->log_size = 4097;
+	attach_fails("attach with a log size not a multiple of 4 KiB", -EINVAL);
+	args(vm->fd)->log_size = KVM_VTIS_LOG_MAX + 4096;
+	attach_fails("attach with a log size above KVM_VTIS_LOG_MAX", -EINVAL);
+	args(vm->fd)->log_size = 8192;
+	arg.a.base = (1ULL << 52) - KVM_VTIS_LOG_OFFSET - 4096;
+	attach_fails("attach whose log window ends beyond 52 bits", -EINVAL);
 	args(1000);
 	attach_fails("attach with a closed vm_fd", -EBADF);
 	args(devnull);
@@ -114,7 +123,7 @@ static uint32_t good_attach(struct kvm_vm *vm, char *node, size_t len)
 	char want[KVM_VTIS_NAME_LEN];
 	int err;
 
-	args(vm->fd)->size = 80;
+	args(vm->fd)->size = sizeof(arg.a) + 8;
 	err = vtis_attach(ctl, &arg.a);
 	result(!err, "attach with a larger, zero-tailed struct succeeds (%s)",
 	       errname(err));
@@ -179,6 +188,76 @@ static void guest_reads(struct kvm_vcpu *cpu, uint32_t id)
 	result(!vtis_info(ctl, id, &info) && info.mmio_reads >= 2,
 	       "info counts the guest's MMIO reads (%llu)",
 	       (unsigned long long)info.mmio_reads);
+}
+
+/*
+ * The firmware event log window: plain bytes after the registers, served
+ * in the kernel, counted as its own class, zeroed by a reset, part of the
+ * device's range on the bus.
+ */
+static void log_window(void)
+{
+	struct vm_config cfg = VM_CONFIG_DEFAULT;
+	struct kvm_vtis_stats st;
+	struct kvm_vcpu *cpu;
+	struct kvm_vm *vm = vm_create_booted(&cfg, &cpu);
+	uint32_t v[6] = { ~0u, ~0u, ~0u, ~0u, ~0u, ~0u }, id, did = 0;
+	uint64_t exits;
+	int err, bad;
+
+	if (!vm) {
+		result(false, "log window: create a VM");
+		return;
+	}
+	args(vm->fd)->log_size = 8192;
+	err = vtis_attach(ctl, &arg.a);
+	id = arg.a.id;
+	result(!err && id, "log window: attach with an 8 KiB log window (%s)",
+	       errname(err));
+	if (err)
+		goto out_free;
+	exits = cpu->exits_mmio;
+	/* Localities 5 and 6 of the guest's driver: base + 0x5000, + 0x6000. */
+	bad = !!vcpu_read(cpu, 5, 0, 4, &v[0]);
+	bad |= !!vcpu_read(cpu, 6, 0xffc, 4, &v[1]);
+	result(!bad && v[0] == 0 && v[1] == 0,
+	       "log window: its first and last bytes read zero (%#x %#x)",
+	       v[0], v[1]);
+	bad = !!vcpu_write(cpu, 5, 0, 4, 0x11223344);
+	bad |= !!vcpu_write(cpu, 5, 0x802, 2, 0xbeef);
+	bad |= !!vcpu_write(cpu, 6, 0xfff, 1, 0xa5);
+	bad |= !!vcpu_read(cpu, 5, 0, 4, &v[2]);
+	bad |= !!vcpu_read(cpu, 5, 0x802, 2, &v[3]);
+	bad |= !!vcpu_read(cpu, 6, 0xffc, 4, &v[4]);
+	bad |= !!vcpu_read(cpu, 5, 1, 1, &v[5]);
+	result(!bad && v[2] == 0x11223344 && v[3] == 0xbeef &&
+	       v[4] == 0xa5000000 && v[5] == 0x33,
+	       "log window: the guest reads back what it wrote (%#x %#x %#x %#x)",
+	       v[2], v[3], v[4], v[5]);
+	vcpu_read(cpu, 0, TIS_DID_VID, 4, &did);
+	result(did == VTIS_DID_VID, "log window: the registers are still there (DID_VID %#x)",
+	       did);
+	result(cpu->exits_mmio == exits,
+	       "log window: no access exited to userspace (%llu)",
+	       (unsigned long long)(cpu->exits_mmio - exits));
+	err = vtis_stats(ctl, id, &st);
+	result(!err && st.mmio_reads[KVM_VTIS_REG_LOG] == 6 &&
+	       st.mmio_writes[KVM_VTIS_REG_LOG] == 3,
+	       "log window: stats count its 6 reads and 3 writes as class log (%llu %llu)",
+	       (unsigned long long)st.mmio_reads[KVM_VTIS_REG_LOG],
+	       (unsigned long long)st.mmio_writes[KVM_VTIS_REG_LOG]);
+	args(vm->fd)->base = KVM_VTIS_DEFAULT_BASE + KVM_VTIS_LOG_OFFSET + 4096;
+	attach_fails("log window: another device in the log window", -EEXIST);
+	err = vtis_reset(ctl, id);
+	v[0] = v[1] = ~0u;
+	bad = !!vcpu_read(cpu, 5, 0, 4, &v[0]);
+	bad |= !!vcpu_read(cpu, 6, 0xffc, 4, &v[1]);
+	result(!err && !bad && v[0] == 0 && v[1] == 0,
+	       "log window: KVM_VTIS_RESET zeroes it (%s; %#x %#x)", errname(err),
+	       v[0], v[1]);
+	result(!vtis_detach(ctl, id), "log window: detach");
+out_free:
+	vm_free(vm);
 }
 
 static int write_errno(int fd, size_t n)
@@ -361,6 +440,7 @@ int main(void)
 	detach_checks(cpu, id, node, efd);
 	close(efd);
 	lifetime();
+	log_window();
 	device_limit(vm);
 	close(ctl);
 	err = module_unload("kvm_vtis");
