@@ -79,7 +79,7 @@ vtis_kernel() {
 vtis_module_sources() {
 	case "$1" in
 	module) echo Kbuild VERSION kmod uapi ;;
-	kunit) echo tests/kunit kmod/tis.c kmod/tis.h kmod/tis_shim.h ;;
+	kunit) echo tests/kunit kmod/tis.c kmod/tis.h kmod/tis_shim.h kmod/crb.c kmod/crb.h ;;
 	esac
 }
 

@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The TIS core (kmod/tis.c) built in userspace, unchanged, through
-# kmod/tis_shim.h, and a smoke program replaying a TPM 2.0 command
-# sequence against it.
+# The TIS core (kmod/tis.c) and the CRB core (kmod/crb.c) built in
+# userspace, unchanged, through kmod/tis_shim.h, and a smoke program
+# replaying a TPM 2.0 command sequence against the TIS core.
 
 set -u
 . "$(dirname "$0")/lib.bash"
@@ -57,3 +57,16 @@ if $CC -fsanitize=address,undefined -x c - -o "$tmp/probe" \
 	result $? "smoke-sanitizers" "$tmp/san.log"
 fi
 
+
+# 5. the CRB core (kmod/crb.c, on tis.h's TPM definitions), built the same
+# ways: it too must build in userspace unchanged
+$CC -std=c99 -pedantic "${CFLAGS[@]}" -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wcast-qual -Wpointer-arith -Wundef \
+	-I "$TOP/kmod" -c "$TOP/kmod/crb.c" -o "$tmp/crb-strict.o" \
+	>"$tmp/crb-strict.log" 2>&1
+result $? "crb-compile-strict" "$tmp/crb-strict.log"
+if command -v clang >/dev/null; then
+	clang "${CFLAGS[@]}" -I "$TOP/kmod" -c "$TOP/kmod/crb.c" -o "$tmp/crb-clang.o" \
+		>"$tmp/crb-clang.log" 2>&1
+	result $? "crb-compile-clang" "$tmp/crb-clang.log"
+fi
