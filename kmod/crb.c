@@ -408,7 +408,7 @@ bool vtis_crb_write(struct vtis_crb *crb, u32 offset, u32 len,
 bool vtis_crb_response(struct vtis_crb *crb, const u8 *rsp, u32 len)
 {
 	struct vtis_crb_state *s = &crb->s;
-	u8 l = s->exec_locality;
+	u8 l = s->exec_locality, target = s->switch_to;
 
 	if (!s->busy)
 		return false;
@@ -419,8 +419,9 @@ bool vtis_crb_response(struct vtis_crb *crb, const u8 *rsp, u32 len)
 		vtis_crb_event(crb, VTIS_EV_COMPLETE, l, l, VTIS_EVR_DROPPED,
 			       0, 0, 0);
 		s->switching = 0;
+		s->switch_to = VTIS_NO_LOCALITY;
 		s->state = VTIS_CRB_IDLE;
-		vtis_crb_finish_switch(crb, s->switch_to);
+		vtis_crb_finish_switch(crb, target);
 	} else if (!rsp || len < VTIS_HEADER_SIZE || len > VTIS_CRB_BUF_SIZE ||
 		   vtis_crb_be32(rsp + 2) != len) {
 		vtis_crb_error_response(crb, VTIS_TPM2_RC_FAILURE);
@@ -436,6 +437,66 @@ bool vtis_crb_response(struct vtis_crb *crb, const u8 *rsp, u32 len)
 	}
 	vtis_crb_update_irq(crb);
 	return true;
+}
+
+static bool vtis_crb_is_loc_or_none(u8 l)
+{
+	return vtis_crb_is_loc(l) || l == VTIS_NO_LOCALITY;
+}
+
+int vtis_crb_state_check(const struct vtis_crb_state *st)
+{
+	const u8 all = (1U << VTIS_CRB_NUM_LOCALITIES) - 1;
+
+	if (!vtis_crb_is_loc_or_none(st->active_locality) ||
+	    !vtis_crb_is_loc_or_none(st->seizing) ||
+	    !vtis_crb_is_loc_or_none(st->switch_to) ||
+	    !vtis_crb_is_loc_or_none(st->exec_locality))
+		return -EINVAL;
+	if ((st->pending & ~all) || (st->seized & ~all) ||
+	    st->state >= VTIS_CRB_NR_STATES || st->busy > 1 ||
+	    st->cancel > 1 || st->switching > 1 || st->established > 1)
+		return -EINVAL;
+	if ((st->int_enable & ~(VTIS_CRB_INT_SUPPORTED | VTIS_CRB_INT_GLOBAL)) ||
+	    (st->int_status & ~VTIS_CRB_INT_SUPPORTED))
+		return -EINVAL;
+	/* A command runs exactly when one is at the backend, for a locality. */
+	if (st->busy != (st->state == VTIS_CRB_EXECUTION) ||
+	    st->busy != vtis_crb_is_loc(st->exec_locality))
+		return -EINVAL;
+	if (st->switching && !st->busy)
+		return -EINVAL;
+	if (!st->switching && (st->switch_to != VTIS_NO_LOCALITY ||
+			       st->seizing != VTIS_NO_LOCALITY))
+		return -EINVAL;
+	/* The active locality waits for nothing; with none, nobody waits. */
+	if (vtis_crb_is_loc(st->active_locality) &&
+	    (st->pending & (1U << st->active_locality)))
+		return -EINVAL;
+	if (!vtis_crb_is_loc(st->active_locality) && st->pending)
+		return -EINVAL;
+	if (st->busy && st->exec_locality != st->active_locality)
+		return -EINVAL;
+	return 0;
+}
+
+int vtis_crb_load_state(struct vtis_crb *crb, const struct vtis_crb_state *st)
+{
+	u8 *buf = crb->s.buf;
+	int ret = vtis_crb_state_check(st);
+
+	if (ret)
+		return ret;
+	crb->s = *st;
+	crb->s.buf = buf;
+	memcpy(buf, st->buf, VTIS_CRB_BUF_SIZE);
+	vtis_crb_update_irq(crb);
+	return 0;
+}
+
+u32 vtis_crb_cmd_len(const struct vtis_crb *crb)
+{
+	return vtis_crb_be32(crb->s.buf + 2);
 }
 
 void vtis_crb_reset(struct vtis_crb *crb)

@@ -251,6 +251,33 @@ bool vtis_crb_write(struct vtis_crb *crb, u32 offset, u32 len,
 bool vtis_crb_response(struct vtis_crb *crb, const u8 *rsp, u32 len);
 
 /**
+ * vtis_crb_state_check() - is @st a state the core can be in?
+ * @st: a state, e.g. decoded from a migration blob (its buffer unused)
+ *
+ * Return: 0, or -EINVAL when a field is out of range or the fields
+ * contradict each other.
+ */
+int vtis_crb_state_check(const struct vtis_crb_state *st);
+
+/**
+ * vtis_crb_load_state() - make @st (checked) the state
+ * @crb: the model
+ * @st: the state; its buffer's VTIS_CRB_BUF_SIZE bytes are copied
+ *
+ * Return: 0, or -EINVAL from vtis_crb_state_check() (nothing changed).
+ */
+int vtis_crb_load_state(struct vtis_crb *crb, const struct vtis_crb_state *st);
+
+/**
+ * vtis_crb_cmd_len() - the length of the command in flight
+ * @crb: the model, with a command at the backend
+ *
+ * Return: its length, from the buffer's size field (unchanged while the
+ * command runs).
+ */
+u32 vtis_crb_cmd_len(const struct vtis_crb *crb);
+
+/**
  * vtis_crb_busy() - is a command at the backend?
  * @crb: the model
  *

@@ -63,7 +63,11 @@ static int vtis_check_attach(struct kvm_vtis_attach *a,
 {
 	u32 backend;
 
-	if (a->flags || a->reserved0 || a->reserved1)
+	if (a->flags || a->reserved0)
+		return -EINVAL;
+	if (a->interface != KVM_VTIS_INTERFACE_TIS &&
+	    (a->interface != KVM_VTIS_INTERFACE_CRB ||
+	     a->family == KVM_VTIS_TPM_1_2))
 		return -EINVAL;
 	if (a->log_size > KVM_VTIS_LOG_MAX || !IS_ALIGNED(a->log_size, 4096))
 		return -EINVAL;
@@ -196,6 +200,8 @@ static void vtis_fill_info(struct vtis_dev *dev, struct kvm_vtis_info *info)
 	vtis_obs_info(dev, info);
 	info->irq = dev->irq.gsi;
 	info->irq_flags = dev->irq.gsi ? dev->irq.flags : 0;
+	info->interface = dev->interface;
+	info->log_size = dev->log_size;
 }
 
 static long vtis_ctl_info(void __user *uarg)

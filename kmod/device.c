@@ -204,8 +204,16 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm,
 	if (ret)
 		goto err_destroy_lock;
 
+	/* A host TPM 1.2 chip (family 0 resolved) has no CRB. */
+	if (a->interface == KVM_VTIS_INTERFACE_CRB &&
+	    a->family != KVM_VTIS_TPM_2_0) {
+		ops->destroy(&dev->be);
+		vtis_dev_put(dev);
+		return ERR_PTR(-EINVAL);
+	}
 	/* From here on vtis_dev_put() frees it all (after destroy()). */
 	dev->family = a->family;
+	dev->interface = a->interface;
 	dev->backend = a->backend;
 	dev->base = a->base;
 	dev->kvm = kvm;
@@ -213,7 +221,8 @@ struct vtis_dev *vtis_dev_create(struct kvm *kvm,
 	dev->owner_uid = current_euid();
 	dev->charged_uid = vtis_charged_uid();
 	kvm_iodevice_init(&dev->iodev, &vtis_mmio_ops);
-	dev->fe = &vtis_fe_tis;
+	dev->fe = dev->interface == KVM_VTIS_INTERFACE_CRB ? &vtis_fe_crb :
+							   &vtis_fe_tis;
 	dev->fe->init(dev);
 	vtis_irq_dev_init(dev);
 

@@ -38,6 +38,7 @@
 #include <linux/kvm_vtis.h>
 
 #include "backend.h"
+#include "crb.h"
 #include "frontend.h"
 #include "irq.h"
 #include "obs.h"
@@ -50,6 +51,7 @@ struct vtis_dev {
 	u32 id;
 	u32 family;			/* KVM_VTIS_TPM_1_2 or KVM_VTIS_TPM_2_0 */
 	u32 backend;			/* KVM_VTIS_BACKEND_* */
+	u32 interface;			/* KVM_VTIS_INTERFACE_* */
 	u64 base;			/* guest-physical base of the window */
 	pid_t owner_pid;
 	/* Effective uid of the attacher: it (or CAP_SYS_ADMIN) manages it. */
@@ -86,6 +88,7 @@ struct vtis_dev {
 	const struct vtis_frontend_ops *fe;
 	union {
 		struct vtis_tis tis;	/* vtis_fe_tis (frontend_tis.c) */
+		struct vtis_crb crb;	/* vtis_fe_crb (frontend_crb.c) */
 	};
 	/* The frontend's command and response buffer, VTIS_BUFFER_SIZE bytes. */
 	u8 *buf;

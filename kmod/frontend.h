@@ -2,9 +2,9 @@
 /*
  * A device's frontend: the register interface its guest sees in the
  * device's MMIO window.  frontend_tis.c is TCG's TIS (the FIFO interface,
- * on the register model of tis.c); another interface (CRB) would be one
- * more such file, one more member of the frontends' state in struct
- * vtis_dev and one more choice at creation.
+ * on the register model of tis.c), frontend_crb.c the PTP's CRB (on
+ * crb.c); each is one member of the frontends' state in struct vtis_dev
+ * and one choice at creation (kvm_vtis_attach.interface).
  *
  * The device reaches its frontend only through these ops.  The frontend
  * hands the guest's commands to the backend with vtis_dev_submit() and
@@ -78,5 +78,7 @@ struct vtis_frontend_ops {
 
 /* The TIS (FIFO) interface: frontend_tis.c. */
 extern const struct vtis_frontend_ops vtis_fe_tis;
+/* The CRB interface: frontend_crb.c. */
+extern const struct vtis_frontend_ops vtis_fe_crb;
 
 #endif /* KVM_VTIS_FRONTEND_H */

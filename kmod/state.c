@@ -6,7 +6,8 @@
  * The blob is written and read field by field, little-endian, never as a
  * memory image of a struct: its layout does not depend on the compiler or
  * on any struct.  This file writes and checks its header (magic, version,
- * length, family, backend, checksum); the frontend's state follows it,
+ * length, family, backend, checksum, interface); the frontend's state
+ * follows it,
  * written and checked by the frontend (its save() and parse()).  Restore
  * checks the header, the length, the checksum, and the frontend every
  * field and its invariants, into a scratch copy, and only then takes the
@@ -130,7 +131,7 @@ static u32 vtis_blob_write(struct vtis_dev *dev, u8 *p)
 	vtis_blob_put32(&b, dev->backend);
 	vtis_blob_put32(&b, 0);		/* flags */
 	vtis_blob_put32(&b, 0);		/* checksum, below */
-	vtis_blob_put32(&b, 0);		/* reserved */
+	vtis_blob_put32(&b, dev->interface);
 
 	dev->fe->save(dev, &b);
 	put_unaligned_le32(b.off, p + VTIS_BLOB_LEN_OFF);
@@ -146,7 +147,7 @@ static u32 vtis_blob_write(struct vtis_dev *dev, u8 *p)
 static int vtis_blob_read(struct vtis_dev *dev, u8 *p, u32 len, void *st)
 {
 	struct vtis_blob b = { .p = p, .len = len };
-	u32 family, backend, flags, crc, reserved;
+	u32 family, backend, flags, crc, interface;
 	u16 version, hdr_size;
 
 	if (len < VTIS_BLOB_HDR_SIZE || len > vtis_blob_max(dev))
@@ -163,10 +164,11 @@ static int vtis_blob_read(struct vtis_dev *dev, u8 *p, u32 len, void *st)
 	backend = vtis_blob_get32(&b);
 	flags = vtis_blob_get32(&b);
 	crc = vtis_blob_get32(&b);
-	reserved = vtis_blob_get32(&b);
-	if (flags || reserved || crc != vtis_blob_crc(p, len))
+	interface = vtis_blob_get32(&b);
+	if (flags || crc != vtis_blob_crc(p, len))
 		return -EINVAL;
-	if (family != dev->family || backend != dev->backend)
+	if (family != dev->family || backend != dev->backend ||
+	    interface != dev->interface)
 		return -EINVAL;
 	return dev->fe->parse(dev, &b, st);
 }

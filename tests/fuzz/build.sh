@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the TIS core fuzzer: kmod/tis.c, unchanged, through kmod/tis_shim.h
-# (as tests/unit/tis-userspace.sh builds it), linked with tests/fuzz/tis_fuzz.c.
+# (as tests/unit/tis-userspace.sh builds it), linked with tests/fuzz/tis_fuzz.c;
+# and the CRB core's: kmod/crb.c with tests/fuzz/crb_fuzz.c.
 #   OUTDIR/tis_fuzz      libFuzzer + AddressSanitizer + UBSan
 #   OUTDIR/tis_fuzz_cov  libFuzzer + clang source-based coverage (for
 #                        llvm-cov line figures of kmod/tis.c)
+#   OUTDIR/crb_fuzz      libFuzzer + AddressSanitizer + UBSan
 # Usage: tests/fuzz/build.sh OUTDIR      (CC defaults to clang)
 set -eu
 
@@ -21,3 +23,6 @@ mkdir -p "$OUT"
 	-fno-sanitize-recover=all "${SRCS[@]}" -o "$OUT/tis_fuzz"
 "$CC" "${CFLAGS[@]}" -fsanitize=fuzzer -fprofile-instr-generate \
 	-fcoverage-mapping "${SRCS[@]}" -o "$OUT/tis_fuzz_cov"
+"$CC" "${CFLAGS[@]}" -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all "$HERE/crb_fuzz.c" "$TOP/kmod/crb.c" \
+	-o "$OUT/crb_fuzz"

@@ -846,6 +846,73 @@ static void t_no_backend(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtt_get32(rc), VTIS_TPM2_RC_FAILURE);
 }
 
+/* Every state a sequence of guest and backend steps reaches is valid. */
+static void t_state_check(struct kunit *test)
+{
+	struct vtc_ctx *c = vtc_mk(test);
+	struct vtis_crb_state bad;
+
+	KUNIT_EXPECT_EQ(test, vtis_crb_state_check(&c->crb.s), 0);
+	vtc_send(c, 1, vtt_tpm2_getrandom, sizeof(vtt_tpm2_getrandom));
+	KUNIT_EXPECT_EQ(test, vtis_crb_state_check(&c->crb.s), 0);
+	vtc_request(c, 0);
+	vtc_wr32(c, 3, VTIS_CRB_LOC_CTRL, VTIS_CRB_LOC_CTRL_SEIZE);
+	KUNIT_EXPECT_EQ(test, vtis_crb_state_check(&c->crb.s), 0);
+	vtis_crb_response(&c->crb, NULL, 0);
+	KUNIT_EXPECT_EQ(test, vtis_crb_state_check(&c->crb.s), 0);
+	KUNIT_EXPECT_EQ(test, c->crb.s.active_locality, 3);
+	vtc_relinquish(c, 3);
+	KUNIT_EXPECT_EQ(test, vtis_crb_state_check(&c->crb.s), 0);
+	KUNIT_EXPECT_EQ(test, c->crb.s.active_locality, 0);
+
+	bad = c->crb.s;
+	bad.active_locality = 5;
+	KUNIT_EXPECT_EQ(test, vtis_crb_state_check(&bad), -EINVAL);
+	bad = c->crb.s;
+	bad.state = VTIS_CRB_EXECUTION;		/* but nothing at the backend */
+	KUNIT_EXPECT_EQ(test, vtis_crb_state_check(&bad), -EINVAL);
+	bad = c->crb.s;
+	bad.pending = 1;			/* the active one waiting */
+	KUNIT_EXPECT_EQ(test, vtis_crb_state_check(&bad), -EINVAL);
+	bad = c->crb.s;
+	bad.int_status = 0x10;
+	KUNIT_EXPECT_EQ(test, vtis_crb_state_check(&bad), -EINVAL);
+	bad = c->crb.s;
+	bad.switching = 1;
+	KUNIT_EXPECT_EQ(test, vtis_crb_state_check(&bad), -EINVAL);
+	bad = c->crb.s;
+	bad.cancel = 2;
+	KUNIT_EXPECT_EQ(test, vtis_crb_state_check(&bad), -EINVAL);
+}
+
+/* A state moved to another core reads the same there. */
+static void t_load_state(struct kunit *test)
+{
+	struct vtc_ctx *a = vtc_mk(test), *b = vtc_mk(test);
+	struct vtis_crb_state bad;
+	int r;
+
+	vtc_send(a, 2, vtt_tpm2_getrandom, sizeof(vtt_tpm2_getrandom));
+	vtc_wr32(a, 2, VTIS_CRB_INT_ENABLE, VTIS_CRB_INT_GLOBAL |
+		 VTIS_CRB_INT_START);
+	KUNIT_EXPECT_EQ(test, vtis_crb_load_state(&b->crb, &a->crb.s), 0);
+	for (r = 0; r < VTIS_CRB_BUF_OFFSET; r += 4)
+		KUNIT_EXPECT_EQ_MSG(test, vtc_rd32(b, 2, r), vtc_rd32(a, 2, r),
+				    "register %#x", r);
+	KUNIT_EXPECT_EQ(test, vtis_crb_cmd_len(&b->crb),
+			(u32)sizeof(vtt_tpm2_getrandom));
+	KUNIT_EXPECT_TRUE(test, vtis_crb_response(&b->crb,
+						  vtt_tpm2_getrandom_rsp,
+						  sizeof(vtt_tpm2_getrandom_rsp)));
+	KUNIT_EXPECT_TRUE(test, b->irq);
+	KUNIT_EXPECT_EQ(test, vtc_rc(b, 2), 0U);
+	/* a bad state changes nothing */
+	bad = a->crb.s;
+	bad.exec_locality = 1;
+	KUNIT_EXPECT_EQ(test, vtis_crb_load_state(&b->crb, &bad), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, vtis_crb_busy(&b->crb));
+}
+
 /* ==== vtis_crb_drivers: Linux's tpm_crb and EDK2's driver, replayed ==== */
 
 /* crb_wait_for_reg_32(): the condition is checked before any sleep. */
@@ -1167,6 +1234,8 @@ static struct kunit_case vtis_crb_cmd_cases[] = {
 	KUNIT_CASE(t_cancel),
 	KUNIT_CASE(t_reset),
 	KUNIT_CASE(t_no_backend),
+	KUNIT_CASE(t_state_check),
+	KUNIT_CASE(t_load_state),
 	{}
 };
 

@@ -213,6 +213,38 @@ rc=$?
 ktap_check "acpi: --machine isapc is refused (exit $rc, want 2)" \
 	sh -c "[ $rc -eq 2 ] && grep -q 'must be pc or q35' '$tmp/m.err'"
 
+# --log-size: the device's log window (base + 0x5000) is the log area,
+# reserved by Device (\_SB.TPML), a PNP0C02 motherboard resource.
+run_case tpm2-logwin 2.0 $D none 0xFED45000 65536 -- --log-size 65536
+run_case tpm12-logwin 1.2 0xFE000000 none 0xFE005000 4096 -- --base 0xfe000000 --log-size 4096
+ktap_check "acpi --log-size: Device (TPML), PNP0C02, _CRS Memory32Fixed (ReadWrite, 0xFED45000, 0x00010000)" \
+	has "$tmp/tpm2-logwin/ssdt-tpm.dsl" 'Device \(TPML\)' 'EisaId \("PNP0C02"\)' \
+	'0xFED45000, +// Address Base' '0x00010000, +// Address Length'
+ktap_check "acpi: without --log-size no Device (TPML)" \
+	lacks "$tmp/tpm2-log/ssdt-tpm.dsl" 'TPML' 'PNP0C02'
+for bad in "--log-size 100|multiple of 4096" "--log-size 2097152|up to 1048576" \
+	   "--log-size 4096 --log-area 0x1000:16|not both" \
+	   "--base 0xfffec000 --log-size 65536|must end below 4 GiB" \
+	   "--interface crb --tpm 1.2|CRB has no TPM 1.2" "--interface fifo|must be tis or crb"; do
+	args=${bad%%|*} want=${bad#*|}
+	rm -rf "$tmp/bad"
+	# shellcheck disable=SC2086
+	"$VTISCTL" acpi --tpm 2.0 $args --out "$tmp/bad" >/dev/null 2>"$tmp/bad.err"
+	rc=$?
+	ktap_check "acpi $args: refused (exit $rc, want 2): $want" \
+		sh -c "[ $rc -eq 2 ] && grep -q -- '$want' '$tmp/bad.err' && [ ! -e '$tmp/bad' ]"
+done
+
+# --interface crb: the TPM2 table's start method 7, its control area at
+# base + 0x40 (locality 0's CTRL_REQ); the SSDT as for the TIS.
+"$VTISCTL" acpi --tpm 2.0 --interface crb --base 0xfe000000 --out "$tmp/crb" >/dev/null 2>&1
+ktap_check "acpi --interface crb: TPM2 start method 7, control area 0xFE000040" \
+	sh -c "cd '$tmp/crb' && iasl -d tpm2.aml >/dev/null 2>&1 &&
+	       grep -Eq 'Control Address : 00000000FE000040' tpm2.dsl &&
+	       grep -Eq 'Start Method : 07' tpm2.dsl"
+ktap_check "acpi --interface crb: the SSDT is the TIS's" \
+	cmp "$tmp/crb/ssdt-tpm.aml" <("$VTISCTL" acpi --tpm 2.0 --base 0xfe000000 --out "$tmp/crb-tis" >/dev/null && cat "$tmp/crb-tis/ssdt-tpm.aml")
+
 # Writing again over existing files replaces them.
 "$VTISCTL" acpi --tpm 2.0 --out "$tmp/tpm2-default" --irq 7 >/dev/null 2>&1
 ktap_check "acpi: a second run replaces the files" \

@@ -64,6 +64,15 @@ usage "attach: --vm-fd with a plus sign" -- attach --emulator --vm-fd +3
 usage "attach: --pid 0" "--pid" -- "${A[@]}" --emulator --pid 0
 usage "attach: --pid not a number" "--pid" -- "${A[@]}" --emulator --pid me
 usage "attach: bad --tpm" "--tpm '3.0' must be 2.0 or 1.2" -- "${A[@]}" --emulator --tpm 3.0
+usage "attach: --log-size not a multiple of 4096" "--log-size 100 must be 0 or a multiple of 4096" -- \
+	"${A[@]}" --emulator --log-size 100
+usage "attach: --log-size above 1 MiB" "up to 1048576" -- "${A[@]}" --emulator --log-size 0x200000
+usage "attach: a log window past 4 GiB" "must end below 4 GiB" -- \
+	"${A[@]}" --emulator --base 0xfffec000 --log-size 65536
+usage "attach: --interface fifo" "--interface 'fifo' must be tis or crb" -- \
+	"${A[@]}" --emulator --interface fifo
+usage "attach: --interface crb --tpm 1.2" "CRB has no TPM 1.2" -- \
+	"${A[@]}" --emulator --interface crb --tpm 1.2
 usage "attach: --tpm 2" -- "${A[@]}" --emulator --tpm 2
 usage "attach: --base not a number" -- "${A[@]}" --emulator --base fed40000
 usage "attach: --base misaligned" "multiple of 4 KiB" -- "${A[@]}" --emulator --base 0xfed40800

@@ -58,7 +58,7 @@ ktap_check "modules-load.d file in /etc/modules-load.d (0644)" mode_is /etc/modu
 ktap_check "it loads kvm_vtis at boot (one module named)" \
 	test "$(grep -v '^#' "$stage/etc/modules-load.d/kvm-vtis.conf" | grep .)" = kvm_vtis
 ktap_check "installed header compiles on its own" \
-	sh -c "printf '#include <linux/kvm_vtis.h>\nint main(void){return KVM_VTIS_ATTACH_SIZE_VER0 != sizeof(struct kvm_vtis_attach);}\n' |
+	sh -c "printf '#include <linux/kvm_vtis.h>\nint main(void){return KVM_VTIS_ATTACH_SIZE_VER1 != sizeof(struct kvm_vtis_attach);}\n' |
 	       cc -x c -I'$stage$p/include' -o '$stage/hdr' - && '$stage/hdr'"
 ktap_check "make uninstall succeeds" make -s -C "$src" uninstall KVER="$kver" DESTDIR="$stage"
 left=$(find "$stage" -type f ! -name hdr)

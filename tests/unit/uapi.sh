@@ -67,10 +67,10 @@ cat >"$tmp/sizes.c" <<'EOF_C'
 #define NR(n) printf("ioctl %s 0x%08x\n", #n, (unsigned)(n))
 int main(void)
 {
-	SZ(kvm_vtis_attach, KVM_VTIS_ATTACH_SIZE_VER0);
+	SZ(kvm_vtis_attach, KVM_VTIS_ATTACH_SIZE_VER1);
 	SZ(kvm_vtis_detach, KVM_VTIS_DETACH_SIZE_VER0);
 	SZ(kvm_vtis_list, KVM_VTIS_LIST_SIZE_VER0);
-	SZ(kvm_vtis_info, KVM_VTIS_INFO_SIZE_VER1);
+	SZ(kvm_vtis_info, KVM_VTIS_INFO_SIZE_VER2);
 	SZ(kvm_vtis_stats, KVM_VTIS_STATS_SIZE_VER0);
 	SZ(kvm_vtis_irq, KVM_VTIS_IRQ_SIZE_VER0);
 	SZ(kvm_vtis_reset, KVM_VTIS_RESET_SIZE_VER0);
@@ -79,11 +79,12 @@ int main(void)
 	NR(KVM_VTIS_RESET); NR(KVM_VTIS_SAVE_STATE); NR(KVM_VTIS_RESTORE_STATE);
 	OFF(kvm_vtis_stats, commands); OFF(kvm_vtis_stats, service_hist);
 	OFF(kvm_vtis_attach, base); OFF(kvm_vtis_attach, id);
-	OFF(kvm_vtis_attach, emu_name);
+	OFF(kvm_vtis_attach, emu_name); OFF(kvm_vtis_attach, log_size);
+	OFF(kvm_vtis_attach, interface);
 	OFF(kvm_vtis_list, ids); OFF(kvm_vtis_list, count);
 	OFF(kvm_vtis_info, base); OFF(kvm_vtis_info, emu_name);
 	OFF(kvm_vtis_info, commands); OFF(kvm_vtis_info, bytes_from_tpm);
-	OFF(kvm_vtis_info, irq);
+	OFF(kvm_vtis_info, irq); OFF(kvm_vtis_info, interface);
 	NR(KVM_VTIS_GET_API_VERSION); NR(KVM_VTIS_ATTACH); NR(KVM_VTIS_DETACH);
 	NR(KVM_VTIS_LIST); NR(KVM_VTIS_INFO); NR(KVM_VTIS_STATS);
 	NR(KVM_VTIS_SET_IRQ);
@@ -120,10 +121,12 @@ elif gcc -m32 -std=gnu11 -Werror -fsyntax-only -I"$inc" -I/usr/include/x86_64-li
 	-x c - >/dev/null 2>&1 <<'EOF_C'
 #include <stddef.h>
 #include <linux/kvm_vtis.h>
-_Static_assert(sizeof(struct kvm_vtis_attach) == KVM_VTIS_ATTACH_SIZE_VER0, "attach");
+_Static_assert(sizeof(struct kvm_vtis_attach) == KVM_VTIS_ATTACH_SIZE_VER1, "attach");
+_Static_assert(offsetof(struct kvm_vtis_attach, log_size) == KVM_VTIS_ATTACH_SIZE_VER0, "attach.log_size");
 _Static_assert(sizeof(struct kvm_vtis_detach) == KVM_VTIS_DETACH_SIZE_VER0, "detach");
 _Static_assert(sizeof(struct kvm_vtis_list) == KVM_VTIS_LIST_SIZE_VER0, "list");
-_Static_assert(sizeof(struct kvm_vtis_info) == KVM_VTIS_INFO_SIZE_VER1, "info");
+_Static_assert(sizeof(struct kvm_vtis_info) == KVM_VTIS_INFO_SIZE_VER2, "info");
+_Static_assert(offsetof(struct kvm_vtis_info, interface) == KVM_VTIS_INFO_SIZE_VER1, "info.interface");
 _Static_assert(offsetof(struct kvm_vtis_info, irq) == KVM_VTIS_INFO_SIZE_VER0, "info.irq");
 _Static_assert(sizeof(struct kvm_vtis_stats) == KVM_VTIS_STATS_SIZE_VER0, "stats");
 _Static_assert(sizeof(struct kvm_vtis_irq) == KVM_VTIS_IRQ_SIZE_VER0, "irq");

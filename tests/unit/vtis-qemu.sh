@@ -127,8 +127,11 @@ for _ in $(seq 50); do gone && break; sleep 0.1; done
 # The tables QEMU gets are vtisctl acpi's for the machine: on q35 the PIRQ
 # GSIs are shared and active high; a q35 has no GSI 24.
 tables_of() { sed -n 's/^table .*\/\([a-z0-9-]*\.aml\) \([0-9a-f]*\)$/\1 \2/p' "$1"; }
-acpi_sums() {	# vtisctl acpi ARGS: "NAME SHA256" of its tables
-	rm -rf "$tmp/ref" && "$VTISCTL" acpi --out "$tmp/ref" "$@" >/dev/null &&
+acpi_sums() {	# vtisctl acpi ARGS: "NAME SHA256" of its tables (with
+		# vtis-qemu's default log window unless ARGS give a --log-size)
+	local log=(--log-size 65536)
+	[[ " $* " == *" --log-size "* ]] && log=()
+	rm -rf "$tmp/ref" && "$VTISCTL" acpi --out "$tmp/ref" "${log[@]}" "$@" >/dev/null &&
 		for f in "$tmp/ref"/*.aml; do echo "${f##*/} $(sha256sum <"$f" | cut -c1-64)"; done
 }
 "$VQ" --vtis-state "$tmp/s" --vtis-irq 20 -machine type=pc-q35-7.2,accel=kvm >"$tmp/q" 2>&1
@@ -139,6 +142,18 @@ got=$(tables_of "$tmp/q" | sort)
 ktap_check "vtis-qemu: -M pc: those of --machine pc" test "$got" = "$(acpi_sums --tpm 2.0 --irq 20 | sort)"
 ktap_check "vtis-qemu: ... which are not q35's" test "$got" != "$(acpi_sums --tpm 2.0 --machine q35 --irq 20 | sort)"
 usage "--vtis-irq 24 on q35" "a q35 machine has GSIs up to 23" -- --vtis-state "$tmp/s" --vtis-irq 24 -M q35
+"$VQ" --vtis-state "$tmp/s" --vtis-log-size 0 -M pc >"$tmp/q" 2>&1
+ktap_check "vtis-qemu: --vtis-log-size 0: the tables of vtisctl acpi without a log area" \
+	test "$(tables_of "$tmp/q" | sort)" = "$(acpi_sums --tpm 2.0 --log-size 0 | sort)"
+"$VQ" --vtis-state "$tmp/s" --vtis-log-size 8192 --vtis-interface crb -M pc >"$tmp/q" 2>&1
+ktap_check "vtis-qemu: --vtis-interface crb --vtis-log-size 8192: those of vtisctl acpi --interface crb --log-size 8192" \
+	test "$(tables_of "$tmp/q" | sort)" = "$(acpi_sums --tpm 2.0 --interface crb --log-size 8192 | sort)"
+"$VQ" --vtis-host-tpm -M pc >"$tmp/q" 2>&1
+ktap_check "vtis-qemu: --vtis-host-tpm: no log area by default (SeaBIOS leaves the host's chip alone)" \
+	test "$(tables_of "$tmp/q" | sort)" = "$(acpi_sums --tpm 2.0 --log-size 0 | sort)"
+usage "--vtis-log-size 100" "--vtis-log-size '100' must be 0 or a multiple of 4096" -- --vtis-state "$tmp/s" --vtis-log-size 100
+usage "--vtis-interface crb --vtis-tpm 1.2" "CRB has no TPM 1.2" -- --vtis-state "$tmp/s" --vtis-interface crb --vtis-tpm 1.2
+usage "--vtis-interface fifo" "--vtis-interface 'fifo' must be tis or crb" -- --vtis-state "$tmp/s" --vtis-interface fifo
 
 # Per-guest settings: VTIS_QEMU_CONF_DIR/NAME.conf (NAME from -name).
 export VTIS_QEMU_CONF_DIR=$tmp/conf

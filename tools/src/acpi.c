@@ -5,7 +5,8 @@
  *   ssdt-tpm.aml  SSDT with Device (\_SB.TPM): _HID, _CRS, _STA; with
  *                 --log-size also Device (\_SB.TPML), a motherboard
  *                 resource (PNP0C02) that reserves the log window
- *   tpm2.aml      TPM 2.0: TPM2 table, start method 6 (FIFO/TIS, no CRB)
+ *   tpm2.aml      TPM 2.0: TPM2 table, start method 6 (FIFO/TIS) or, with
+ *                 --interface crb, 7 (CRB: the control area at base + 0x40)
  *   tcpa.aml      TPM 1.2: TCPA client table
  *
  * Each file is a complete table with its header, as
@@ -35,6 +36,8 @@
 #define SSDT_REVISION		2	/* 64-bit integers */
 #define TPM2_REVISION		4
 #define TPM2_START_METHOD_TIS	6	/* "uses the FIFO/TIS interface", not CRB */
+#define TPM2_START_METHOD_CRB	7	/* "uses the Command Response Buffer" */
+#define CRB_CONTROL_AREA	0x40	/* CTRL_REQ in locality 0's page */
 #define TCPA_REVISION		2
 #define TCPA_CLIENT_LEN		50
 #define PLATFORM_CLASS_CLIENT	0
@@ -59,6 +62,7 @@ struct acpi_opts {
 	uint64_t base;
 	uint64_t irq;		/* 0: none */
 	bool q35;		/* --machine q35 */
+	bool crb;		/* --interface crb */
 	bool log;
 	bool log_window;	/* --log-size: the area is the device's log window */
 	uint64_t log_addr;
@@ -198,8 +202,12 @@ static void build_tpm2(struct buf *t, const struct acpi_opts *o)
 	table_header(t, "TPM2", TPM2_REVISION, "VTISTPM2");
 	buf_u16(t, PLATFORM_CLASS_CLIENT);
 	buf_u16(t, 0);				/* reserved */
-	buf_u64(t, 0);				/* CRB control area: none */
-	buf_u32(t, TPM2_START_METHOD_TIS);
+	/*
+	 * CRB: the control area is locality 0's CTRL_REQ, at the _CRS
+	 * memory's start + 0x40 (Linux's tpm_crb requires exactly that).
+	 */
+	buf_u64(t, o->crb ? o->base + CRB_CONTROL_AREA : 0);
+	buf_u32(t, o->crb ? TPM2_START_METHOD_CRB : TPM2_START_METHOD_TIS);
 	buf_put(t, params, sizeof(params));	/* start method parameters */
 	/*
 	 * LAML and LASA are optional, but a revision 4 table without them
@@ -273,11 +281,13 @@ static void acpi_help(void)
 {
 	printf("Usage: vtisctl acpi --tpm 2.0|1.2 --out DIR [--base ADDR] [--irq N]\n"
 	       "                    [--machine pc|q35] [--log-size SIZE | --log-area ADDR:SIZE]\n"
+	       "                    [--interface tis|crb]\n"
 	       "\n"
 	       "Write the ACPI tables a guest needs to find the TPM, each a complete\n"
 	       "table for 'qemu-system-x86_64 -acpitable file=...':\n"
 	       "  DIR/ssdt-tpm.aml  Device (\\_SB.TPM), _HID MSFT0101 (2.0) or PNP0C31 (1.2)\n"
-	       "  DIR/tpm2.aml      TPM 2.0: TPM2 table, start method 6 (FIFO/TIS)\n"
+	       "  DIR/tpm2.aml      TPM 2.0: TPM2 table, start method 6 (FIFO/TIS), or\n"
+	       "                    with --interface crb 7 (CRB, control area base + 0x40)\n"
 	       "  DIR/tcpa.aml      TPM 1.2: TCPA client table\n"
 	       "The paths written are printed, one a line.\n"
 	       "\n"
@@ -299,6 +309,8 @@ static void acpi_help(void)
 	       "                         (PNP0C02) reserving it; SIZE a multiple of 4096\n"
 	       "                         up to 1048576 (0: none).  SeaBIOS measures the\n"
 	       "                         boot into it, the guest's OS reads it\n"
+	       "  --interface tis|crb    the device's interface (vtisctl attach --interface);\n"
+	       "                         default tis; crb needs --tpm 2.0\n"
 	       "  --log-area ADDR:SIZE   event log area (LASA:LAML) in memory the VMM\n"
 	       "                         provides, SIZE 1..0xffffffff;\n"
 	       "                         default: none (LAML and LASA 0)\n"
@@ -336,6 +348,7 @@ int cmd_acpi(int argc, char **argv)
 		{ "irq", required_argument, NULL, 'i' },
 		{ "log-area", required_argument, NULL, 'l' },
 		{ "log-size", required_argument, NULL, 's' },
+		{ "interface", required_argument, NULL, 'I' },
 		{ "machine", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -343,6 +356,7 @@ int cmd_acpi(int argc, char **argv)
 	struct acpi_opts o = { .base = TIS_DEFAULT_BASE };
 	struct buf ssdt = { 0 }, tbl = { 0 };
 	bool have_tpm = false, have_log_size = false;
+	uint32_t interface = KVM_VTIS_INTERFACE_TIS;
 	uint64_t log_size = 0;
 	struct stat st;
 	int c, rc;
@@ -379,6 +393,12 @@ int cmd_acpi(int argc, char **argv)
 				return rc;
 			have_log_size = true;
 			break;
+		case 'I':
+			if (parse_interface(optarg, &interface))
+				return usage_err("acpi", "--interface '%s' must be tis or crb",
+						 optarg);
+			o.crb = interface == KVM_VTIS_INTERFACE_CRB;
+			break;
 		case 'm':
 			if (strcmp(optarg, "pc") && strcmp(optarg, "q35"))
 				return usage_err("acpi", "--machine '%s' must be pc or q35", optarg);
@@ -399,6 +419,8 @@ int cmd_acpi(int argc, char **argv)
 		return usage_err("acpi", "--tpm 2.0|1.2 is required");
 	if (!o.out)
 		return usage_err("acpi", "--out DIR is required");
+	if (o.crb && o.family == FAMILY_1_2)
+		return usage_err("acpi", "--interface crb is TPM 2.0 only (CRB has no TPM 1.2)");
 	if (have_log_size && o.log)
 		return usage_err("acpi", "give --log-size (the device's log window) or --log-area, not both");
 	if (log_size) {

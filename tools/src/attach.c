@@ -241,7 +241,7 @@ static bool valid_name(const char *s, size_t len)
 static void attach_help(void)
 {
 	printf("Usage: vtisctl attach (--vm-fd N [--pid PID] | --pid PID [--wait-vm SECS])\n"
-	       "                      [--base ADDR] [--log-size SIZE]\n"
+	       "                      [--base ADDR] [--log-size SIZE] [--interface tis|crb]\n"
 	       "                      [--tpm 2.0|1.2] [--irq N] [--json]\n"
 	       "                      (--emulator [--swtpm DIR] | --host-tpm [--tpm-index N])\n"
 	       "\n"
@@ -263,6 +263,10 @@ static void attach_help(void)
 	       "                   base + 0x5000: where SeaBIOS writes its measurements\n"
 	       "                   (give the guest vtisctl acpi --log-size SIZE); default\n"
 	       "                   0, none\n"
+	       "  --interface tis|crb  the guest's register interface (default tis): TIS\n"
+	       "                   (FIFO, TPM 2.0 and 1.2) or CRB (command response\n"
+	       "                   buffer, TPM 2.0 only; give the guest vtisctl acpi\n"
+	       "                   --interface crb)\n"
 	       "  --tpm 2.0|1.2    TPM family (default 2.0; with --host-tpm the chip's,\n"
 	       "                   and it must match)\n"
 	       "  --emulator       commands go to an emulator (swtpm) on /dev/vtis-emuN\n"
@@ -282,11 +286,13 @@ static void attach_help(void)
 	       "\n"
 	       "Output: \"id N\" and, for --emulator, \"emulator /dev/vtis-emuN\", then\n"
 	       "\"base 0x...\", \"tpm 2.0|1.2\", \"backend emulator|host-tpm\", with --irq\n"
-	       "\"irq N\", with --log-size \"log_base 0x...\" and \"log_size N\", with --swtpm\n"
+	       "\"irq N\", with --log-size \"log_base 0x...\" and \"log_size N\",\n"
+	       "\"interface tis|crb\", with --swtpm\n"
 	       "\"swtpm DIR\", \"swtpm_ctrl DIR/swtpm-ctrl.sock\",\n"
 	       "\"swtpm_pid N\" and \"supervisor_pid N\", one a line; with --json one object:\n"
 	       "{\"id\":N,\"emulator\":\"/dev/vtis-emuN\"|null,\"base\":N,\"tpm\":\"2.0\",\n"
 	       "\"backend\":\"emulator\",\"irq\":N|null,\"log_base\":N|null,\"log_size\":N,\n"
+	       "\"interface\":\"tis\"|\"crb\",\n"
 	       "\"swtpm\":\"DIR\"|null[,\"swtpm_ctrl\":...,\n"
 	       "\"swtpm_pid\":N,\"supervisor_pid\":N]}.  With --swtpm, attach returns once\n"
 	       "swtpm serves the device (at most 10 s), else detaches it and fails.\n");
@@ -301,7 +307,10 @@ static void attach_error(int err, const struct kvm_vtis_attach *a, int vmfd_arg)
 		err_msg("attach: fd %d is not open", vmfd_arg);
 		break;
 	case EINVAL:
-		if (a->log_size)
+		if (a->interface == KVM_VTIS_INTERFACE_CRB && host)
+			err_msg("attach: the kernel refused the attach (EINVAL): a CRB device is TPM 2.0 only; is tpm%u a TPM 1.2? (or fd %d is not a KVM VM)",
+				a->tpm_index, vmfd_arg);
+		else if (a->log_size || a->interface)
 			err_msg("attach: the kernel refused the attach (EINVAL): fd %d is not a KVM VM, or it rejected base 0x%llx, TPM %s or log size %u (a kvm_vtis older than the log window)",
 				vmfd_arg, (unsigned long long)a->base, family_name(a->family),
 				a->log_size);
@@ -452,6 +461,7 @@ int cmd_attach(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "base", required_argument, NULL, 'b' },
 		{ "log-size", required_argument, NULL, 'l' },
+		{ "interface", required_argument, NULL, 'I' },
 		{ "tpm", required_argument, NULL, 't' },
 		{ "emulator", no_argument, NULL, 'e' },
 		{ "host-tpm", no_argument, NULL, 'H' },
@@ -473,6 +483,7 @@ int cmd_attach(int argc, char **argv)
 	uint64_t vmfd_arg = 0, pid = 0, base = KVM_VTIS_DEFAULT_BASE, index = 0;
 	bool have_fd = false, emu = false, host = false, json = false, owned;
 	bool have_tpm = false, have_index = false;
+	uint32_t interface = KVM_VTIS_INTERFACE_TIS;
 	char emu_path[sizeof("/dev/") + KVM_VTIS_NAME_LEN];
 	int c, rc, vfd, vmfd;
 
@@ -499,6 +510,11 @@ int cmd_attach(int argc, char **argv)
 			rc = parse_log_size("attach", "--log-size", optarg, &log_size);
 			if (rc)
 				return rc;
+			break;
+		case 'I':
+			if (parse_interface(optarg, &interface))
+				return usage_err("attach", "--interface '%s' must be tis or crb",
+						 optarg);
 			break;
 		case 't':
 			if (parse_family(optarg, &family))
@@ -559,6 +575,8 @@ int cmd_attach(int argc, char **argv)
 	rc = check_log_window("attach", base, log_size);
 	if (rc)
 		return rc;
+	if (interface == KVM_VTIS_INTERFACE_CRB && have_tpm && family == FAMILY_1_2)
+		return usage_err("attach", "--interface crb is TPM 2.0 only (CRB has no TPM 1.2)");
 
 	if (!have_fd) {
 		rc = find_vm_fd((int)pid, (unsigned int)wait_vm * 1000);
@@ -588,6 +606,7 @@ int cmd_attach(int argc, char **argv)
 	a.backend = emu ? KVM_VTIS_BACKEND_EMULATOR : KVM_VTIS_BACKEND_HOST_TPM;
 	a.tpm_index = (uint32_t)index;
 	a.log_size = (uint32_t)log_size;
+	a.interface = interface;
 	rc = ioctl(vfd, KVM_VTIS_ATTACH, &a);
 	if (owned)
 		close(vmfd);
@@ -649,6 +668,7 @@ int cmd_attach(int argc, char **argv)
 		else
 			json_null(&o, "log_base");
 		json_u64(&o, "log_size", log_size);
+		json_str(&o, "interface", interface_name(interface));
 		if (swtpm_dir) {
 			json_str(&o, "swtpm", sw.dir);
 			json_str(&o, "swtpm_ctrl", sw.ctrl);
@@ -673,6 +693,7 @@ int cmd_attach(int argc, char **argv)
 			       (unsigned long long)(a.base + KVM_VTIS_LOG_OFFSET));
 			printf("log_size %llu\n", (unsigned long long)log_size);
 		}
+		printf("interface %s\n", interface_name(interface));
 		if (swtpm_dir) {
 			printf("swtpm %s\n", sw.dir);
 			printf("swtpm_ctrl %s\n", sw.ctrl);
@@ -820,6 +841,8 @@ static void info_json(const struct kvm_vtis_info *in)
 		json_u64(&o, "irq", in->irq);
 	else
 		json_null(&o, "irq");
+	json_str(&o, "interface", interface_name(in->interface));
+	json_u64(&o, "log_size", in->log_size);
 	json_end(&o);
 }
 
@@ -1032,5 +1055,7 @@ int cmd_info(int argc, char **argv)
 		printf("irq %" PRIu32 "\n", in.irq);
 	else
 		printf("irq -\n");
+	printf("interface %s\n", interface_name(in.interface));
+	printf("log_size %" PRIu32 "\n", in.log_size);
 	return finish_output();
 }

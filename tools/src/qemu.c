@@ -3,7 +3,7 @@
  * vtis-qemu: qemu-system-x86_64 with a kvm_vtis TPM, in one command.
  *
  *   vtis-qemu [--vtis-state DIR] [--vtis-tpm 2.0|1.2] [--vtis-irq N]
- *             [--vtis-log-size SIZE]
+ *             [--vtis-log-size SIZE] [--vtis-interface tis|crb]
  *             [--vtis-host-tpm [--vtis-tpm-index N]] QEMU-ARGS...
  *
  * The process the caller starts becomes QEMU (exec: same PID, fds and
@@ -77,6 +77,7 @@ struct vq_opts {
 	enum tpm_family family;		/* --vtis-tpm */
 	uint64_t irq;			/* --vtis-irq, 0: none */
 	const char *log_size;		/* --vtis-log-size, checked */
+	const char *interface;		/* --vtis-interface: "tis" or "crb" */
 	bool host_tpm;			/* --vtis-host-tpm */
 	const char *tpm_index;		/* --vtis-tpm-index */
 	bool any;			/* some --vtis- option was given */
@@ -134,7 +135,7 @@ static int vq_usage(const char *fmt, ...)
 static void vq_help(void)
 {
 	printf("Usage: vtis-qemu [--vtis-state DIR] [--vtis-tpm 2.0|1.2] [--vtis-irq N]\n"
-	       "                 [--vtis-log-size SIZE]\n"
+	       "                 [--vtis-log-size SIZE] [--vtis-interface tis|crb]\n"
 	       "                 [--vtis-host-tpm [--vtis-tpm-index N]] QEMU-ARGS...\n"
 	       "\n"
 	       "Run QEMU (VTIS_QEMU, default " QEMU_DEFAULT ") with a kvm_vtis TPM:\n"
@@ -149,6 +150,8 @@ static void vq_help(void)
 	       "                       --log-size SIZE): SeaBIOS measures the boot into\n"
 	       "                       it; default " VQ_LOG_SIZE_DEFAULT " (0, none, with\n"
 	       "                       --vtis-host-tpm)\n"
+	       "  --vtis-interface tis|crb  the guest's register interface (default tis;\n"
+	       "                       crb: TPM 2.0 only)\n"
 	       "  --vtis-host-tpm      the host's TPM chip instead of swtpm\n"
 	       "  --vtis-tpm-index N   ... /dev/tpmN (default 0)\n"
 	       "  --vtis-help, --vtis-version\n"
@@ -166,6 +169,7 @@ static const struct {
 	bool value;
 } vq_options[] = {
 	{ "state", true }, { "tpm", true }, { "irq", true }, { "log-size", true },
+	{ "interface", true },
 	{ "host-tpm", false }, { "tpm-index", true },
 	{ "help", false }, { "version", false },
 };
@@ -189,6 +193,12 @@ static int vq_option(struct vq_opts *o, const char *name, const char *val)
 			return vq_usage("--vtis-log-size '%s' must be 0 or a multiple of 4096 up to %u",
 					val, KVM_VTIS_LOG_MAX);
 		o->log_size = val;
+	} else if (!strcmp(name, "interface")) {
+		uint32_t i;
+
+		if (parse_interface(val, &i))
+			return vq_usage("--vtis-interface '%s' must be tis or crb", val);
+		o->interface = interface_name(i);
 	} else if (!strcmp(name, "host-tpm")) {
 		o->host_tpm = true;
 	} else if (!strcmp(name, "tpm-index")) {
@@ -269,6 +279,8 @@ static int vq_check(const struct vq_opts *o)
 		return vq_usage("give --vtis-state DIR (swtpm's state) or --vtis-host-tpm");
 	if (o->tpm_index && !o->host_tpm)
 		return vq_usage("--vtis-tpm-index goes with --vtis-host-tpm");
+	if (o->interface && !strcmp(o->interface, "crb") && o->family == FAMILY_1_2)
+		return vq_usage("--vtis-interface crb is TPM 2.0 only (CRB has no TPM 1.2)");
 	return 0;
 }
 
@@ -702,6 +714,8 @@ static int attach_device(struct vq_helper *h)
 	}
 	argv[n++] = "--log-size";
 	argv[n++] = (char *)o->log_size;
+	argv[n++] = "--interface";
+	argv[n++] = (char *)o->interface;
 	argv[n++] = "--json";
 	argv[n] = NULL;
 	if (run_vtisctl(h, argv, out, sizeof(out)))
@@ -977,7 +991,7 @@ static int write_tables(const struct vq_opts *o, bool q35, char *dir, size_t len
 	char irq[8];
 	char *argv[] = { "acpi", "--tpm", (char *)family_name(o->family), "--out", dir,
 			 "--machine", q35 ? "q35" : "pc", "--log-size", (char *)o->log_size,
-			 "--irq", irq, NULL };
+			 "--interface", (char *)o->interface, "--irq", irq, NULL };
 	int status, null;
 	pid_t pid;
 
@@ -990,7 +1004,7 @@ static int write_tables(const struct vq_opts *o, bool q35, char *dir, size_t len
 	}
 	snprintf(irq, sizeof(irq), "%" PRIu64, o->irq);
 	if (!o->irq)
-		argv[9] = NULL;
+		argv[11] = NULL;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -999,7 +1013,7 @@ static int write_tables(const struct vq_opts *o, bool q35, char *dir, size_t len
 		null = open("/dev/null", O_WRONLY);
 		if (null < 0 || dup2(null, 1) < 0)
 			_exit(EXIT_FAIL);
-		_exit(cmd_acpi(o->irq ? 11 : 9, argv));
+		_exit(cmd_acpi(o->irq ? 13 : 11, argv));
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -1125,6 +1139,8 @@ int vtis_qemu_main(int argc, char **argv)
 	 */
 	if (!o.log_size)
 		o.log_size = o.host_tpm ? "0" : VQ_LOG_SIZE_DEFAULT;
+	if (!o.interface)
+		o.interface = "tis";
 	if (!o.any) {
 		execvp(qemu, qargv);
 		vq_log("cannot run %s: %s", qemu, strerror(errno));

@@ -181,6 +181,30 @@ int check_log_window(const char *cmd, uint64_t base, uint64_t log_size)
 	return 0;
 }
 
+/* "tis" or "crb": 0 and the KVM_VTIS_INTERFACE_* value, or -1. */
+int parse_interface(const char *s, uint32_t *out)
+{
+	if (!strcmp(s, "tis"))
+		*out = KVM_VTIS_INTERFACE_TIS;
+	else if (!strcmp(s, "crb"))
+		*out = KVM_VTIS_INTERFACE_CRB;
+	else
+		return -1;
+	return 0;
+}
+
+const char *interface_name(uint32_t interface)
+{
+	switch (interface) {
+	case KVM_VTIS_INTERFACE_TIS:
+		return "tis";
+	case KVM_VTIS_INTERFACE_CRB:
+		return "crb";
+	default:
+		return "unknown";
+	}
+}
+
 /* Flush stdout and report a failed write (a full disk, a closed pipe). */
 int finish_output(void)
 {

@@ -48,6 +48,8 @@ const char *family_name(uint32_t family);
 int parse_base(const char *cmd, const char *s, uint64_t *out);
 int parse_log_size(const char *cmd, const char *opt, const char *s, uint64_t *out);
 int check_log_window(const char *cmd, uint64_t base, uint64_t log_size);
+int parse_interface(const char *s, uint32_t *out);
+const char *interface_name(uint32_t interface);
 int finish_output(void);
 int make_dirs(const char *dir, unsigned int mode);
 uint64_t now_ms(void);

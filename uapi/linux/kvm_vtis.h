@@ -44,6 +44,16 @@
 #define KVM_VTIS_TPM_1_2	1
 #define KVM_VTIS_TPM_2_0	2
 
+/*
+ * Guest interfaces (kvm_vtis_attach.interface): the register window the
+ * guest's driver sees.  Both are five 4 KiB locality pages from base.
+ * CRB is TPM 2.0 only: its pages are the PTP CRB's (registers at
+ * 0x00-0x7f, the command and response buffer at 0x80-0xfff, 3968 bytes);
+ * kmod/crb.h in the sources documents its register values.
+ */
+#define KVM_VTIS_INTERFACE_TIS	0	/* TIS 1.3 (FIFO) */
+#define KVM_VTIS_INTERFACE_CRB	1	/* PTP CRB (command response buffer) */
+
 /* Backends (kvm_vtis_attach.backend). */
 #define KVM_VTIS_BACKEND_EMULATOR	1	/* userspace emulator via /dev/vtis-emu<N> */
 #define KVM_VTIS_BACKEND_HOST_TPM	2	/* the host's TPM chip */
@@ -67,7 +77,8 @@
  *      the firmware event log window's size: 0 for none, else a multiple
  *      of 4 KiB up to KVM_VTIS_LOG_MAX; the window then spans base to
  *      base + KVM_VTIS_LOG_OFFSET + log_size, which must end within the
- *      52-bit guest-physical space; reserved1 (0).
+ *      52-bit guest-physical space; interface, KVM_VTIS_INTERFACE_TIS (0)
+ *      or KVM_VTIS_INTERFACE_CRB (TPM 2.0 only).
  *
  * KVM_VTIS_BACKEND_HOST_TPM: the guest's commands go to the host's TPM chip
  * /dev/tpm<tpm_index> through the kernel's TPM API, run by a kernel worker.
@@ -90,7 +101,8 @@
  * Errors: EBADF (vm_fd not open); EINVAL when vm_fd is not a KVM VM fd,
  * base misaligned or out of range, family or backend unknown, tpm_index
  * non-zero for the emulator, log_size not a multiple of 4 KiB or above
- * KVM_VTIS_LOG_MAX; EEXIST when the window overlaps another device
+ * KVM_VTIS_LOG_MAX, interface unknown, or CRB for a TPM 1.2 (also a host
+ * TPM 1.2 chip with family 0); EEXIST when the window overlaps another device
  * on the VM's MMIO bus; EOPNOTSUPP for a backend this build does not
  * provide; EBUSY when the host TPM is held by another VM; EPERM for the
  * host TPM without CAP_SYS_ADMIN; ENXIO when there is no host TPM
@@ -115,7 +127,7 @@ struct kvm_vtis_attach {
 	char emu_name[KVM_VTIS_NAME_LEN];
 	/* From KVM_VTIS_ATTACH_SIZE_VER1 on: */
 	__u32 log_size;
-	__u32 reserved1;		/* must be 0 */
+	__u32 interface;		/* KVM_VTIS_INTERFACE_* */
 };
 #define KVM_VTIS_ATTACH_SIZE_VER0	72
 #define KVM_VTIS_ATTACH_SIZE_VER1	80
@@ -184,9 +196,13 @@ struct kvm_vtis_info {
 	/* From KVM_VTIS_INFO_SIZE_VER1 on (a smaller size gets none of it): */
 	__u32 irq;			/* GSI set by KVM_VTIS_SET_IRQ, 0: none */
 	__u32 irq_flags;		/* that line's KVM_VTIS_IRQ_* flags */
+	/* From KVM_VTIS_INFO_SIZE_VER2 on: */
+	__u32 interface;		/* KVM_VTIS_INTERFACE_* */
+	__u32 log_size;			/* the firmware event log window's, 0: none */
 };
 #define KVM_VTIS_INFO_SIZE_VER0		128
 #define KVM_VTIS_INFO_SIZE_VER1		136
+#define KVM_VTIS_INFO_SIZE_VER2		144
 
 #define KVM_VTIS_MAGIC	0xB8
 
@@ -360,9 +376,9 @@ struct kvm_vtis_reset {
 #define KVM_VTIS_STATE_MAX		8192
 
 /*
- * KVM_VTIS_SAVE_STATE / KVM_VTIS_RESTORE_STATE: the device's TIS state
- * (registers of every locality, the FIFO and the command or response in
- * it, a command in flight) as an opaque, versioned, self-checking blob of
+ * KVM_VTIS_SAVE_STATE / KVM_VTIS_RESTORE_STATE: the device's interface
+ * state (TIS: registers of every locality, the FIFO and the command or
+ * response in it; CRB: its registers and buffer; a command in flight) as an opaque, versioned, self-checking blob of
  * at most KVM_VTIS_STATE_MAX bytes, for migration.  The TPM's own state is
  * not in it: move it with the emulator (swtpm's GET/SET_STATEBLOB on its
  * control channel, or its state directory while it is stopped).  Nor is
@@ -374,8 +390,10 @@ struct kvm_vtis_reset {
  * Blob layout (all fields little-endian): magic "VTIS" (0x53495456),
  * u16 format version (1), u16 header size (32), u32 total length, u32
  * family, u32 backend, u32 flags (0), u32 CRC-32 (IEEE 802.3, as zlib's
- * crc32()) of the whole blob computed with this field zero, u32 reserved
- * (0); then the TIS state, field by field.
+ * crc32()) of the whole blob computed with this field zero, u32 interface
+ * (KVM_VTIS_INTERFACE_*; a blob restores only into a device of the same
+ * interface, family and backend); then the interface's state, field by
+ * field.
  *
  * Save: in: id, data (user pointer), len (its capacity in bytes).
  *      out: len (the blob's length; also on ENOSPC, the length needed).

@@ -86,8 +86,11 @@ static void bad_attaches(struct kvm_vm *vm)
 	args(vm->fd)->size = sizeof(arg.a) + 8;
 	arg.b[sizeof(arg.a) + 7] = 1;
 	attach_fails("attach with non-zero bytes past the known struct", -E2BIG);
-	args(vm->fd)->reserved1 = 1;
-	attach_fails("attach with reserved1 set", -EINVAL);
+	args(vm->fd)->interface = 2;
+	attach_fails("attach with an unknown interface", -EINVAL);
+	args(vm->fd)->interface = KVM_VTIS_INTERFACE_CRB;
+	arg.a.family = KVM_VTIS_TPM_1_2;
+	attach_fails("attach of a CRB TPM 1.2", -EINVAL);
 	args(vm->fd)->log_size = 4097;
 	attach_fails("attach with a log size not a multiple of 4 KiB", -EINVAL);
 	args(vm->fd)->log_size = KVM_VTIS_LOG_MAX + 4096;
@@ -256,6 +259,91 @@ static void log_window(void)
 	       "log window: KVM_VTIS_RESET zeroes it (%s; %#x %#x)", errname(err),
 	       v[0], v[1]);
 	result(!vtis_detach(ctl, id), "log window: detach");
+out_free:
+	vm_free(vm);
+}
+
+/*
+ * The blob of CRB device @id restores into a new CRB device (the guest
+ * reads its locality and buffer back there) and not into a TIS device.
+ */
+static void crb_migrate(uint32_t id)
+{
+	struct vm_config cfg = VM_CONFIG_DEFAULT;
+	static uint8_t blob[KVM_VTIS_STATE_MAX];
+	uint32_t len = sizeof(blob), v = 0, st = 0, tis, crb;
+	struct kvm_vcpu *cpu;
+	struct kvm_vm *vm = vm_create_booted(&cfg, &cpu);
+	int err, bad;
+
+	err = vtis_save(ctl, id, blob, &len);
+	result(!err && len > 3968, "crb: save (%s, %u bytes)", errname(err), len);
+	if (!vm || err)
+		goto out_free;
+	args(vm->fd);
+	err = vtis_attach(ctl, &arg.a);
+	tis = arg.a.id;
+	result(!err && vtis_restore(ctl, tis, blob, len) == -EINVAL,
+	       "crb: its blob does not restore into a TIS device (EINVAL)");
+	vtis_detach(ctl, tis);
+	args(vm->fd)->interface = KVM_VTIS_INTERFACE_CRB;
+	err = vtis_attach(ctl, &arg.a);
+	crb = arg.a.id;
+	err = err ? err : vtis_restore(ctl, crb, blob, len);
+	bad = !!vcpu_read(cpu, 0, 0x80, 4, &v);
+	bad |= !!vcpu_read(cpu, 0, 0x00, 4, &st);
+	result(!err && !bad && v == 0x04030201 && (st & 0x82) == 0x82,
+	       "crb: it restores into a CRB device: locality 0 active, the buffer's bytes (%s; %#x %#x)",
+	       errname(err), st, v);
+	vtis_detach(ctl, crb);
+out_free:
+	if (vm)
+		vm_free(vm);
+}
+
+/*
+ * A CRB device: the guest reads the CRB's identification and idle state
+ * in the kernel, info says which interface it is, it migrates.
+ */
+static void crb_device(void)
+{
+	struct vm_config cfg = VM_CONFIG_DEFAULT;
+	struct kvm_vtis_info info;
+	struct kvm_vcpu *cpu;
+	struct kvm_vm *vm = vm_create_booted(&cfg, &cpu);
+	uint32_t intf = 0, sts = 0, laddr = 0, id;
+	int err, bad;
+
+	if (!vm) {
+		result(false, "crb: create a VM");
+		return;
+	}
+	args(vm->fd)->interface = KVM_VTIS_INTERFACE_CRB;
+	err = vtis_attach(ctl, &arg.a);
+	result(!err && arg.a.id, "crb: attach a CRB device (%s)", errname(err));
+	if (err)
+		goto out_free;
+	bad = !!vcpu_read(cpu, 0, 0x30, 4, &intf);
+	bad |= !!vcpu_read(cpu, 0, 0x44, 4, &sts);
+	bad |= !!vcpu_read(cpu, 0, 0x5c, 4, &laddr);
+	result(!bad && (intf & 0xf) == 1 && ((intf >> 14) & 1) && sts == 2 &&
+	       laddr == KVM_VTIS_DEFAULT_BASE + 0x80,
+	       "crb: the guest reads INTF_ID (CRB), CTRL_STS (idle) and CTRL_CMD_LADDR (%#x %#x %#x)",
+	       intf, sts, laddr);
+	result(vm_tis_exits(vm) == 0, "crb: no access exited to userspace (%llu)",
+	       (unsigned long long)vm_tis_exits(vm));
+	err = vtis_info(ctl, arg.a.id, &info);
+	result(!err && info.interface == KVM_VTIS_INTERFACE_CRB &&
+	       info.family == KVM_VTIS_TPM_2_0,
+	       "crb: info says interface CRB, TPM 2.0 (%u %u)", info.interface,
+	       info.family);
+	/* locality 0, and four bytes in the buffer */
+	bad = !!vcpu_write(cpu, 0, 0x08, 4, 1);
+	bad |= !!vcpu_write(cpu, 0, 0x80, 4, 0x04030201);
+	result(!bad, "crb: the guest takes locality 0 and writes the buffer");
+	id = arg.a.id;
+	crb_migrate(id);
+	result(!vtis_detach(ctl, id), "crb: detach");
 out_free:
 	vm_free(vm);
 }
@@ -441,6 +529,7 @@ int main(void)
 	close(efd);
 	lifetime();
 	log_window();
+	crb_device();
 	device_limit(vm);
 	close(ctl);
 	err = module_unload("kvm_vtis");
