@@ -13,6 +13,9 @@
 #              interrupt from 6.4 on; a 6.1 guest polls whatever it is given)
 #   vtis-host  kvm_vtis, host TPM backend (the test host's own TPM: another
 #              swtpm, behind QEMU's tpm-crb one level up)
+#   vtis-crb   kvm_vtis' CRB interface (attach/acpi --interface crb; the
+#              guest's tpm_crb), emulator backend
+#   vtis-crb-host  the same on the host TPM backend
 #
 # Around each command's batch the guest waits while this script reads
 # KVM's statistics of QEMU's VM (debugfs) and kvm_vtis' (vtisctl stats).
@@ -39,7 +42,7 @@ scale_extends=${BENCH_SCALE_EXTENDS:-1000}
 cmds="getrandom pcrread extend createprimary max"
 go=/var/tmp/vtis-bench
 state=/tmp/bench-state
-mkdir -p "$go" "$state" /tmp/acpi /tmp/acpi-irq
+mkdir -p "$go" "$state" /tmp/acpi /tmp/acpi-irq /tmp/acpi-crb
 echo "-n $iter -N $iter_long" >"$go/args"
 data() { echo "# vtis-bench-data $*"; }
 data conf iter=$iter iter_long=$iter_long accesses=$accesses
@@ -52,6 +55,7 @@ ktap_check "vtisctl acpi --tpm 2.0" "$v" acpi --tpm 2.0 --out /tmp/acpi
 # The interrupt path's tables: a level-triggered GSI nothing else uses.
 irq=20
 ktap_check "vtisctl acpi --tpm 2.0 --irq $irq" "$v" acpi --tpm 2.0 --irq $irq --out /tmp/acpi-irq
+ktap_check "vtisctl acpi --tpm 2.0 --interface crb" "$v" acpi --tpm 2.0 --interface crb --out /tmp/acpi-crb
 
 # --- the cost of one guest MMIO access, same run --------------------------
 for mode in in-kernel userspace; do
@@ -122,7 +126,7 @@ serve() {
 
 # run_path PATH: one guest boot; the path's setup and teardown.
 run_path() {
-	local p=$1 qargs=() sw= attach_irq=() t0=$EPOCHREALTIME t_qemu t_cont t_done t_exit
+	local p=$1 qargs=() sw= attach_opts=() t0=$EPOCHREALTIME t_qemu t_cont t_done t_exit
 	id=
 	t_ready=
 	GUEST_APPEND=
@@ -146,8 +150,13 @@ run_path() {
 	vtis-emu-irq)
 		qargs=(-acpitable file=/tmp/acpi-irq/ssdt-tpm.aml
 		       -acpitable file=/tmp/acpi-irq/tpm2.aml)
-		attach_irq=(--irq "$irq")
+		attach_opts=(--irq "$irq")
 		GUEST_APPEND="tpm_tis.interrupts=1"
+		;;
+	vtis-crb | vtis-crb-host)
+		qargs=(-acpitable file=/tmp/acpi-crb/ssdt-tpm.aml
+		       -acpitable file=/tmp/acpi-crb/tpm2.aml)
+		attach_opts=(--interface crb)
 		;;
 	*)
 		ktap_fail "$p: known path"
@@ -161,8 +170,8 @@ run_path() {
 	t_qemu=$EPOCHREALTIME
 	vmfd=$(vm_fd_of "$GUEST_PID")
 	case $p in
-	vtis-emu | vtis-emu-irq)
-		"$v" attach --pid "$GUEST_PID" --vm-fd "$vmfd" --emulator "${attach_irq[@]}" \
+	vtis-emu | vtis-emu-irq | vtis-crb)
+		"$v" attach --pid "$GUEST_PID" --vm-fd "$vmfd" --emulator "${attach_opts[@]}" \
 			--json >/tmp/attach.json
 		id=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["id"])')
 		emu=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["emulator"])')
@@ -171,8 +180,9 @@ run_path() {
 			--log file=/tmp/swtpm-$p.log,level=1 >/tmp/swtpm-$p.out 2>&1 &
 		sw=$!
 		;;
-	vtis-host)
-		"$v" attach --pid "$GUEST_PID" --vm-fd "$vmfd" --host-tpm --json >/tmp/attach.json
+	vtis-host | vtis-crb-host)
+		"$v" attach --pid "$GUEST_PID" --vm-fd "$vmfd" --host-tpm "${attach_opts[@]}" \
+			--json >/tmp/attach.json
 		id=$(python3 -c 'import json; print(json.load(open("/tmp/attach.json"))["id"])')
 		;;
 	esac
