@@ -320,21 +320,37 @@ static uint64_t timed_send(uint32_t *first)
 	return (now_ns() - t0) / 1000;
 }
 
-/* The shortest of GO_TRIES sends, each answered after it: noise only adds. */
-static uint64_t min_send_us(int efd, uint32_t *first)
+/*
+ * The shortest of GO_TRIES sends to a silent emulator (answered after
+ * each) with go_wait_us at GO_WAIT_US (*held) and at 0 (*free_us), taken in
+ * turns: both see the same load on the machine, so their difference is
+ * the wait (a busy test host makes every send slower, not only one kind).
+ */
+static void min_send_pair(int efd, uint64_t *held, uint64_t *free_us,
+			  uint32_t *first)
 {
-	uint64_t t, best = UINT64_MAX;
+	uint64_t t;
+	char val[32];
 	int i;
 
+	snprintf(val, sizeof(val), "%u", GO_WAIT_US);
+	*held = *free_us = UINT64_MAX;
 	for (i = 0; i < GO_TRIES; i++) {
+		param_set("go_wait_us", val);
 		t = timed_send(first);
-		if (t < best)
-			best = t;
+		if (t < *held)
+			*held = t;
+		emu_read(efd, msg, sizeof(msg), 5000);
+		emu_write(efd, answer, answer_len);
+		recv_is(0, answer, answer_len);
+		param_set("go_wait_us", "0");
+		t = timed_send(NULL);
+		if (t < *free_us)
+			*free_us = t;
 		emu_read(efd, msg, sizeof(msg), 5000);
 		emu_write(efd, answer, answer_len);
 		recv_is(0, answer, answer_len);
 	}
-	return best;
 }
 
 /* M: the wait after GO, and its bound (it runs inside the VM's SRCU). */
@@ -369,15 +385,16 @@ static void go_wait(int efd)
 	result(first & STS_DATA_AVAIL,
 	       "go_wait_us=%u: dataAvail at the first STS read after GO (STS %#x)",
 	       GO_WAIT_US, first);
-	/* A silent emulator: the GO write waits the whole bound. */
-	took = min_send_us(efd, &first);
+	/*
+	 * A silent emulator: the GO write waits the whole bound, and with
+	 * go_wait_us=0 not at all (sends with each, in turns).
+	 */
+	min_send_pair(efd, &took, &took0, &first);
 	result(took >= GO_WAIT_US * 9 / 10 && !(first & STS_DATA_AVAIL),
 	       "... and a silent emulator holds the GO write that long (at least %llu us in %d tries)",
 	       (unsigned long long)took, GO_TRIES);
-	param_set("go_wait_us", "0");
-	took0 = min_send_us(efd, NULL);
 	result(took0 + GO_WAIT_US / 2 < took,
-	       "go_wait_us=0: no wait after GO (%llu us against %llu us, least of %d)",
+	       "go_wait_us=0: no wait after GO (%llu us against %llu us, least of %d each, in turns)",
 	       (unsigned long long)took0, (unsigned long long)took, GO_TRIES);
 	param_set("go_wait_us", old);
 }
