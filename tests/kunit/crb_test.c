@@ -5,8 +5,9 @@
  * machine and the backend's answers (vtis_crb_cmd), and the register
  * sequences of Linux's tpm_crb (the same in 6.1 and 6.12 for ACPI start
  * method 7) and EDK2's CRB driver replayed against it (vtis_crb_drivers).
- * The fixture is its own (vtc_, a fake backend like the TIS suites'); the
- * TPM commands come from tis_test_helpers.c.
+ * The fixture is its own (vtc_: a CRB core on the TIS suites' fake
+ * backend, struct vtt_fake); the TPM commands come from
+ * tis_test_helpers.c.
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -23,17 +24,9 @@ struct vtc_ctx {
 	struct kunit *test;
 	struct vtis_crb crb;
 	u8 buf[VTIS_BUFFER_SIZE];
-	int submits;
-	u8 cmd[VTIS_BUFFER_SIZE];
-	u32 cmd_len;
-	u8 cmd_loc;
-	int cancels;
-	bool irq;
-	int irq_edges;
-	const u8 *sync_rsp;
-	u32 sync_len;
+	struct vtt_fake fk;
 	int mmio;
-	struct vtis_tis_event ev[16];
+	struct vtis_tis_event ev[VTT_MAX_EVENTS];
 	int nev;
 };
 
@@ -41,28 +34,28 @@ static void vtc_submit(struct vtis_crb *crb, const u8 *cmd, u32 len, u8 l)
 {
 	struct vtc_ctx *c = crb->priv;
 
-	c->submits++;
-	c->cmd_len = len;
-	c->cmd_loc = l;
-	if (len <= sizeof(c->cmd))
-		memcpy(c->cmd, cmd, len);
-	if (c->sync_rsp)
-		vtis_crb_response(crb, c->sync_rsp, c->sync_len);
+	c->fk.submits++;
+	c->fk.cmd_len = len;
+	c->fk.cmd_loc = l;
+	if (len <= sizeof(c->fk.cmd))
+		memcpy(c->fk.cmd, cmd, len);
+	if (c->fk.sync_rsp)
+		vtis_crb_response(crb, c->fk.sync_rsp, c->fk.sync_len);
 }
 
 static void vtc_cancel(struct vtis_crb *crb)
 {
 	struct vtc_ctx *c = crb->priv;
 
-	c->cancels++;
+	c->fk.cancels++;
 }
 
 static void vtc_irq(struct vtis_crb *crb, bool level)
 {
 	struct vtc_ctx *c = crb->priv;
 
-	c->irq = level;
-	c->irq_edges++;
+	c->fk.irq = level;
+	c->fk.irq_edges++;
 }
 
 static const struct vtis_crb_ops vtc_ops = {
@@ -216,7 +209,7 @@ static void t_reset_idle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_CTRL_CANCEL), 0U);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_INT_ENABLE), 0U);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_INT_STS), 0U);
-	KUNIT_EXPECT_FALSE(test, c->irq);
+	KUNIT_EXPECT_FALSE(test, c->fk.irq);
 }
 
 static void t_intf_id_fields(struct kunit *test)
@@ -289,7 +282,7 @@ static void t_address_writes_ignored(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtc_rd(c, VTIS_CRB_CTRL_EXT, 8), 0ULL);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_INTF_ID),
 			VTIS_CRB_INTF_ID_LO);
-	KUNIT_EXPECT_EQ(test, c->submits, 0);
+	KUNIT_EXPECT_EQ(test, c->fk.submits, 0);
 }
 
 static void t_reserved_read_zero(struct kunit *test)
@@ -455,16 +448,16 @@ static void t_locality_change_interrupt(struct kunit *test)
 	vtc_wr32(c, 0, VTIS_CRB_INT_ENABLE, VTIS_CRB_INT_GLOBAL |
 		 VTIS_CRB_INT_LOC_CHANGE);
 	vtc_wr32(c, 0, VTIS_CRB_INT_STS, ~0U);
-	KUNIT_EXPECT_FALSE(test, c->irq);
+	KUNIT_EXPECT_FALSE(test, c->fk.irq);
 	vtc_request(c, 2);
 	vtc_relinquish(c, 0);
 	KUNIT_EXPECT_TRUE(test, vtc_rd32(c, 2, VTIS_CRB_INT_STS) &
 			  VTIS_CRB_INT_LOC_CHANGE);
-	KUNIT_EXPECT_TRUE(test, c->irq);
+	KUNIT_EXPECT_TRUE(test, c->fk.irq);
 	vtc_wr32(c, 2, VTIS_CRB_INT_STS, VTIS_CRB_INT_LOC_CHANGE);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 2, VTIS_CRB_INT_STS), 0U);
-	KUNIT_EXPECT_FALSE(test, c->irq);
-	KUNIT_EXPECT_EQ(test, c->irq_edges, 2);
+	KUNIT_EXPECT_FALSE(test, c->fk.irq);
+	KUNIT_EXPECT_EQ(test, c->fk.irq_edges, 2);
 }
 
 static void t_inactive_locality_ignored(struct kunit *test)
@@ -477,7 +470,7 @@ static void t_inactive_locality_ignored(struct kunit *test)
 	vtc_wr32(c, 2, VTIS_CRB_CTRL_REQ, VTIS_CRB_REQ_CMD_READY);
 	vtc_wr32(c, 2, VTIS_CRB_INT_ENABLE, ~0U);
 	vtc_wr(c, VTC_BUF(2), 4, 0x11223344);
-	KUNIT_EXPECT_EQ(test, c->submits, 0);
+	KUNIT_EXPECT_EQ(test, c->fk.submits, 0);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_CTRL_STS),
 			(u32)VTIS_CRB_STS_IDLE);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_INT_ENABLE), 0U);
@@ -508,10 +501,10 @@ static void t_relinquish_while_executing(struct kunit *test)
 
 	KUNIT_ASSERT_TRUE(test, vtc_send(c, 1, vtt_tpm2_getrandom,
 					 sizeof(vtt_tpm2_getrandom)));
-	KUNIT_EXPECT_EQ(test, c->cmd_loc, 1);
+	KUNIT_EXPECT_EQ(test, c->fk.cmd_loc, 1);
 	vtc_request(c, 0);		/* waits */
 	vtc_relinquish(c, 1);
-	KUNIT_EXPECT_EQ(test, c->cancels, 1);
+	KUNIT_EXPECT_EQ(test, c->fk.cancels, 1);
 	/* the change waits for the backend */
 	KUNIT_EXPECT_EQ(test, c->crb.s.active_locality, 1);
 	KUNIT_EXPECT_TRUE(test, vtis_crb_response(&c->crb,
@@ -530,7 +523,7 @@ static void t_seize_while_executing(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, vtc_send(c, 0, vtt_tpm2_getrandom,
 					 sizeof(vtt_tpm2_getrandom)));
 	vtc_wr32(c, 4, VTIS_CRB_LOC_CTRL, VTIS_CRB_LOC_CTRL_SEIZE);
-	KUNIT_EXPECT_EQ(test, c->cancels, 1);
+	KUNIT_EXPECT_EQ(test, c->fk.cancels, 1);
 	KUNIT_EXPECT_EQ(test, c->crb.s.active_locality, 0);
 	/* locality 0's control area no longer acts meanwhile */
 	vtc_wr32(c, 0, VTIS_CRB_CTRL_REQ, VTIS_CRB_REQ_GO_IDLE);
@@ -543,7 +536,7 @@ static void t_seize_while_executing(struct kunit *test)
 	/* the new locality sends at once */
 	KUNIT_EXPECT_TRUE(test, vtc_send(c, 4, vtt_tpm2_getrandom,
 					 sizeof(vtt_tpm2_getrandom)));
-	KUNIT_EXPECT_EQ(test, c->cmd_loc, 4);
+	KUNIT_EXPECT_EQ(test, c->fk.cmd_loc, 4);
 }
 
 /* ==== vtis_crb_cmd: the state machine and the backend's answers ==== */
@@ -579,9 +572,9 @@ static void t_cmd_ready_interrupt(struct kunit *test)
 		 VTIS_CRB_INT_CMD_READY);
 	vtc_wr32(c, 0, VTIS_CRB_INT_STS, ~0U);
 	vtc_wr32(c, 0, VTIS_CRB_CTRL_REQ, VTIS_CRB_REQ_CMD_READY);
-	KUNIT_EXPECT_TRUE(test, c->irq);
+	KUNIT_EXPECT_TRUE(test, c->fk.irq);
 	vtc_wr32(c, 0, VTIS_CRB_INT_STS, VTIS_CRB_INT_CMD_READY);
-	KUNIT_EXPECT_FALSE(test, c->irq);
+	KUNIT_EXPECT_FALSE(test, c->fk.irq);
 }
 
 static void t_start_submits(struct kunit *test)
@@ -590,11 +583,11 @@ static void t_start_submits(struct kunit *test)
 
 	KUNIT_EXPECT_TRUE(test, vtc_send(c, 2, vtt_tpm2_getrandom,
 					 sizeof(vtt_tpm2_getrandom)));
-	KUNIT_EXPECT_EQ(test, c->submits, 1);
-	KUNIT_EXPECT_EQ(test, c->cmd_len, (u32)sizeof(vtt_tpm2_getrandom));
-	KUNIT_EXPECT_EQ(test, memcmp(c->cmd, vtt_tpm2_getrandom,
+	KUNIT_EXPECT_EQ(test, c->fk.submits, 1);
+	KUNIT_EXPECT_EQ(test, c->fk.cmd_len, (u32)sizeof(vtt_tpm2_getrandom));
+	KUNIT_EXPECT_EQ(test, memcmp(c->fk.cmd, vtt_tpm2_getrandom,
 				     sizeof(vtt_tpm2_getrandom)), 0);
-	KUNIT_EXPECT_EQ(test, c->cmd_loc, 2);
+	KUNIT_EXPECT_EQ(test, c->fk.cmd_loc, 2);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 2, VTIS_CRB_CTRL_START), 1U);
 	KUNIT_EXPECT_TRUE(test, vtis_crb_busy(&c->crb));
 	/* the buffer is the TPM's while it runs */
@@ -622,7 +615,7 @@ static void t_response_completes(struct kunit *test)
 	vtc_get(c, 0, out, sizeof(out));
 	KUNIT_EXPECT_EQ(test, memcmp(out, vtt_tpm2_getrandom_rsp, sizeof(out)),
 			0);
-	KUNIT_EXPECT_TRUE(test, c->irq);
+	KUNIT_EXPECT_TRUE(test, c->fk.irq);
 	KUNIT_EXPECT_EQ(test, c->ev[c->nev - 1].reason, (u8)VTIS_EVR_OK);
 	KUNIT_EXPECT_FALSE(test, vtis_crb_response(&c->crb, out, sizeof(out)));
 }
@@ -636,8 +629,8 @@ static void t_next_command_without_cmd_ready(struct kunit *test)
 			  sizeof(vtt_tpm2_getrandom_rsp));
 	vtc_put(c, 0, vtt_tpm2_probe_cmd, sizeof(vtt_tpm2_probe_cmd));
 	KUNIT_EXPECT_TRUE(test, vtc_wr32(c, 0, VTIS_CRB_CTRL_START, 1));
-	KUNIT_EXPECT_EQ(test, c->submits, 2);
-	KUNIT_EXPECT_EQ(test, c->cmd_len, (u32)sizeof(vtt_tpm2_probe_cmd));
+	KUNIT_EXPECT_EQ(test, c->fk.submits, 2);
+	KUNIT_EXPECT_EQ(test, c->fk.cmd_len, (u32)sizeof(vtt_tpm2_probe_cmd));
 }
 
 static void t_start_from_idle(struct kunit *test)
@@ -659,13 +652,13 @@ static void t_start_ignored(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, vtc_wr32(c, 0, VTIS_CRB_CTRL_START, 0));
 	KUNIT_EXPECT_FALSE(test, vtc_wr32(c, 0, VTIS_CRB_CTRL_START, 2));
 	KUNIT_EXPECT_FALSE(test, vtc_wr(c, VTIS_CRB_CTRL_START + 1, 1, 1));
-	KUNIT_EXPECT_EQ(test, c->submits, 0);
+	KUNIT_EXPECT_EQ(test, c->fk.submits, 0);
 	KUNIT_EXPECT_TRUE(test, vtc_wr32(c, 0, VTIS_CRB_CTRL_START, 1));
 	/* while it runs: a second START, cmdReady and goIdle do nothing */
 	KUNIT_EXPECT_FALSE(test, vtc_wr32(c, 0, VTIS_CRB_CTRL_START, 1));
 	vtc_wr32(c, 0, VTIS_CRB_CTRL_REQ, VTIS_CRB_REQ_GO_IDLE);
 	vtc_wr32(c, 0, VTIS_CRB_CTRL_REQ, VTIS_CRB_REQ_CMD_READY);
-	KUNIT_EXPECT_EQ(test, c->submits, 1);
+	KUNIT_EXPECT_EQ(test, c->fk.submits, 1);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_CTRL_START), 1U);
 }
 
@@ -681,7 +674,7 @@ static u32 vtc_bad_command(struct kunit *test, u32 size, u32 ord, u32 len,
 		cmd[1] = 0;
 	}
 	KUNIT_EXPECT_FALSE(test, vtc_send(c, 0, cmd, len));
-	KUNIT_EXPECT_EQ(test, c->submits, 0);
+	KUNIT_EXPECT_EQ(test, c->fk.submits, 0);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_CTRL_START), 0U);
 	KUNIT_EXPECT_EQ(test, c->ev[c->nev - 1].type, (u8)VTIS_EV_REJECT);
 	KUNIT_EXPECT_EQ(test, c->ev[c->nev - 1].reason, reason);
@@ -724,8 +717,8 @@ static void t_largest_command(struct kunit *test)
 			    0x17b, VTIS_CRB_BUF_SIZE);
 
 	KUNIT_EXPECT_TRUE(test, vtc_send(c, 0, cmd, VTIS_CRB_BUF_SIZE));
-	KUNIT_EXPECT_EQ(test, c->cmd_len, VTIS_CRB_BUF_SIZE);
-	KUNIT_EXPECT_EQ(test, memcmp(c->cmd, cmd, VTIS_CRB_BUF_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, c->fk.cmd_len, VTIS_CRB_BUF_SIZE);
+	KUNIT_EXPECT_EQ(test, memcmp(c->fk.cmd, cmd, VTIS_CRB_BUF_SIZE), 0);
 }
 
 static void t_bad_responses(struct kunit *test)
@@ -765,8 +758,8 @@ static void t_synchronous_backend(struct kunit *test)
 {
 	struct vtc_ctx *c = vtc_mk(test);
 
-	c->sync_rsp = vtt_tpm2_getrandom_rsp;
-	c->sync_len = sizeof(vtt_tpm2_getrandom_rsp);
+	c->fk.sync_rsp = vtt_tpm2_getrandom_rsp;
+	c->fk.sync_len = sizeof(vtt_tpm2_getrandom_rsp);
 	KUNIT_EXPECT_TRUE(test, vtc_send(c, 0, vtt_tpm2_getrandom,
 					 sizeof(vtt_tpm2_getrandom)));
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_CTRL_START), 0U);
@@ -779,13 +772,13 @@ static void t_cancel(struct kunit *test)
 
 	vtc_request(c, 0);
 	vtc_wr32(c, 0, VTIS_CRB_CTRL_CANCEL, 1);	/* nothing runs */
-	KUNIT_EXPECT_EQ(test, c->cancels, 0);
+	KUNIT_EXPECT_EQ(test, c->fk.cancels, 0);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_CTRL_CANCEL), 1U);
 	vtc_wr32(c, 0, VTIS_CRB_CTRL_CANCEL, 0);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_CTRL_CANCEL), 0U);
 	vtc_send(c, 0, vtt_tpm2_getrandom, sizeof(vtt_tpm2_getrandom));
 	vtc_wr32(c, 0, VTIS_CRB_CTRL_CANCEL, 1);
-	KUNIT_EXPECT_EQ(test, c->cancels, 1);
+	KUNIT_EXPECT_EQ(test, c->fk.cancels, 1);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_CTRL_CANCEL), 1U);
 	vtis_crb_response(&c->crb, vtt_tpm2_getrandom_rsp,
 			  sizeof(vtt_tpm2_getrandom_rsp));
@@ -809,9 +802,9 @@ static void t_reset(struct kunit *test)
 	vtc_put(c, 3, vtt_tpm2_getrandom, sizeof(vtt_tpm2_getrandom));
 	KUNIT_EXPECT_TRUE(test, vtc_wr32(c, 3, VTIS_CRB_CTRL_START, 1));
 	vtc_wr32(c, 3, VTIS_CRB_CTRL_CANCEL, 1);
-	KUNIT_EXPECT_TRUE(test, c->irq);
+	KUNIT_EXPECT_TRUE(test, c->fk.irq);
 	vtis_crb_reset(&c->crb);
-	KUNIT_EXPECT_FALSE(test, c->irq);
+	KUNIT_EXPECT_FALSE(test, c->fk.irq);
 	KUNIT_EXPECT_FALSE(test, vtis_crb_busy(&c->crb));
 	KUNIT_EXPECT_EQ(test, c->crb.s.active_locality, VTIS_NO_LOCALITY);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_CTRL_STS),
@@ -904,7 +897,7 @@ static void t_load_state(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, vtis_crb_response(&b->crb,
 						  vtt_tpm2_getrandom_rsp,
 						  sizeof(vtt_tpm2_getrandom_rsp)));
-	KUNIT_EXPECT_TRUE(test, b->irq);
+	KUNIT_EXPECT_TRUE(test, b->fk.irq);
 	KUNIT_EXPECT_EQ(test, vtc_rc(b, 2), 0U);
 	/* a bad state changes nothing */
 	bad = a->crb.s;
@@ -1012,8 +1005,8 @@ static u32 linux_transmit(struct vtc_ctx *c, const u8 *cmd, u32 len,
 	KUNIT_EXPECT_TRUE(test, linux_request_locality(c));
 	KUNIT_EXPECT_TRUE(test, linux_cmd_ready(c));
 	linux_send(c, cmd, len);
-	KUNIT_EXPECT_EQ(test, c->cmd_len, len);
-	KUNIT_EXPECT_EQ(test, memcmp(c->cmd, cmd, len), 0);
+	KUNIT_EXPECT_EQ(test, c->fk.cmd_len, len);
+	KUNIT_EXPECT_EQ(test, memcmp(c->fk.cmd, cmd, len), 0);
 	/* the first poll: still running */
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_CTRL_START) & 1, 1U);
 	KUNIT_EXPECT_EQ(test, vtc_rd32(c, 0, VTIS_CRB_CTRL_CANCEL) & 1, 0U);
@@ -1077,7 +1070,7 @@ static void t_linux_auto_startup(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, linux_recv(c, out, sizeof(out)),
 			(u32)sizeof(vtt_tpm2_probe_rsp));
 	linux_send(c, vtt_tpm2_getrandom, sizeof(vtt_tpm2_getrandom));
-	KUNIT_EXPECT_EQ(test, c->submits, 2);
+	KUNIT_EXPECT_EQ(test, c->fk.submits, 2);
 	vtis_crb_response(&c->crb, vtt_tpm2_getrandom_rsp,
 			  sizeof(vtt_tpm2_getrandom_rsp));
 	KUNIT_EXPECT_EQ(test, linux_recv(c, out, sizeof(out)),
@@ -1096,7 +1089,7 @@ static void t_linux_timeout_cancel(struct kunit *test)
 	linux_send(c, vtt_tpm2_getrandom, sizeof(vtt_tpm2_getrandom));
 	/* crb_cancel() after the ordinal's duration */
 	vtc_wr32(c, 0, VTIS_CRB_CTRL_CANCEL, VTIS_CRB_CANCEL);
-	KUNIT_EXPECT_EQ(test, c->cancels, 1);
+	KUNIT_EXPECT_EQ(test, c->fk.cancels, 1);
 	vtis_crb_response(&c->crb, NULL, 0);
 	KUNIT_EXPECT_TRUE(test, linux_go_idle(c));
 	KUNIT_EXPECT_TRUE(test, linux_relinquish_locality(c));
@@ -1170,7 +1163,7 @@ static void t_edk2_commands(struct kunit *test)
 					   vtt_tpm2_probe_rsp,
 					   sizeof(vtt_tpm2_probe_rsp), out),
 			(u32)sizeof(vtt_tpm2_probe_rsp));
-	KUNIT_EXPECT_EQ(test, c->submits, 2);
+	KUNIT_EXPECT_EQ(test, c->fk.submits, 2);
 	/* then Linux takes over from the firmware's left-over locality */
 	linux_probe(c);
 	KUNIT_EXPECT_EQ(test, c->crb.s.active_locality, VTIS_NO_LOCALITY);

@@ -21,25 +21,29 @@ result() {
 	[ "$rc" -eq 0 ] || head -n 40 "$log" | ktap_diag
 }
 
-# 1. the object, exactly as the fuzzing and unit layers link it
-$CC "${CFLAGS[@]}" -I "$TOP/kmod" -c "$TOP/kmod/tis.c" -o "$tmp/tis.o" \
-	>"$tmp/cc.log" 2>&1
-result $? "compile-gcc" "$tmp/cc.log"
+# 1. each core, as the fuzzing and unit layers build it (gcc), stricter
+# (C99 pedantic and extra warnings) and with clang; the TIS core's objects
+# are tis*.o, the CRB core's (kmod/crb.c, on tis.h's TPM definitions)
+# crb*.o, its results "crb-" first
+for core in tis crb; do
+	pre=
+	[ $core = tis ] || pre=$core-
+	$CC "${CFLAGS[@]}" -I "$TOP/kmod" -c "$TOP/kmod/$core.c" -o "$tmp/$core.o" \
+		>"$tmp/$core-cc.log" 2>&1
+	result $? "${pre}compile-gcc" "$tmp/$core-cc.log"
+	$CC -std=c99 -pedantic "${CFLAGS[@]}" -Wshadow -Wstrict-prototypes \
+		-Wmissing-prototypes -Wcast-qual -Wpointer-arith -Wundef \
+		-I "$TOP/kmod" -c "$TOP/kmod/$core.c" -o "$tmp/$core-strict.o" \
+		>"$tmp/$core-strict.log" 2>&1
+	result $? "${pre}compile-strict" "$tmp/$core-strict.log"
+	if command -v clang >/dev/null; then
+		clang "${CFLAGS[@]}" -I "$TOP/kmod" -c "$TOP/kmod/$core.c" \
+			-o "$tmp/$core-clang.o" >"$tmp/$core-clang.log" 2>&1
+		result $? "${pre}compile-clang" "$tmp/$core-clang.log"
+	fi
+done
 
-# 2. stricter: C99 pedantic and extra warnings
-$CC -std=c99 -pedantic "${CFLAGS[@]}" -Wshadow -Wstrict-prototypes \
-	-Wmissing-prototypes -Wcast-qual -Wpointer-arith -Wundef \
-	-I "$TOP/kmod" -c "$TOP/kmod/tis.c" -o "$tmp/tis-strict.o" \
-	>"$tmp/strict.log" 2>&1
-result $? "compile-strict" "$tmp/strict.log"
-
-if command -v clang >/dev/null; then
-	clang "${CFLAGS[@]}" -I "$TOP/kmod" -c "$TOP/kmod/tis.c" -o "$tmp/tis-clang.o" \
-		>"$tmp/clang.log" 2>&1
-	result $? "compile-clang" "$tmp/clang.log"
-fi
-
-# 3. the smoke program, linked with the object from step 1
+# 2. the smoke program, linked with the TIS object from step 1
 if [ -f "$tmp/tis.o" ]; then
 	$CC "${CFLAGS[@]}" -I "$TOP/kmod" "$HERE/tis_smoke.c" "$tmp/tis.o" \
 		-o "$tmp/tis_smoke" >"$tmp/link.log" 2>&1
@@ -47,7 +51,7 @@ if [ -f "$tmp/tis.o" ]; then
 	[ -x "$tmp/tis_smoke" ] && ktap_run "" "$tmp/tis_smoke"
 fi
 
-# 4. the same under AddressSanitizer and UBSan, if the compiler has them
+# 3. the same under AddressSanitizer and UBSan, if the compiler has them
 if $CC -fsanitize=address,undefined -x c - -o "$tmp/probe" \
 	<<<'int main(void){return 0;}' >/dev/null 2>&1; then
 	$CC "${CFLAGS[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -57,16 +61,3 @@ if $CC -fsanitize=address,undefined -x c - -o "$tmp/probe" \
 	result $? "smoke-sanitizers" "$tmp/san.log"
 fi
 
-
-# 5. the CRB core (kmod/crb.c, on tis.h's TPM definitions), built the same
-# ways: it too must build in userspace unchanged
-$CC -std=c99 -pedantic "${CFLAGS[@]}" -Wshadow -Wstrict-prototypes \
-	-Wmissing-prototypes -Wcast-qual -Wpointer-arith -Wundef \
-	-I "$TOP/kmod" -c "$TOP/kmod/crb.c" -o "$tmp/crb-strict.o" \
-	>"$tmp/crb-strict.log" 2>&1
-result $? "crb-compile-strict" "$tmp/crb-strict.log"
-if command -v clang >/dev/null; then
-	clang "${CFLAGS[@]}" -I "$TOP/kmod" -c "$TOP/kmod/crb.c" -o "$tmp/crb-clang.o" \
-		>"$tmp/crb-clang.log" 2>&1
-	result $? "crb-compile-clang" "$tmp/crb-clang.log"
-fi
