@@ -280,15 +280,43 @@ stage_next() {
 	echo "$2" >"$1" && : >"$1.$2"
 }
 
+# Linux's tpm2 selftests (tests/vm/run hands them to the test host as
+# VTIS_TPM2_SELFTESTS) where a guest finds them.
+GUEST_SELFTESTS=/var/tmp/vtis-tpm2-selftests
+
+# selftests_to_guest: in the test host, put Linux's tpm2 selftests in
+# GUEST_SELFTESTS for the guests it will start.
+selftests_to_guest() {
+	rm -rf "$GUEST_SELFTESTS"
+	cp -r "${VTIS_TPM2_SELFTESTS:-/nonexistent}" "$GUEST_SELFTESTS"
+}
+
+# tpm2_selftests PREFIX: in a guest, run Linux's tpm2 selftests on its
+# /dev/tpm0 and /dev/tpmrm0 (tests/vm/guest/tpm2-selftests.py): a result
+# per test case, PREFIX before each.
+tpm2_selftests() {
+	ktap_run "$1" python3 "$(dirname "${BASH_SOURCE[0]}")/guest/tpm2-selftests.py" \
+		"$GUEST_SELFTESTS"
+}
+
+# wait_host_file SECS FILE: in a guest, wait (up to SECS) until the test
+# host creates FILE (under its /var/tmp: the guest sees a new name at once,
+# tests/vm/guest/init).  Returns 1 if it did not appear in time.
+wait_host_file() {
+	local i
+	for i in $(seq $(($1 * 5))); do
+		[ -e "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # reboot_at_stage FILE VALUE: in a guest, wait (up to 120 s) until the
 # test host sets the stage to VALUE (stage_next FILE VALUE), then reboot at
 # once (sysrq b: the reset a crashed kernel does, no TPM shutdown) and
 # never return.
 reboot_at_stage() {
-	for _ in $(seq 600); do
-		[ -e "$1.$2" ] && break
-		sleep 0.2
-	done
+	wait_host_file 120 "$1.$2"
 	echo "vtis-guest: rebooting"
 	echo b >/proc/sysrq-trigger
 	sleep 60

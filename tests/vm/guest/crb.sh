@@ -5,8 +5,9 @@
 # kernel's tpm_crb driver must take it (tpm_tis must not), the firmware
 # (vtis.crb= on the command line: seabios or ovmf) must have measured the
 # boot through it (SeaBIOS into the device's log window, OVMF into its EFI
-# log), and tpm2-tools and a command of the CRB buffer's full 3968 bytes
-# must work.  After its checks it waits (up to 60 s) for the test host,
+# log), and tpm2-tools, Linux's own tpm2 selftests and a command of the CRB
+# buffer's full 3968 bytes must work.  After its checks it waits (up to
+# 60 s) for the test host,
 # which reads the device's statistics meanwhile, to create
 # /var/tmp/vtis-crb/read.FIRMWARE.
 set -u
@@ -51,9 +52,7 @@ rc=$(bigcmd 2>&1)
 echo "# a 3968-byte TPM2_Hash: rc $rc"
 ktap_check "crb $fw: a 3968-byte command reaches the TPM whole (TPM_RC_SIZE on parameter 1: $rc)" \
 	test "$rc" = 0x1d5
+tpm2_selftests "crb $fw: Linux's tpm2 selftest "
 ktap_check "crb $fw: guest kernel log is clean" no_splat
 echo "vtis-guest: crb $fw checked"
-for _ in $(seq 300); do
-	[ -e "/var/tmp/vtis-crb/read.$fw" ] && break
-	sleep 0.2
-done
+wait_host_file 60 "/var/tmp/vtis-crb/read.$fw"

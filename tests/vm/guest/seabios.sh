@@ -89,7 +89,4 @@ nolog)
 esac
 ktap_check "$mode: guest kernel log is clean" no_splat
 echo "vtis-guest: $mode checked"
-for _ in $(seq 300); do
-	[ -e "$dir/$mode.read" ] && break
-	sleep 0.2
-done
+wait_host_file 60 "$dir/$mode.read"

@@ -3,7 +3,8 @@
 # End to end: unmodified QEMU runs a Linux guest with our ACPI tables and no
 # TPM device of its own; vtisctl attaches kvm_vtis to QEMU's VM through
 # /proc/PID/fd; unmodified swtpm serves the emulator device; inside, the
-# guest's tpm_tis driver and tpm2-tools use the TPM (tests/vm/guest/tpm2.sh).
+# guest's tpm_tis driver, tpm2-tools and Linux's tpm2 selftests use the TPM
+# (tests/vm/guest/tpm2.sh).
 # The device has interrupt 20 (vtisctl acpi --irq and attach --irq: kvm_vtis
 # drives QEMU's in-kernel IOAPIC itself), a level-triggered GSI nothing
 # else uses in a pc machine (Linux would make 1-15 edge-triggered ISA
@@ -18,10 +19,12 @@ ktap_check "modprobe kvm_vtis" vtis_load
 irq=20
 ktap_check "vtisctl acpi --tpm 2.0 --irq $irq writes ssdt-tpm.aml and tpm2.aml" \
 	sh -c "mkdir -p /tmp/acpi && $vtisctl acpi --tpm 2.0 --irq $irq --out /tmp/acpi"
+ktap_check "Linux's tpm2 selftests are there for the guest" selftests_to_guest
 touch /var/tmp/vtis-detach-wanted
 echo "$irq" >/var/tmp/vtis-irq
-# Since Linux 6.5 tpm_tis uses an interrupt only when told to.
-GUEST_APPEND="tpm_tis.interrupts=1"
+# Since Linux 6.5 tpm_tis uses an interrupt only when told to;
+# vtis.selftests has the guest run Linux's tpm2 selftests.
+GUEST_APPEND="tpm_tis.interrupts=1 vtis.selftests"
 ktap_check "QEMU starts (paused)" guest_start tpm2 "$VTIS_ROOT/tests/vm/guest/tpm2.sh" \
 	-acpitable file=/tmp/acpi/ssdt-tpm.aml -acpitable file=/tmp/acpi/tpm2.aml
 vmfd=$(vm_fd_of "$GUEST_PID")
@@ -43,8 +46,8 @@ swtpm chardev --chardev "$emu" --tpm2 --tpmstate dir=/tmp/st \
 swtpm_pid=$!
 ktap_check "QMP cont starts the guest" qmp "$GUEST_QMP" cont
 
-# The guest runs about 15 tpm2-tools commands first, each slow when
-# nested under emulation.
+# The guest runs about 15 tpm2-tools commands and the selftests first,
+# each slow when nested under emulation.
 if ktap_check "the guest reached its detach point" guest_says 700 '^vtis-guest: ready for detach'; then
 	"$vtisctl" list | sed 's/^/# /'
 	ktap_check "vtisctl list shows the device with an emulator connected" \
@@ -57,3 +60,4 @@ guest_results
 ktap_check "swtpm saw the device go away and exited" wait_for 10 sh -c "! kill -0 $swtpm_pid 2>/dev/null"
 ktap_check "no device left attached" sh -c "[ -z \"\$('$vtisctl' list --json | python3 -c 'import json,sys; print(json.load(sys.stdin) or \"\")')\" ]"
 ktap_check "host log clean" no_splat
+rm -rf "$GUEST_SELFTESTS"

@@ -6,10 +6,10 @@
 #   ovmf:    Debian's OVMF (UEFI, as 57-ovmf-measured-boot runs it: the
 #            L2 QEMU with a userspace irqchip and kvm=off) and -kernel.
 # Each firmware's CRB driver measures the boot through the device, the
-# guest's tpm_crb drives it and tpm2-tools use it (guest/crb.sh); the
-# log (SeaBIOS's from the device's log window, OVMF's from EFI) replays to
-# the PCRs.  The host sees a CRB device and how few register accesses each
-# command took.
+# guest's tpm_crb drives it, tpm2-tools and Linux's tpm2 selftests use
+# it (guest/crb.sh); the log (SeaBIOS's from the device's log window,
+# OVMF's from EFI) replays to the PCRs.  The host sees a CRB device and
+# how few register accesses each command took.
 set -u
 . "$VTIS_ROOT/tests/vm/lib.sh"
 v=$VTIS_ROOT/tools/vtisctl
@@ -23,6 +23,7 @@ trap 'st=$?; kill -9 $(jobs -p) 2>/dev/null; vtis_exit $st' EXIT
 export TMPDIR=/tmp
 rm -rf $dir /tmp/crb-tpm
 mkdir -p $dir
+ktap_check "Linux's tpm2 selftests are there for the guest" selftests_to_guest
 
 # counter NAME: one counter of /tmp/crb.stats.
 counter() { sed -n "s/^$1 //p" /tmp/crb.stats; }
@@ -63,5 +64,5 @@ cp "$vars" /tmp/crb-vars.fd
 crb_boot ovmf -machine kernel-irqchip=off -cpu host,kvm=off,-xsave -m 512 \
 	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
 	-drive if=pflash,format=raw,unit=1,file=/tmp/crb-vars.fd
-rm -rf $dir /tmp/crb-tpm /tmp/crb-vars.fd
+rm -rf $dir /tmp/crb-tpm /tmp/crb-vars.fd "$GUEST_SELFTESTS"
 ktap_check "host log clean" no_splat
