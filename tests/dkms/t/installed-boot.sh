@@ -39,6 +39,7 @@ as_user() {
 	fi
 }
 
+echo "# system: $(. /etc/os-release && echo "${NAME%% *}-$VERSION_ID")"
 echo "# kernel $(uname -r), module ${ko:-none}"
 ktap_check "the DKMS module is installed for $(uname -r) (updates/dkms)" test -n "$ko"
 ktap_check "modprobe resolves kvm_vtis to it" \
