@@ -108,6 +108,29 @@ vtis_qemu_left_nothing() {
 	[ -z "$left" ] || { echo "directories: $left"; return 1; }
 }
 
+# The kernel's tracing folder (tracefs, mounted by the test host's init).
+T=/sys/kernel/tracing
+
+# trace_on EVENT...: clear the buffer, trace only these kvm_vtis events
+# (names without the kvm_vtis_ prefix: mmio, cmd_submit, ...).
+trace_on() {
+	local e
+	echo 0 >"$T/tracing_on"
+	echo 0 >"$T/events/enable"
+	echo 16384 >"$T/buffer_size_kb"
+	: >"$T/trace"
+	for e in "$@"; do
+		echo 1 >"$T/events/kvm_vtis/kvm_vtis_$e/enable"
+	done
+	echo 1 >"$T/tracing_on"
+}
+
+# trace_off: stop tracing; the buffer stays for reading.
+trace_off() {
+	echo 0 >"$T/tracing_on"
+	echo 0 >"$T/events/kvm_vtis/enable"
+}
+
 # --- The Linux guest (L2) under unmodified QEMU -------------------------
 
 # guest_start NAME SCRIPT [QEMU ARGS...]: start unmodified QEMU, paused

@@ -13,7 +13,6 @@ set -u
 
 vmm=$VMM_DIR/vtis-vmm
 v=$VTIS_ROOT/tools/vtisctl
-T=/sys/kernel/tracing
 ktap_check "load kvm_vtis" vtis_load || exit 1
 
 events="mmio cmd_submit cmd_complete locality emu_connect emu_disconnect reject"
@@ -25,22 +24,6 @@ has_events() {
 }
 ktap_check "trace: tracefs lists the kvm_vtis events ($events)" has_events
 
-# trace_on EVENT...: clear the buffer, trace only these kvm_vtis events.
-trace_on() {
-	local e
-	echo 0 >"$T/tracing_on"
-	echo 0 >"$T/events/enable"
-	echo 16384 >"$T/buffer_size_kb"
-	: >"$T/trace"
-	for e in "$@"; do
-		echo 1 >"$T/events/kvm_vtis/kvm_vtis_$e/enable"
-	done
-	echo 1 >"$T/tracing_on"
-}
-trace_off() {
-	echo 0 >"$T/tracing_on"
-	echo 0 >"$T/events/kvm_vtis/enable"
-}
 
 # hold_run NAME HOLDFILE VMM-ARGS...: run the VMM in the background until it
 # holds its device (HOLDFILE has the id); sets VMM_PID, DEV_ID.

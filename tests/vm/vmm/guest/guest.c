@@ -3,13 +3,17 @@
  * The test guest: a polling TIS (FIFO) driver that does what Linux's
  * tpm_tis_core does on the register level (8-bit FIFO and ACCESS accesses,
  * 32-bit reads for burstCount, STS polling with bounded waits, locality
- * request and relinquish per command), driven by the VMM through the
- * mailbox (mailbox.h).  Runs in 32-bit flat protected mode, no interrupts,
- * no paging.
+ * request and relinquish per command), and a polling CRB driver after
+ * Linux's tpm_crb with ACPI start method 7 (locality request, cmdReady,
+ * the command into the buffer with 4-byte moves as memcpy_toio, START,
+ * CTRL_START polled, the response read, goIdle, relinquish), driven by
+ * the VMM through the mailbox (mailbox.h).  Runs in 32-bit flat protected
+ * mode, no interrupts, no paging.
  */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crb_regs.h"
 #include "mailbox.h"
 #include "tis_regs.h"
 
@@ -86,12 +90,44 @@ static volatile void *reg(unsigned int loc, uint32_t off)
 }
 
 /*
+ * The statistics class of the CRB register at off, as kvm_vtis counts it:
+ * locality registers access, the control area sts, interrupts int, the
+ * buffer fifo, INTF_ID id, the rest other.
+ */
+static unsigned int crb_reg_class(uint32_t off)
+{
+	if (off >= CRB_BUF)
+		return 3;
+	switch (off & ~3u) {
+	case CRB_LOC_STATE:
+	case CRB_LOC_CTRL:
+	case CRB_LOC_STS:
+		return 0;
+	case CRB_INT_ENABLE:
+	case CRB_INT_STS:
+		return 1;
+	case CRB_CTRL_REQ:
+	case CRB_CTRL_STS:
+	case CRB_CTRL_CANCEL:
+	case CRB_CTRL_START:
+		return 2;
+	case CRB_INTF_ID:
+	case CRB_INTF_ID + 4:
+		return 4;
+	default:
+		return 5;
+	}
+}
+
+/*
  * The statistics class of the register at off, as kvm_vtis counts it
  * (KVM_VTIS_REG_*: access, int, sts, fifo, id, other).
  */
 static unsigned int reg_class(uint32_t off)
 {
 	off &= 0xfff;
+	if (mb->interface == MB_IF_CRB)
+		return crb_reg_class(off);
 	if ((off >= 0x80 && off <= 0xbf) || (off & ~3u) == TIS_DATA_FIFO)
 		return 3;
 	switch (off & ~3u) {
@@ -475,6 +511,176 @@ static int transmit(unsigned int l, const uint8_t *cmd, uint32_t len,
 	return tx_recv(l, resp, resp_len, flags);
 }
 
+/* ---- the CRB driver, after tpm_crb (ACPI start method 7) ---------------- */
+
+/* Poll the 32-bit register off until (v & mask) == want, or ms pass. */
+static int crb_wait(unsigned int l, uint32_t off, uint32_t mask, uint32_t want,
+		    uint32_t ms, int err)
+{
+	uint64_t stop = deadline_ms(ms);
+	uint32_t v;
+
+	for (;;) {
+		v = rd32(l, off);
+		mb->last_sts = v;
+		if ((v & mask) == want)
+			return MB_OK;
+		if (expired(stop))
+			return err;
+		udelay(mb->poll_us);
+		mb->polls++;
+	}
+}
+
+/* LOC_STATE says locality l is assigned (and the registers valid). */
+static int crb_has_locality(unsigned int l)
+{
+	uint32_t v = rd32(l, CRB_LOC_STATE);
+
+	mb->last_sts = v;
+	return (v & (CRB_LOC_STATE_ASSIGNED | CRB_LOC_STATE_VALID)) ==
+	       (CRB_LOC_STATE_ASSIGNED | CRB_LOC_STATE_VALID) &&
+	       CRB_LOC_STATE_ACTIVE(v) == l;
+}
+
+static int crb_request(unsigned int l)
+{
+	uint64_t stop;
+
+	if (crb_has_locality(l))
+		return MB_OK;
+	wr32(l, CRB_LOC_CTRL, CRB_LOC_CTRL_REQUEST);
+	stop = deadline_ms(mb->timeout_ms);
+	do {
+		if (crb_has_locality(l))
+			return MB_OK;
+		udelay(mb->poll_us);
+	} while (!expired(stop));
+	return MB_E_LOCALITY;
+}
+
+/* Relinquish, and wait until locality l is no longer the active one. */
+static int crb_relinquish(unsigned int l)
+{
+	uint64_t stop;
+
+	wr32(l, CRB_LOC_CTRL, CRB_LOC_CTRL_RELINQUISH);
+	stop = deadline_ms(mb->timeout_ms);
+	do {
+		if (!crb_has_locality(l))
+			return MB_OK;
+		udelay(mb->poll_us);
+	} while (!expired(stop));
+	return MB_E_LOCALITY;
+}
+
+/* CTRL_REQ bit req (cmdReady or goIdle), until the TPM clears it. */
+static int crb_ctrl_req(unsigned int l, uint32_t req)
+{
+	wr32(l, CRB_CTRL_REQ, req);
+	return crb_wait(l, CRB_CTRL_REQ, req, 0, mb->timeout_ms, MB_E_READY);
+}
+
+/* After a command, also a failed one: goIdle, then relinquish. */
+static void crb_tx_end(unsigned int l, uint32_t flags)
+{
+	crb_ctrl_req(l, CRB_REQ_GO_IDLE);
+	if (!(flags & MB_TX_NO_RELINQUISH))
+		crb_relinquish(l);
+}
+
+/* Request the locality, cmdReady, the command into the buffer, START. */
+static int crb_tx_send(unsigned int l, const uint8_t *cmd, uint32_t len,
+		       uint32_t flags)
+{
+	uint32_t i, size;
+	int rc;
+
+	if (len < TPM_HEADER_SIZE || len > TPM_BUFSIZE)
+		return MB_E_BAD_ARG;
+	if (!(flags & MB_TX_NO_REQUEST)) {
+		rc = crb_request(l);
+		if (rc)
+			return rc;
+	}
+	rc = crb_ctrl_req(l, CRB_REQ_CMD_READY);
+	if (!rc && (rd32(l, CRB_CTRL_STS) & CRB_STS_ERROR))
+		rc = MB_E_STS_INVALID;
+	size = rc ? 0 : rd32(l, CRB_CMD_SIZE);
+	if (!rc && len > size)
+		rc = MB_E_BAD_ARG;
+	if (rc) {
+		crb_tx_end(l, flags);
+		return rc;
+	}
+	/* memcpy_toio(): 4-byte moves, then the tail bytes. */
+	for (i = 0; i + 4 <= len; i += 4)
+		wr32(l, CRB_BUF + i, (uint32_t)cmd[i] | (uint32_t)cmd[i + 1] << 8 |
+		     (uint32_t)cmd[i + 2] << 16 | (uint32_t)cmd[i + 3] << 24);
+	for (; i < len; i++)
+		wr8(l, CRB_BUF + i, cmd[i]);
+	wr32(l, CRB_CTRL_START, CRB_START_INVOKE);
+	mb->commands++;
+	return MB_OK;
+}
+
+/* memcpy_fromio() of n bytes at off of the buffer into buf + off. */
+static void crb_read_buf(unsigned int l, uint8_t *buf, uint32_t off,
+			 uint32_t n)
+{
+	uint32_t i = off, v;
+
+	for (; i + 4 <= off + n; i += 4) {
+		v = rd32(l, CRB_BUF + i);
+		buf[i] = (uint8_t)v;
+		buf[i + 1] = (uint8_t)(v >> 8);
+		buf[i + 2] = (uint8_t)(v >> 16);
+		buf[i + 3] = (uint8_t)(v >> 24);
+	}
+	for (; i < off + n; i++)
+		buf[i] = rd8(l, CRB_BUF + i);
+}
+
+/* Wait until CTRL_START clears, read the response, goIdle, relinquish. */
+static int crb_tx_recv(unsigned int l, uint8_t *resp, uint32_t *resp_len,
+		       uint32_t flags)
+{
+	uint32_t expected;
+	int rc;
+
+	*resp_len = 0;
+	rc = crb_wait(l, CRB_CTRL_START, CRB_START_INVOKE, 0, mb->duration_ms,
+		      MB_E_DURATION);
+	if (!rc && (rd32(l, CRB_CTRL_STS) & CRB_STS_ERROR))
+		rc = MB_E_STS_INVALID;
+	if (!rc) {
+		/* As tpm_crb: the first 8 bytes, then the rest. */
+		crb_read_buf(l, resp, 0, 8);
+		expected = be32(resp + 2);
+		if (expected < TPM_HEADER_SIZE ||
+		    expected > rd32(l, CRB_RSP_SIZE)) {
+			rc = MB_E_RESP_SIZE;
+		} else {
+			crb_read_buf(l, resp, 8, expected - 8);
+			*resp_len = expected;
+		}
+	}
+	crb_tx_end(l, flags);
+	return rc;
+}
+
+static int crb_transmit(unsigned int l, const uint8_t *cmd, uint32_t len,
+			uint8_t *resp, uint32_t *resp_len, uint32_t flags)
+{
+	int rc;
+
+	*resp_len = 0;
+	rc = crb_tx_send(l, cmd, len, flags);
+	if (rc)
+		return rc;
+	return crb_tx_recv(l, resp, resp_len, flags);
+}
+
 /* The part of tpm_tis_core_init() and tpm2_probe() that touches the TIS. */
 static int probe(void)
 {
@@ -575,6 +781,43 @@ static int reg_read_repeat(void)
 	return MB_OK;
 }
 
+/* The operations of a CRB guest: commands, localities, single accesses. */
+static int run_crb_op(void)
+{
+	uint32_t n = 0;
+	int rc;
+
+	switch (mb->op) {
+	case MB_OP_TRANSMIT:
+		rc = crb_transmit(mb->locality, mb->cmd, mb->cmd_len, mb->resp,
+				  &n, mb->flags);
+		mb->resp_len = n;
+		return rc;
+	case MB_OP_SEND:
+		mb->resp_len = 0;
+		return crb_tx_send(mb->locality, mb->cmd, mb->cmd_len,
+				   mb->flags);
+	case MB_OP_RECV:
+		rc = crb_tx_recv(mb->locality, mb->resp, &n, mb->flags);
+		mb->resp_len = n;
+		return rc;
+	case MB_OP_REQUEST:
+		return crb_request(mb->locality);
+	case MB_OP_RELINQUISH:
+		return crb_relinquish(mb->locality);
+	case MB_OP_READ:
+		return reg_read();
+	case MB_OP_WRITE:
+		return reg_write();
+	case MB_OP_READ_REPEAT:
+		return reg_read_repeat();
+	case MB_OP_UD2:
+		__asm__ volatile("ud2");
+		return MB_OK;
+	}
+	return MB_E_BAD_OP;
+}
+
 static int run_op(void)
 {
 	uint32_t n = 0;
@@ -583,6 +826,8 @@ static int run_op(void)
 	/* One access may reach any page after the base: a log window too. */
 	if (mb->locality > 4 && mb->op != MB_OP_READ && mb->op != MB_OP_WRITE)
 		return MB_E_BAD_ARG;
+	if (mb->interface == MB_IF_CRB)
+		return run_crb_op();
 	switch (mb->op) {
 	case MB_OP_PROBE:
 		return probe();

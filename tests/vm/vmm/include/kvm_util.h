@@ -39,6 +39,7 @@ struct vm_config {
 	 */
 	uint32_t duration_ms;
 	uint32_t poll_us;	/* its pause between STS polls */
+	uint32_t interface;	/* KVM_VTIS_INTERFACE_*: the guest's driver */
 	bool verbose;
 };
 

@@ -65,6 +65,15 @@ enum mb_op {
 	MB_OP_STORM_WIDE,
 };
 
+/*
+ * mailbox.interface: the register interface the guest drives, the values
+ * of KVM_VTIS_INTERFACE_TIS and _CRB (lib/kvm_util.c checks).  With CRB,
+ * MB_OP_TRANSMIT, _SEND, _RECV, _REQUEST and _RELINQUISH go through the
+ * guest's CRB driver; MB_OP_PROBE and the storms are TIS only.
+ */
+#define MB_IF_TIS		0u
+#define MB_IF_CRB		1u
+
 /* mailbox.flags for MB_OP_TRANSMIT */
 #define MB_TX_NO_REQUEST	(1u << 0)	/* locality already held */
 #define MB_TX_NO_RELINQUISH	(1u << 1)	/* keep the locality afterwards */
@@ -154,6 +163,7 @@ struct mailbox {
 	uint32_t time_accesses;	/* in: non-zero: time every TIS access */
 	uint32_t access_max_lo;	/* out: the slowest one, TSC cycles, running */
 	uint32_t access_max_hi;
+	uint32_t interface;	/* in: MB_IF_TIS or MB_IF_CRB: the guest's driver */
 
 	uint8_t cmd[MB_BUF_SIZE];
 	uint8_t resp[MB_BUF_SIZE];

@@ -38,6 +38,7 @@ struct vtis_dev {
 	int ctl;			/* /dev/kvm-vtis, or -1 */
 	uint32_t id;
 	uint32_t family;		/* resolved: KVM_VTIS_TPM_1_2 or _2_0 */
+	uint32_t interface;		/* in: KVM_VTIS_INTERFACE_* to attach */
 	bool attached;
 	char emu_name[KVM_VTIS_NAME_LEN];	/* "vtis-emuN", or "" */
 	char node[8 + KVM_VTIS_NAME_LEN];	/* "/dev/vtis-emuN", or "" */

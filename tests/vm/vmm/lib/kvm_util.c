@@ -14,6 +14,10 @@
 #include "kvm_util.h"
 #include "test_util.h"
 
+_Static_assert(MB_IF_TIS == KVM_VTIS_INTERFACE_TIS &&
+	       MB_IF_CRB == KVM_VTIS_INTERFACE_CRB,
+	       "the guest's drivers are named by the uapi's interfaces");
+
 extern const uint8_t guest_image[], guest_image_end[];
 
 struct kvm_vm *vm_create(const struct vm_config *cfg)
@@ -185,6 +189,7 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, unsigned int id)
 	vcpu->mb->timeout_ms = vm->cfg.timeout_ms;
 	vcpu->mb->duration_ms = vm->cfg.duration_ms;
 	vcpu->mb->poll_us = vm->cfg.poll_us;
+	vcpu->mb->interface = vm->cfg.interface;
 	vm->vcpus[id] = vcpu;
 	if (vm->cfg.verbose)
 		diag("vCPU %u: TSC %u kHz", id, khz);

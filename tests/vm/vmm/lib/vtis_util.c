@@ -167,6 +167,7 @@ int vtis_dev_attach(struct vtis_dev *d, int vm_fd, uint64_t base,
 		d->ctl = ret;
 	}
 	vtis_attach_args(&a, vm_fd, base, family, backend, tpm_index);
+	a.interface = d->interface;
 	ret = vtis_attach(d->ctl, &a);
 	if (ret)
 		return ret;

@@ -12,8 +12,9 @@
  * The device's interrupt line (KVM_VTIS_SET_IRQ).  The VMM plays the part
  * of KVM's irqfd: it gives the device an eventfd and counts its signals;
  * for the level form it also signals the resample eventfd, as KVM does at
- * the guest's EOI.  The guest enables the four TIS interrupts and
- * acknowledges INT_STATUS, as Linux's handler does.  With --irqchip the
+ * the guest's EOI.  The guest enables the four TIS interrupts (a CRB
+ * device: the one for a completed command) and acknowledges the status
+ * register, as Linux's handler does.  With --irqchip the
  * device drives a GSI of the in-kernel irqchip itself
  * (KVM_VTIS_IRQ_DIRECT); the IOAPIC's IRR (KVM_GET_IRQCHIP) shows the
  * line's level, as the pin is masked.
@@ -57,16 +58,37 @@ static void efd_poke(int fd)
 		diag("write resample eventfd: %s", strerror(errno));
 }
 
-/* The guest acknowledges what INT_STATUS shows; returns it, or ~0. */
+/* The interrupt status register: TIS INT_STATUS or CRB INT_STS. */
+static uint32_t int_status_reg(void)
+{
+	return opt_crb() ? CRB_INT_STS : TIS_INT_STATUS;
+}
+
+/* The guest acknowledges what the status register shows; returns it, or ~0. */
 static uint32_t guest_ack(struct tvm *t)
 {
 	uint32_t st;
 
-	if (vcpu_read(t->cpu, 0, TIS_INT_STATUS, 4, &st))
+	if (vcpu_read(t->cpu, 0, int_status_reg(), 4, &st))
 		return ~0u;
-	if (st && vcpu_write(t->cpu, 0, TIS_INT_STATUS, 4, st))
+	if (st && vcpu_write(t->cpu, 0, int_status_reg(), 4, st))
 		return ~0u;
 	return st;
+}
+
+/*
+ * The guest enables the interrupts: TIS all four, with the level the
+ * ACPI table gives; CRB the one for a completed command (start), which
+ * Linux's tpm_crb would wait for.  Bit 0 of the status register is then
+ * set after every command (TIS dataAvail, CRB start).
+ */
+static int guest_enable_irqs(struct tvm *t)
+{
+	if (opt_crb())
+		return vcpu_write(t->cpu, 0, CRB_INT_ENABLE, 4,
+				  CRB_INT_GLOBAL | CRB_INT_START);
+	return vcpu_write(t->cpu, 0, TIS_INT_ENABLE, 4,
+			  INT_GLOBAL_ENABLE | INT_LOW_LEVEL | INT_ALL);
 }
 
 static void irq_bad_requests(struct tvm *t, int efd, int efd2)
@@ -140,11 +162,10 @@ void scenario_irq(struct tvm *t)
 	if (err)
 		goto out;
 	irq_info_is(t, "eventfd", IRQ_GSI, 0);
-	if (!vcpu_read(t->cpu, 0, TIS_INT_VECTOR, 1, &v))
+	/* The CRB has no INT_VECTOR: the ACPI table alone names the line. */
+	if (!opt_crb() && !vcpu_read(t->cpu, 0, TIS_INT_VECTOR, 1, &v))
 		result(v == IRQ_GSI, "irq: INT_VECTOR reads %u (%u)", IRQ_GSI, v);
-	if (vcpu_op(t->cpu, MB_OP_REQUEST, 0, 0) ||
-	    vcpu_write(t->cpu, 0, TIS_INT_ENABLE, 4,
-			INT_GLOBAL_ENABLE | INT_LOW_LEVEL | INT_ALL)) {
+	if (vcpu_op(t->cpu, MB_OP_REQUEST, 0, 0) || guest_enable_irqs(t)) {
 		result(false, "irq: the guest takes locality 0 and enables interrupts");
 		goto out;
 	}
@@ -159,11 +180,12 @@ void scenario_irq(struct tvm *t)
 		if (!n || !(st & 0x01))
 			each = false;
 	}
-	result(each, "irq: every command signals the eventfd and leaves dataAvail in INT_STATUS (%llu signals for %d commands)",
+	result(each, "irq: every command signals the eventfd and leaves %s in %s (%llu signals for %d commands)",
+	       opt_crb() ? "start" : "dataAvail", opt_crb() ? "INT_STS" : "INT_STATUS",
 	       (unsigned long long)total, IRQ_CMDS);
-	if (!vcpu_read(t->cpu, 0, TIS_INT_STATUS, 4, &st))
+	if (!vcpu_read(t->cpu, 0, int_status_reg(), 4, &st))
 		result(st == 0 && efd_count(efd) == 0,
-		       "irq: acknowledged, INT_STATUS reads 0 and nothing is signalled (%#x)", st);
+		       "irq: acknowledged, the status register reads 0 and nothing is signalled (%#x)", st);
 
 	/* Level form: KVM's resample (the VMM's write here) re-signals while asserted. */
 	err = set_irq(t, 0, IRQ_GSI, efd, rsfd);
@@ -202,7 +224,7 @@ void scenario_irq(struct tvm *t)
 	err = set_irq(t, 0, 0, -1, -1);
 	result(!err, "irq: KVM_VTIS_SET_IRQ removes the line (%s)", err ? strerror(err) : "ok");
 	irq_info_is(t, "removed", 0, 0);
-	if (!vcpu_read(t->cpu, 0, TIS_INT_VECTOR, 1, &v))
+	if (!opt_crb() && !vcpu_read(t->cpu, 0, TIS_INT_VECTOR, 1, &v))
 		result(v == 0, "irq: INT_VECTOR reads 0 again (%u)", v);
 	if (!irq_command(t, efd, "irq: removed", &n, &st))
 		result(n == 0 && (st & 0x01), "irq: a command signals nothing any more (%llu; INT_STATUS %#x)",

@@ -32,8 +32,8 @@ static int64_t tpm2_startup(struct tvm *t, const char *what)
 
 /*
  * reset: a platform reset of the device (vtisctl reset --ctrl) with a
- * command in flight and locality 0 held; the guest then finds the TIS in
- * its power-on state, the TPM restarted (a command before TPM2_Startup
+ * command in flight and locality 0 held; the guest then finds the TIS (or
+ * the CRB) in its power-on state, the TPM restarted (a command before TPM2_Startup
  * gets TPM_RC_INITIALIZE), TPM2_Startup succeeds, PCR 16 is back to zero
  * and extends again.
  */
@@ -43,7 +43,7 @@ void scenario_reset(struct tvm *t)
 	const char *argv[] = { opt.vtisctl, "reset", id, "--ctrl", t->sw.ctrl,
 			       NULL };
 	uint8_t pcr[32], zero[32] = { 0 };
-	uint32_t acc, ie, ie0;
+	uint32_t acc, cs, ie, ie0;
 	struct cmdbuf b;
 	struct resp r;
 	int64_t rc;
@@ -53,7 +53,7 @@ void scenario_reset(struct tvm *t)
 		result(false, "reset: needs --spawn-swtpm (its control channel)");
 		return;
 	}
-	if (vcpu_read(t->cpu, 0, TIS_INT_ENABLE, 4, &ie0))
+	if (vcpu_read(t->cpu, 0, opt_crb() ? CRB_INT_ENABLE : TIS_INT_ENABLE, 4, &ie0))
 		return;
 	if (!tpm2_extend_and_check(t->cpu, 0, 0, 16, "reset: before"))
 		return;
@@ -67,15 +67,29 @@ void scenario_reset(struct tvm *t)
 	       t->sw.ctrl, st);
 	if (st)
 		return;
-	if (vcpu_read(t->cpu, 0, TIS_ACCESS, 1, &acc) ||
-	    vcpu_read(t->cpu, 0, TIS_INT_ENABLE, 4, &ie))
-		return;
-	/* The probe recorded INT_ENABLE as the device came up. */
-	diag("reset: INT_ENABLE(0) %#x before the scenario, %#x after the reset, %#x at the probe",
-	     ie0, ie, t->cpu->mb->val[MB_V_INT_ENABLE]);
-	result((acc & 0xa6) == 0x80 && ie == t->cpu->mb->val[MB_V_INT_ENABLE],
-	       "reset: power-on TIS: no locality active or requested (ACCESS %#04x), INT_ENABLE %#x as the probe read it at power-on",
-	       acc, ie);
+	if (opt_crb()) {
+		if (vcpu_read(t->cpu, 0, CRB_LOC_STATE, 4, &acc) ||
+		    vcpu_read(t->cpu, 0, CRB_CTRL_STS, 4, &cs) ||
+		    vcpu_read(t->cpu, 0, CRB_INT_ENABLE, 4, &ie))
+			return;
+		diag("reset: INT_ENABLE(0) %#x before the scenario, %#x after the reset",
+		     ie0, ie);
+		result((acc & (CRB_LOC_STATE_VALID | CRB_LOC_STATE_ASSIGNED)) ==
+		       CRB_LOC_STATE_VALID &&
+		       (cs & (CRB_STS_IDLE | CRB_STS_ERROR)) == CRB_STS_IDLE && ie == 0,
+		       "reset: power-on CRB: no locality assigned (LOC_STATE %#x), idle (CTRL_STS %#x), interrupts off (INT_ENABLE %#x)",
+		       acc, cs, ie);
+	} else {
+		if (vcpu_read(t->cpu, 0, TIS_ACCESS, 1, &acc) ||
+		    vcpu_read(t->cpu, 0, TIS_INT_ENABLE, 4, &ie))
+			return;
+		/* The probe recorded INT_ENABLE as the device came up. */
+		diag("reset: INT_ENABLE(0) %#x before the scenario, %#x after the reset, %#x at the probe",
+		     ie0, ie, t->cpu->mb->val[MB_V_INT_ENABLE]);
+		result((acc & 0xa6) == 0x80 && ie == t->cpu->mb->val[MB_V_INT_ENABLE],
+		       "reset: power-on TIS: no locality active or requested (ACCESS %#04x), INT_ENABLE %#x as the probe read it at power-on",
+		       acc, ie);
+	}
 	tpm2_cmd_pcr_read(&b, 16);
 	rc = tpm2_simple(t, &b, "reset: PCR_Read before Startup");
 	result(rc == TPM2_RC_INITIALIZE,

@@ -26,8 +26,11 @@ void usage(FILE *f)
 
 	fprintf(f,
 		"usage: vtis-vmm [options] [SCENARIO...]\n"
-		"  -s, --scenario LIST   scenarios, comma-separated (default: probe)\n"
+		"  -s, --scenario LIST   scenarios, comma-separated (default: probe, or\n"
+		"                        crb-probe with --interface crb)\n"
 		"  -t, --tpm 1.2|2.0     TPM family to attach and expect (default 2.0)\n"
+		"      --interface tis|crb  the device's register interface and the\n"
+		"                        guest's driver (default tis; crb: TPM 2.0)\n"
 		"  -S, --spawn-swtpm     start swtpm on the emulator device, reap it at the end\n"
 		"  -H, --host-tpm        attach to the host's TPM chip instead of an emulator\n"
 		"  -i, --tpm-index N     the host TPM chip (default 0)\n"
@@ -92,7 +95,8 @@ static bool select_scenarios(char *list)
 bool parse_args(int argc, char **argv)
 {
 	enum { OPT_SWTPM = 256, OPT_SELFTEST, OPT_STORM, OPT_EXPECT_ERRORS,
-	       OPT_HOLD, OPT_IRQCHIP, OPT_VMS, OPT_EXTENDS, OPT_VTISCTL };
+	       OPT_HOLD, OPT_IRQCHIP, OPT_VMS, OPT_EXTENDS, OPT_VTISCTL,
+	       OPT_INTERFACE };
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, 's' },
 		{ "tpm", required_argument, NULL, 't' },
@@ -118,6 +122,7 @@ bool parse_args(int argc, char **argv)
 		{ "vms", required_argument, NULL, OPT_VMS },
 		{ "extends", required_argument, NULL, OPT_EXTENDS },
 		{ "vtisctl", required_argument, NULL, OPT_VTISCTL },
+		{ "interface", required_argument, NULL, OPT_INTERFACE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -229,6 +234,14 @@ bool parse_args(int argc, char **argv)
 		case OPT_VTISCTL:
 			opt.vtisctl = optarg;
 			break;
+		case OPT_INTERFACE:
+			if (!strcmp(optarg, "tis"))
+				opt.vm.interface = KVM_VTIS_INTERFACE_TIS;
+			else if (!strcmp(optarg, "crb"))
+				opt.vm.interface = KVM_VTIS_INTERFACE_CRB;
+			else
+				return false;
+			break;
 		case 'v':
 			opt.vm.verbose = true;
 			break;
@@ -243,6 +256,8 @@ bool parse_args(int argc, char **argv)
 		if (!select_scenarios(argv[optind]))
 			return false;
 	if (opt.no_attach && opt.spawn_swtpm)
+		return false;
+	if (opt.vm.interface == KVM_VTIS_INTERFACE_CRB && (opt.tpm12 || opt.no_attach))
 		return false;
 	if (opt.host_tpm && (opt.no_attach || opt.spawn_swtpm || opt.emu_file ||
 			     opt.tpm12))

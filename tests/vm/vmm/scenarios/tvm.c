@@ -66,6 +66,7 @@ int tvm_attach(struct tvm *t, bool main_vm)
 	uint64_t base = opt.vm.tis_base;
 	int ret;
 
+	t->dev.interface = opt.vm.interface;
 	ret = vtis_dev_attach(&t->dev, t->vm->fd, base, family,
 			      host ? KVM_VTIS_BACKEND_HOST_TPM :
 				     KVM_VTIS_BACKEND_EMULATOR,
@@ -80,8 +81,9 @@ int tvm_attach(struct tvm *t, bool main_vm)
 	if (host) {
 		result(t->dev.id && !t->dev.emu_name[0] &&
 		       t->dev.family == KVM_VTIS_TPM_2_0,
-		       "attach: device %u on the host TPM tpm%u at %#llx, TPM %s, no emulator",
-		       t->dev.id, opt.tpm_index, (unsigned long long)base,
+		       "attach: %sdevice %u on the host TPM tpm%u at %#llx, TPM %s, no emulator",
+		       opt_crb() ? "CRB " : "", t->dev.id, opt.tpm_index,
+		       (unsigned long long)base,
 		       t->dev.family == KVM_VTIS_TPM_2_0 ? "2.0" : "1.2");
 		return t->dev.id ? 0 : -1;
 	}
@@ -91,8 +93,8 @@ int tvm_attach(struct tvm *t, bool main_vm)
 		return -1;
 	}
 	diag("vtis-emu-node %s", t->dev.node);
-	result(true, "attach: TPM %s device %u at %#llx, emulator %s",
-	       opt.tpm12 ? "1.2" : "2.0", t->dev.id,
+	result(true, "attach: TPM %s %sdevice %u at %#llx, emulator %s",
+	       opt.tpm12 ? "1.2" : "2.0", opt_crb() ? "CRB " : "", t->dev.id,
 	       (unsigned long long)base, t->dev.node);
 	if (opt.emu_file && main_vm)
 		return write_line(opt.emu_file, t->dev.emu_name);

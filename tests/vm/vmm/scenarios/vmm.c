@@ -21,30 +21,32 @@
 #include "vmm.h"
 
 const struct scenario scenarios[] = {
-	{ "probe", scenario_probe, false },
-	{ "getrandom", scenario_getrandom, true },
-	{ "extend", scenario_extend, true },
-	{ "bigcmd", scenario_bigcmd, true },
-	{ "localities", scenario_localities, true },
-	{ "tpm12", scenario_tpm12, false },
-	{ "loop", scenario_loop, false },
-	{ "extend-loop", scenario_extend_loop, true },
-	{ "read-loop", scenario_read_loop, false },
-	{ "two-vm", scenario_two_vm, false },
-	{ "emu-restart", scenario_emu_restart, false },
-	{ "detach-mid", scenario_detach_mid, false },	/* ends the device */
-	{ "obs", scenario_obs, true },
-	{ "storm", scenario_storm, false },
-	{ "guest-storm", scenario_guest_storm, true },
-	{ "host-pcr", scenario_host_pcr, true },
-	{ "cancel", scenario_cancel, true },
-	{ "host-loss", scenario_host_loss, true },
-	{ "irq", scenario_irq, true },
-	{ "access-cost", scenario_access_cost, false },
-	{ "scale", scenario_scale, true },
-	{ "reset", scenario_reset, true },
-	{ "migrate", scenario_migrate, true },
-	{ "guest-fault", scenario_guest_fault, false },	/* ends the guest */
+	{ "probe", scenario_probe, false, SC_TIS },
+	{ "crb-probe", scenario_crb_probe, true, SC_CRB },
+	{ "getrandom", scenario_getrandom, true, SC_ANY },
+	{ "extend", scenario_extend, true, SC_ANY },
+	{ "bigcmd", scenario_bigcmd, true, SC_TIS },
+	{ "crb-bigcmd", scenario_crb_bigcmd, true, SC_CRB },
+	{ "localities", scenario_localities, true, SC_TIS },
+	{ "tpm12", scenario_tpm12, false, SC_TIS },
+	{ "loop", scenario_loop, false, SC_ANY },
+	{ "extend-loop", scenario_extend_loop, true, SC_ANY },
+	{ "read-loop", scenario_read_loop, false, SC_TIS },
+	{ "two-vm", scenario_two_vm, false, SC_TIS },
+	{ "emu-restart", scenario_emu_restart, false, SC_ANY },
+	{ "detach-mid", scenario_detach_mid, false, SC_ANY },	/* ends the device */
+	{ "obs", scenario_obs, true, SC_TIS },
+	{ "storm", scenario_storm, false, SC_TIS },
+	{ "guest-storm", scenario_guest_storm, true, SC_TIS },
+	{ "host-pcr", scenario_host_pcr, true, SC_ANY },
+	{ "cancel", scenario_cancel, true, SC_TIS },
+	{ "host-loss", scenario_host_loss, true, SC_ANY },
+	{ "irq", scenario_irq, true, SC_ANY },
+	{ "access-cost", scenario_access_cost, false, SC_TIS },
+	{ "scale", scenario_scale, true, SC_TIS },
+	{ "reset", scenario_reset, true, SC_ANY },
+	{ "migrate", scenario_migrate, true, SC_TIS },
+	{ "guest-fault", scenario_guest_fault, false, SC_TIS },	/* ends the guest */
 };
 
 const size_t n_scenarios = ARRAY_SIZE(scenarios);
@@ -76,6 +78,11 @@ static void run_scenario(struct tvm *t, size_t i)
 		result(false, "%s: needs TPM 2.0", s->name);
 		return;
 	}
+	if ((s->iface == SC_TIS && opt_crb()) || (s->iface == SC_CRB && !opt_crb())) {
+		result(false, "%s: needs the %s interface", s->name,
+		       s->iface == SC_TIS ? "TIS" : "CRB");
+		return;
+	}
 	if (opt.no_attach) {
 		/* Without a device the guest sees all-ones registers. */
 		st = vcpu_op(t->cpu, MB_OP_PROBE, 0, 0);
@@ -87,7 +94,7 @@ static void run_scenario(struct tvm *t, size_t i)
 	} else {
 		s->fn(t);
 	}
-	diag("%s: %u guest TIS accesses, %llu exited to userspace", s->name,
+	diag("%s: %u guest register accesses, %llu exited to userspace", s->name,
 	     tvm_accesses(t) - acc_before,
 	     (unsigned long long)(vm_tis_exits(t->vm) - before));
 }
@@ -131,11 +138,11 @@ static void check_counts(struct tvm *t)
 	}
 	if (opt.no_attach)
 		result(exits > 0 && exits == accesses,
-		       "exits: without a device every guest TIS access exits to userspace (%llu exits, %u accesses)",
+		       "exits: without a device every guest register access exits to userspace (%llu exits, %u accesses)",
 		       (unsigned long long)exits, accesses);
 	else
 		result(accesses > 0 && exits == 0,
-		       "exits: 0 TIS accesses exited to userspace (%llu exits of %u guest TIS accesses)",
+		       "exits: 0 register accesses exited to userspace (%llu exits of %u guest register accesses)",
 		       (unsigned long long)exits, accesses);
 	diag("exits to userspace: %llu total, %llu port I/O (hand-overs, guest log), %llu MMIO, %llu other",
 	     (unsigned long long)t->cpu->exits,
@@ -159,7 +166,7 @@ static void check_counts(struct tvm *t)
 	     (unsigned long long)info.bytes_to_tpm,
 	     (unsigned long long)info.bytes_from_tpm);
 	result(info.mmio_reads == reads && info.mmio_writes == writes,
-	       "exits: kvm_vtis counted every guest TIS access (%llu reads, %llu writes; the guest made %u and %u)",
+	       "exits: kvm_vtis counted every guest register access (%llu reads, %llu writes; the guest made %u and %u)",
 	       (unsigned long long)info.mmio_reads,
 	       (unsigned long long)info.mmio_writes, reads, writes);
 	if (!t->detached_mid)
@@ -229,7 +236,9 @@ int main(int argc, char **argv)
 		return test_end();
 	}
 	if (!opt.any_selected)
-		selected[0] = true;
+		for (i = 0; i < n_scenarios; i++)
+			if (!strcmp(scenarios[i].name, opt_crb() ? "crb-probe" : "probe"))
+				selected[i] = true;
 
 	t = tvm_new(true);
 	if (!t) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crb_regs.h"
 #include "emu_util.h"
 #include "kvm_util.h"
 #include "swtpm.h"
@@ -48,6 +49,12 @@ struct options {
 
 extern struct options opt;
 
+/* The device (and the guest's driver) is a CRB one (--interface crb). */
+static inline bool opt_crb(void)
+{
+	return opt.vm.interface == KVM_VTIS_INTERFACE_CRB;
+}
+
 /* A test VM: the VM and its vCPU 0, its device, its swtpm. */
 struct tvm {
 	struct kvm_vm *vm;
@@ -61,11 +68,21 @@ struct tvm {
 	uint32_t accesses_at_detach;
 };
 
+/* struct scenario.iface: the device interfaces a scenario runs on. */
+enum sc_iface {
+	SC_TIS = 0,		/* TIS only: it drives TIS registers itself */
+	SC_ANY,			/* TIS and CRB: commands through the guest's driver */
+	SC_CRB,			/* CRB only */
+};
+
 struct scenario {
 	const char *name;
 	void (*fn)(struct tvm *t);
 	bool tpm2_only;
+	enum sc_iface iface;
 };
+
+
 
 static inline bool hex_eq(const uint8_t *a, const uint8_t *b, size_t n)
 {
@@ -135,5 +152,9 @@ void scenario_migrate(struct tvm *t);
 
 /* irq.c: interrupt line */
 void scenario_irq(struct tvm *t);
+
+/* crb.c: the CRB interface's own */
+void scenario_crb_probe(struct tvm *t);
+void scenario_crb_bigcmd(struct tvm *t);
 
 #endif /* VTIS_VMM_H */
