@@ -34,11 +34,7 @@ static void vtc_submit(struct vtis_crb *crb, const u8 *cmd, u32 len, u8 l)
 {
 	struct vtc_ctx *c = crb->priv;
 
-	c->fk.submits++;
-	c->fk.cmd_len = len;
-	c->fk.cmd_loc = l;
-	if (len <= sizeof(c->fk.cmd))
-		memcpy(c->fk.cmd, cmd, len);
+	vtt_fake_submit(&c->fk, cmd, len, l);
 	if (c->fk.sync_rsp)
 		vtis_crb_response(crb, c->fk.sync_rsp, c->fk.sync_len);
 }
@@ -54,8 +50,7 @@ static void vtc_irq(struct vtis_crb *crb, bool level)
 {
 	struct vtc_ctx *c = crb->priv;
 
-	c->fk.irq = level;
-	c->fk.irq_edges++;
+	vtt_fake_irq(&c->fk, level);
 }
 
 static const struct vtis_crb_ops vtc_ops = {

@@ -70,6 +70,8 @@ struct vtt_ctx {
 	int nev;
 };
 
+void vtt_fake_submit(struct vtt_fake *fk, const u8 *cmd, u32 len, u8 loc);
+void vtt_fake_irq(struct vtt_fake *fk, bool level);
 struct vtt_ctx *vtt_mk(struct kunit *test, enum vtis_family family);
 struct vtis_tis_state *vtt_snap(struct kunit *test, struct vtt_ctx *c);
 bool vtt_same_state(const struct vtis_tis_state *a,

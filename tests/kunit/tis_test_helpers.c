@@ -12,15 +12,41 @@
 
 #include "tis_test.h"
 
+/**
+ * vtt_fake_submit() - what a fake backend records of a submitted command
+ * @fk: the fake backend
+ * @cmd: the command
+ * @len: its length
+ * @loc: the locality it came from
+ *
+ * The TIS suites' submit() and the CRB suites' call it, then answer
+ * with @fk->sync_rsp when it is set.
+ */
+void vtt_fake_submit(struct vtt_fake *fk, const u8 *cmd, u32 len, u8 loc)
+{
+	fk->submits++;
+	fk->cmd_len = len;
+	fk->cmd_loc = loc;
+	if (len <= sizeof(fk->cmd))
+		memcpy(fk->cmd, cmd, len);
+}
+
+/**
+ * vtt_fake_irq() - what a fake backend records of the interrupt line
+ * @fk: the fake backend
+ * @level: the line's new level
+ */
+void vtt_fake_irq(struct vtt_fake *fk, bool level)
+{
+	fk->irq = level;
+	fk->irq_edges++;
+}
+
 static void fake_submit(struct vtis_tis *tis, const u8 *cmd, u32 len, u8 loc)
 {
 	struct vtt_ctx *c = tis->priv;
 
-	c->fk.submits++;
-	c->fk.cmd_len = len;
-	c->fk.cmd_loc = loc;
-	if (len <= sizeof(c->fk.cmd))
-		memcpy(c->fk.cmd, cmd, len);
+	vtt_fake_submit(&c->fk, cmd, len, loc);
 	if (c->fk.sync_rsp)
 		vtis_tis_response(tis, c->fk.sync_rsp, c->fk.sync_len);
 }
@@ -38,8 +64,7 @@ static void fake_irq(struct vtis_tis *tis, bool level)
 {
 	struct vtt_ctx *c = tis->priv;
 
-	c->fk.irq = level;
-	c->fk.irq_edges++;
+	vtt_fake_irq(&c->fk, level);
 }
 
 static const struct vtis_tis_ops fake_ops = {
