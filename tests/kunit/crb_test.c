@@ -118,7 +118,10 @@ static bool vtc_wr32(struct vtc_ctx *c, u8 l, u32 reg, u32 v)
 	return vtc_wr(c, VTC_LOC(l, reg), 4, v);
 }
 
-/* memcpy_toio() on x86: 4-byte moves, then the tail bytes. */
+/*
+ * memcpy_toio() on x86 to the aligned buffer: 4-byte moves (rep movsl),
+ * then a 2-byte move (movsw) and a byte (movsb) for the tail.
+ */
 static void vtc_put(struct vtc_ctx *c, u8 l, const u8 *p, u32 len)
 {
 	u32 i = 0, v;
@@ -127,11 +130,15 @@ static void vtc_put(struct vtc_ctx *c, u8 l, const u8 *p, u32 len)
 		v = p[i] | p[i + 1] << 8 | p[i + 2] << 16 | (u32)p[i + 3] << 24;
 		vtc_wr(c, VTC_BUF(l) + i, 4, v);
 	}
-	for (; i < len; i++)
+	if (len - i >= 2) {
+		vtc_wr(c, VTC_BUF(l) + i, 2, p[i] | p[i + 1] << 8);
+		i += 2;
+	}
+	if (i < len)
 		vtc_wr(c, VTC_BUF(l) + i, 1, p[i]);
 }
 
-/* memcpy_fromio() on x86 of @len bytes at @at in the buffer. */
+/* memcpy_fromio() on x86 of @len bytes at @at in the buffer, the same way. */
 static void vtc_get_at(struct vtc_ctx *c, u8 l, u32 at, u8 *p, u32 len)
 {
 	u32 i = 0, v;
@@ -143,7 +150,13 @@ static void vtc_get_at(struct vtc_ctx *c, u8 l, u32 at, u8 *p, u32 len)
 		p[i + 2] = v >> 16;
 		p[i + 3] = v >> 24;
 	}
-	for (; i < len; i++)
+	if (len - i >= 2) {
+		v = vtc_rd(c, VTC_BUF(l) + at + i, 2);
+		p[i] = v;
+		p[i + 1] = v >> 8;
+		i += 2;
+	}
+	if (i < len)
 		p[i] = vtc_rd(c, VTC_BUF(l) + at + i, 1);
 }
 

@@ -5,10 +5,10 @@
  * 32-bit reads for burstCount, STS polling with bounded waits, locality
  * request and relinquish per command), and a polling CRB driver after
  * Linux's tpm_crb with ACPI start method 7 (locality request, cmdReady,
- * the command into the buffer with 4-byte moves as memcpy_toio, START,
- * CTRL_START polled, the response read, goIdle, relinquish), driven by
- * the VMM through the mailbox (mailbox.h).  Runs in 32-bit flat protected
- * mode, no interrupts, no paging.
+ * CTRL_CANCEL cleared, the command into the buffer as x86 memcpy_toio
+ * moves it, START, CTRL_START polled, the response read, goIdle,
+ * relinquish), driven by the VMM through the mailbox (mailbox.h).  Runs
+ * in 32-bit flat protected mode, no interrupts, no paging.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -559,15 +559,23 @@ static int crb_request(unsigned int l)
 	return MB_E_LOCALITY;
 }
 
-/* Relinquish, and wait until locality l is no longer the active one. */
+/*
+ * Relinquish, and wait until the registers are valid and locality l is no
+ * longer the assigned one (tpm_crb waits for valid and none assigned;
+ * another locality's pending request may be granted at once here).
+ */
 static int crb_relinquish(unsigned int l)
 {
 	uint64_t stop;
+	uint32_t v;
 
 	wr32(l, CRB_LOC_CTRL, CRB_LOC_CTRL_RELINQUISH);
 	stop = deadline_ms(mb->timeout_ms);
 	do {
-		if (!crb_has_locality(l))
+		v = rd32(l, CRB_LOC_STATE);
+		mb->last_sts = v;
+		if ((v & CRB_LOC_STATE_VALID) &&
+		    (!(v & CRB_LOC_STATE_ASSIGNED) || CRB_LOC_STATE_ACTIVE(v) != l))
 			return MB_OK;
 		udelay(mb->poll_us);
 	} while (!expired(stop));
@@ -581,19 +589,60 @@ static int crb_ctrl_req(unsigned int l, uint32_t req)
 	return crb_wait(l, CRB_CTRL_REQ, req, 0, mb->timeout_ms, MB_E_READY);
 }
 
-/* After a command, also a failed one: goIdle, then relinquish. */
-static void crb_tx_end(unsigned int l, uint32_t flags)
+/*
+ * After a command, also a failed one: goIdle, then relinquish.  Returns
+ * rc, or when that is MB_OK the first of the two that failed.
+ */
+static int crb_tx_end(unsigned int l, uint32_t flags, int rc)
 {
-	crb_ctrl_req(l, CRB_REQ_GO_IDLE);
+	int idle = crb_ctrl_req(l, CRB_REQ_GO_IDLE);
+	int rel = MB_OK;
+
 	if (!(flags & MB_TX_NO_RELINQUISH))
-		crb_relinquish(l);
+		rel = crb_relinquish(l);
+	if (rc)
+		return rc;
+	return idle ? idle : rel;
+}
+
+/*
+ * The largest command or response: what the size register says, but never
+ * past the locality's page (the registers of the next one follow it) nor
+ * the driver's own buffer.
+ */
+static uint32_t crb_buf_limit(unsigned int l, uint32_t size_reg)
+{
+	uint32_t n = rd32(l, size_reg);
+
+	if (n > 0x1000 - CRB_BUF)
+		n = 0x1000 - CRB_BUF;
+	return n < TPM_BUFSIZE ? n : TPM_BUFSIZE;
+}
+
+/*
+ * x86 memcpy_toio()/memcpy_fromio() to an aligned buffer: 4-byte moves
+ * (rep movsl), then a 2-byte move (movsw) and a byte (movsb) for the tail.
+ */
+static void crb_write_buf(unsigned int l, const uint8_t *cmd, uint32_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i + 4 <= len; i += 4)
+		wr32(l, CRB_BUF + i, (uint32_t)cmd[i] | (uint32_t)cmd[i + 1] << 8 |
+		     (uint32_t)cmd[i + 2] << 16 | (uint32_t)cmd[i + 3] << 24);
+	if (len - i >= 2) {
+		wr16(l, CRB_BUF + i, (uint16_t)(cmd[i] | cmd[i + 1] << 8));
+		i += 2;
+	}
+	if (i < len)
+		wr8(l, CRB_BUF + i, cmd[i]);
 }
 
 /* Request the locality, cmdReady, the command into the buffer, START. */
 static int crb_tx_send(unsigned int l, const uint8_t *cmd, uint32_t len,
 		       uint32_t flags)
 {
-	uint32_t i, size;
+	uint32_t size;
 	int rc;
 
 	if (len < TPM_HEADER_SIZE || len > TPM_BUFSIZE)
@@ -606,19 +655,14 @@ static int crb_tx_send(unsigned int l, const uint8_t *cmd, uint32_t len,
 	rc = crb_ctrl_req(l, CRB_REQ_CMD_READY);
 	if (!rc && (rd32(l, CRB_CTRL_STS) & CRB_STS_ERROR))
 		rc = MB_E_STS_INVALID;
-	size = rc ? 0 : rd32(l, CRB_CMD_SIZE);
+	size = rc ? 0 : crb_buf_limit(l, CRB_CMD_SIZE);
 	if (!rc && len > size)
 		rc = MB_E_BAD_ARG;
-	if (rc) {
-		crb_tx_end(l, flags);
-		return rc;
-	}
-	/* memcpy_toio(): 4-byte moves, then the tail bytes. */
-	for (i = 0; i + 4 <= len; i += 4)
-		wr32(l, CRB_BUF + i, (uint32_t)cmd[i] | (uint32_t)cmd[i + 1] << 8 |
-		     (uint32_t)cmd[i + 2] << 16 | (uint32_t)cmd[i + 3] << 24);
-	for (; i < len; i++)
-		wr8(l, CRB_BUF + i, cmd[i]);
+	if (rc)
+		return crb_tx_end(l, flags, rc);
+	/* As tpm_crb: a cancel left set must not cancel this command. */
+	wr32(l, CRB_CTRL_CANCEL, 0);
+	crb_write_buf(l, cmd, len);
 	wr32(l, CRB_CTRL_START, CRB_START_INVOKE);
 	mb->commands++;
 	return MB_OK;
@@ -637,7 +681,13 @@ static void crb_read_buf(unsigned int l, uint8_t *buf, uint32_t off,
 		buf[i + 2] = (uint8_t)(v >> 16);
 		buf[i + 3] = (uint8_t)(v >> 24);
 	}
-	for (; i < off + n; i++)
+	if (off + n - i >= 2) {
+		v = rd16(l, CRB_BUF + i);
+		buf[i] = (uint8_t)v;
+		buf[i + 1] = (uint8_t)(v >> 8);
+		i += 2;
+	}
+	if (i < off + n)
 		buf[i] = rd8(l, CRB_BUF + i);
 }
 
@@ -658,15 +708,14 @@ static int crb_tx_recv(unsigned int l, uint8_t *resp, uint32_t *resp_len,
 		crb_read_buf(l, resp, 0, 8);
 		expected = be32(resp + 2);
 		if (expected < TPM_HEADER_SIZE ||
-		    expected > rd32(l, CRB_RSP_SIZE)) {
+		    expected > crb_buf_limit(l, CRB_RSP_SIZE)) {
 			rc = MB_E_RESP_SIZE;
 		} else {
 			crb_read_buf(l, resp, 8, expected - 8);
 			*resp_len = expected;
 		}
 	}
-	crb_tx_end(l, flags);
-	return rc;
+	return crb_tx_end(l, flags, rc);
 }
 
 static int crb_transmit(unsigned int l, const uint8_t *cmd, uint32_t len,

@@ -53,8 +53,19 @@ void scenario_reset(struct tvm *t)
 		result(false, "reset: needs --spawn-swtpm (its control channel)");
 		return;
 	}
+	if (opt_crb()) {
+		/* Interrupts on, so that the reset has something to clear. */
+		if (vcpu_op(t->cpu, MB_OP_REQUEST, 0, 0) ||
+		    vcpu_write(t->cpu, 0, CRB_INT_ENABLE, 4, CRB_INT_GLOBAL | CRB_INT_START) ||
+		    vcpu_op(t->cpu, MB_OP_RELINQUISH, 0, 0))
+			return;
+	}
 	if (vcpu_read(t->cpu, 0, opt_crb() ? CRB_INT_ENABLE : TIS_INT_ENABLE, 4, &ie0))
 		return;
+	if (opt_crb() && ie0 != (CRB_INT_GLOBAL | CRB_INT_START)) {
+		result(false, "reset: the guest enabled the CRB's interrupt (INT_ENABLE %#x)", ie0);
+		return;
+	}
 	if (!tpm2_extend_and_check(t->cpu, 0, 0, 16, "reset: before"))
 		return;
 	/* A command in flight, locality 0 active, at the reset. */
