@@ -320,6 +320,14 @@ static uint64_t timed_send(uint32_t *first)
 	return (now_ns() - t0) / 1000;
 }
 
+/* The emulator takes the command sent and answers it; the guest reads it. */
+static void answer_sent(int efd)
+{
+	emu_read(efd, msg, sizeof(msg), 5000);
+	emu_write(efd, answer, answer_len);
+	recv_is(0, answer, answer_len);
+}
+
 /*
  * The shortest of GO_TRIES sends to a silent emulator (answered after
  * each) with go_wait_us at GO_WAIT_US (*held) and at 0 (*free_us), taken in
@@ -340,16 +348,12 @@ static void min_send_pair(int efd, uint64_t *held, uint64_t *free_us,
 		t = timed_send(first);
 		if (t < *held)
 			*held = t;
-		emu_read(efd, msg, sizeof(msg), 5000);
-		emu_write(efd, answer, answer_len);
-		recv_is(0, answer, answer_len);
+		answer_sent(efd);
 		param_set("go_wait_us", "0");
 		t = timed_send(NULL);
 		if (t < *free_us)
 			*free_us = t;
-		emu_read(efd, msg, sizeof(msg), 5000);
-		emu_write(efd, answer, answer_len);
-		recv_is(0, answer, answer_len);
+		answer_sent(efd);
 	}
 }
 

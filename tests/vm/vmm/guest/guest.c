@@ -263,20 +263,28 @@ static int check_locality(unsigned int l)
 	       (ACCESS_VALID | ACCESS_ACTIVE);
 }
 
-static int request_locality(unsigned int l)
+/*
+ * Poll cond(l) every poll_us until it holds (MB_OK) or the guest's bound
+ * passes (err); the first check comes at once.
+ */
+static int poll_for(int (*cond)(unsigned int), unsigned int l, int err)
 {
-	uint64_t stop;
+	uint64_t stop = deadline_ms(mb->timeout_ms);
 
-	if (check_locality(l))
-		return MB_OK;
-	wr8(l, TIS_ACCESS, ACCESS_REQUEST_USE);
-	stop = deadline_ms(mb->timeout_ms);
 	do {
-		if (check_locality(l))
+		if (cond(l))
 			return MB_OK;
 		udelay(mb->poll_us);
 	} while (!expired(stop));
-	return MB_E_LOCALITY;
+	return err;
+}
+
+static int request_locality(unsigned int l)
+{
+	if (check_locality(l))
+		return MB_OK;
+	wr8(l, TIS_ACCESS, ACCESS_REQUEST_USE);
+	return poll_for(check_locality, l, MB_E_LOCALITY);
 }
 
 static void release_locality(unsigned int l)
@@ -284,16 +292,14 @@ static void release_locality(unsigned int l)
 	wr8(l, TIS_ACCESS, ACCESS_ACTIVE);
 }
 
+static int access_valid(unsigned int l)
+{
+	return rd8(l, TIS_ACCESS) & ACCESS_VALID;
+}
+
 static int wait_startup(unsigned int l)
 {
-	uint64_t stop = deadline_ms(mb->timeout_ms);
-
-	do {
-		if (rd8(l, TIS_ACCESS) & ACCESS_VALID)
-			return MB_OK;
-		udelay(mb->poll_us);
-	} while (!expired(stop));
-	return MB_E_STARTUP;
+	return poll_for(access_valid, l, MB_E_STARTUP);
 }
 
 /* STS as 8 bits; the bits of STS_READ_ZERO must read 0. */
@@ -545,41 +551,30 @@ static int crb_has_locality(unsigned int l)
 
 static int crb_request(unsigned int l)
 {
-	uint64_t stop;
-
 	if (crb_has_locality(l))
 		return MB_OK;
 	wr32(l, CRB_LOC_CTRL, CRB_LOC_CTRL_REQUEST);
-	stop = deadline_ms(mb->timeout_ms);
-	do {
-		if (crb_has_locality(l))
-			return MB_OK;
-		udelay(mb->poll_us);
-	} while (!expired(stop));
-	return MB_E_LOCALITY;
+	return poll_for(crb_has_locality, l, MB_E_LOCALITY);
 }
 
 /*
- * Relinquish, and wait until the registers are valid and locality l is no
- * longer the assigned one (tpm_crb waits for valid and none assigned;
- * another locality's pending request may be granted at once here).
+ * The registers are valid and locality l is not the assigned one
+ * (tpm_crb waits for valid and none assigned; another locality's pending
+ * request may be granted at once here).
  */
+static int crb_released(unsigned int l)
+{
+	uint32_t v = rd32(l, CRB_LOC_STATE);
+
+	mb->last_sts = v;
+	return (v & CRB_LOC_STATE_VALID) &&
+	       (!(v & CRB_LOC_STATE_ASSIGNED) || CRB_LOC_STATE_ACTIVE(v) != l);
+}
+
 static int crb_relinquish(unsigned int l)
 {
-	uint64_t stop;
-	uint32_t v;
-
 	wr32(l, CRB_LOC_CTRL, CRB_LOC_CTRL_RELINQUISH);
-	stop = deadline_ms(mb->timeout_ms);
-	do {
-		v = rd32(l, CRB_LOC_STATE);
-		mb->last_sts = v;
-		if ((v & CRB_LOC_STATE_VALID) &&
-		    (!(v & CRB_LOC_STATE_ASSIGNED) || CRB_LOC_STATE_ACTIVE(v) != l))
-			return MB_OK;
-		udelay(mb->poll_us);
-	} while (!expired(stop));
-	return MB_E_LOCALITY;
+	return poll_for(crb_released, l, MB_E_LOCALITY);
 }
 
 /* CTRL_REQ bit req (cmdReady or goIdle), until the TPM clears it. */
